@@ -1,0 +1,50 @@
+# Booksync: `make demo` runs the product on its embedded defaults, `make test` runs every test.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+# The demo talks to the local tool simulators started by the Procfile.
+DEMO_ENV := EXACT_ONLINE_BASE_URL=http://127.0.0.1:8701 \
+	OCTOPUS_BASE_URL=http://127.0.0.1:8702/octopus-rest-api/v1 \
+	YUKI_BASE_URL=http://127.0.0.1:8703/ws \
+	EXACT_ONLINE_CLIENT_ID={demo-client-id} EXACT_ONLINE_CLIENT_SECRET=demo-client-secret \
+	OCTOPUS_SOFTWARE_HOUSE_UUID=00000000-0000-4000-8000-000000000001
+
+.PHONY: demo test test-fast lint format bench clean
+
+$(VENV)/.runtime: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements-dev.txt requirements.txt $(VENV)/.runtime
+	$(PIP) install --quiet -r requirements-dev.txt
+	touch $@
+
+demo: $(VENV)/.runtime
+	$(DEMO_ENV) $(PY) manage.py migrate --noinput
+	$(DEMO_ENV) $(PY) manage.py seed_demo
+	@echo "Booksync runs at http://127.0.0.1:8000 - log in as demo / demo (Ctrl-C stops it)"
+	$(DEMO_ENV) $(VENV)/bin/honcho start -f Procfile
+
+lint: $(VENV)/.dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) manage.py makemigrations --check --dry-run
+
+test: lint
+	$(VENV)/bin/pytest
+
+test-fast: $(VENV)/.dev
+	$(VENV)/bin/pytest -m "not browser and not slow"
+
+format: $(VENV)/.dev
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+bench: $(VENV)/.dev
+	$(PY) -m bench
+
+clean:
+	rm -rf var .pytest_cache

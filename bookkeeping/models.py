@@ -1,0 +1,228 @@
+"""Integrations with bookkeeping tools, what we pushed to them, and the sync runs."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+
+from bookkeeping.connectors.base import CONNECTORS, TOOL_CHOICES
+from bookkeeping.fields import EncryptedJSONField
+
+
+class Integration(models.Model):
+    class Status(models.TextChoices):
+        NOT_CONNECTED = "not_connected", "Not connected"
+        CONNECTED = "connected", "Connected"
+        RECONNECT_NEEDED = "reconnect_needed", "Reconnect needed"
+        ERROR = "error", "Error"
+
+    company = models.ForeignKey(
+        "invoicing.Company", on_delete=models.CASCADE, related_name="integrations"
+    )
+    tool = models.CharField(max_length=20, choices=TOOL_CHOICES)
+    is_active = models.BooleanField(default=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.NOT_CONNECTED)
+    last_error = models.TextField(blank=True, default="")
+
+    # Tokens, passwords, access keys: encrypted at rest (FIELD_ENCRYPTION_KEY).
+    credentials = EncryptedJSONField(default=dict, blank=True)
+
+    # Division (Exact Online), dossier (Octopus) or administration (Yuki).
+    target_id = models.CharField(max_length=64, blank=True, default="")
+    target_name = models.CharField(max_length=200, blank=True, default="")
+    sales_journal = models.CharField(max_length=20, blank=True, default="")
+    credit_note_journal = models.CharField(max_length=20, blank=True, default="")
+    default_revenue_account = models.CharField(max_length=20, blank=True, default="")
+    # VAT rate as a string with two decimals ("21.00") -> the tool's VAT code.
+    vat_mapping = models.JSONField(default=dict, blank=True)
+    default_cost_centre = models.CharField(max_length=20, blank=True, default="")
+    nightly_sync = models.BooleanField(default=False)
+
+    connected_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["company"], condition=Q(is_active=True), name="one_active_integration"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.company} → {self.tool_label}"
+
+    @property
+    def tool_label(self) -> str:
+        return CONNECTORS[self.tool][0] if self.tool in CONNECTORS else self.tool
+
+    @property
+    def is_connected(self) -> bool:
+        return self.status == self.Status.CONNECTED
+
+
+class ExternalRecord(models.Model):
+    """One of our customers or invoices as it exists in the tool of an integration."""
+
+    class Kind(models.TextChoices):
+        CUSTOMER = "customer", "Customer"
+        INVOICE = "invoice", "Invoice"
+
+    class State(models.TextChoices):
+        # Marked and committed before the call to the tool: after a crash the next run looks
+        # the record up in the tool before it creates anything.
+        PUSHING = "pushing", "Being pushed"
+        SYNCED = "synced", "Synced"
+        FAILED = "failed", "Failed"
+
+    integration = models.ForeignKey(Integration, on_delete=models.CASCADE, related_name="records")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    customer = models.ForeignKey(
+        "invoicing.Customer", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    invoice = models.ForeignKey(
+        "invoicing.Invoice", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PUSHING)
+    remote_id = models.CharField(max_length=100, blank=True, default="")
+    remote_number = models.CharField(max_length=40, blank=True, default="")
+    remote_data = models.JSONField(default=dict, blank=True)
+    # Hash of what was pushed: a different hash now means the invoice changed since (Octopus).
+    content_hash = models.CharField(max_length=64, blank=True, default="")
+    attempts = models.PositiveIntegerField(default=0)
+    pushed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["integration", "customer"],
+                condition=Q(customer__isnull=False),
+                name="one_record_per_customer",
+            ),
+            models.UniqueConstraint(
+                fields=["integration", "invoice"],
+                condition=Q(invoice__isnull=False),
+                name="one_record_per_invoice",
+            ),
+            models.CheckConstraint(
+                condition=(Q(kind="customer", customer__isnull=False, invoice__isnull=True))
+                | Q(kind="invoice", invoice__isnull=False, customer__isnull=True),
+                name="record_points_to_its_kind",
+            ),
+        ]
+        indexes = [models.Index(fields=["integration", "kind", "state"])]
+
+    def __str__(self) -> str:
+        target = self.customer_id if self.kind == self.Kind.CUSTOMER else self.invoice_id
+        return f"{self.kind} {target} → {self.remote_number or self.remote_id or '?'}"
+
+
+class SyncRun(models.Model):
+    class Trigger(models.TextChoices):
+        MANUAL = "manual", "Manual"
+        NIGHTLY = "nightly", "Nightly"
+        RETRY = "retry", "Retry"
+        COMMAND = "command", "Command line"
+
+    class Status(models.TextChoices):
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        PARTIALLY_FAILED = "partially_failed", "Partially failed"
+        FAILED = "failed", "Failed"
+        RESCHEDULED = "rescheduled", "Rescheduled"
+
+    integration = models.ForeignKey(Integration, on_delete=models.CASCADE, related_name="runs")
+    company = models.ForeignKey(
+        "invoicing.Company", on_delete=models.CASCADE, related_name="sync_runs"
+    )
+    trigger = models.CharField(max_length=10, choices=Trigger.choices)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.RUNNING)
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(auto_now_add=True)
+    # Invoice ids this run was asked to retry (empty: everything that waits).
+    only_invoice_ids = models.JSONField(default=list, blank=True)
+
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    customers_created = models.PositiveIntegerField(default=0)
+    invoices_booked = models.PositiveIntegerField(default=0)
+    invoices_updated = models.PositiveIntegerField(default=0)
+    invoices_failed = models.PositiveIntegerField(default=0)
+    already_synced = models.PositiveIntegerField(default=0)
+    drafts_skipped = models.PositiveIntegerField(default=0)
+    summary = models.TextField(blank=True, default="")
+    error = models.TextField(blank=True, default="")
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["integration"],
+                condition=Q(status="running"),
+                name="one_running_sync_per_integration",
+            )
+        ]
+        indexes = [models.Index(fields=["company", "-started_at"])]
+
+    def __str__(self) -> str:
+        return f"Sync {self.pk} of {self.company} ({self.status})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("bookkeeping:run_detail", args=[self.pk])
+
+    @property
+    def is_running(self) -> bool:
+        return self.status == self.Status.RUNNING
+
+    @property
+    def duration(self):  # noqa: ANN201 (timedelta | None)
+        if self.finished_at is None:
+            return None
+        return self.finished_at - self.started_at
+
+    @property
+    def progress_percent(self) -> int:
+        if not self.total:
+            return 0 if self.is_running else 100
+        return min(100, round(100 * self.done / self.total))
+
+
+class SyncIssue(models.Model):
+    """One problem of a run: which invoice (or customer), what the tool said, how to fix it."""
+
+    class Kind(models.TextChoices):
+        REJECTED = "rejected", "Rejected by the tool"
+        CLOSED_PERIOD = "closed_period", "Closed period"
+        SETTINGS = "settings", "Missing setting"
+        AUTH = "auth", "Access refused"
+        RATE_LIMITED = "rate_limited", "Rate limited"
+        TRANSIENT = "transient", "Temporary failure"
+
+    run = models.ForeignKey(SyncRun, on_delete=models.CASCADE, related_name="issues")
+    invoice = models.ForeignKey(
+        "invoicing.Invoice", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    customer = models.ForeignKey(
+        "invoicing.Customer", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    code = models.CharField(max_length=40, blank=True, default="")
+    message = models.TextField()
+    hint = models.TextField(blank=True, default="")
+    link = models.CharField(max_length=200, blank=True, default="")
+    resolved = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.message

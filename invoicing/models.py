@@ -1,0 +1,269 @@
+"""Companies, their people, customers and sales invoices."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.urls import reverse
+
+COUNTRY_CHOICES = [
+    ("BE", "Belgium"),
+    ("NL", "Netherlands"),
+    ("LU", "Luxembourg"),
+    ("FR", "France"),
+    ("DE", "Germany"),
+    ("GB", "United Kingdom"),
+]
+
+
+class Company(models.Model):
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=60, unique=True)
+    country = models.CharField(max_length=2, choices=COUNTRY_CHOICES, default="BE")
+    vat_number = models.CharField("VAT number", max_length=20, blank=True)
+    address = models.CharField(max_length=200, blank=True)
+    postal_code = models.CharField(max_length=20, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    currency = models.CharField(max_length=3, default="EUR")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "companies"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(models.Model):
+    class Role(models.TextChoices):
+        ADMIN = "admin", "Admin"
+        MEMBER = "member", "Member"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "company"], name="unique_membership")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.company} ({self.role})"
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == self.Role.ADMIN
+
+
+class Customer(models.Model):
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="customers")
+    name = models.CharField(max_length=200)
+    code = models.CharField(
+        max_length=18,
+        help_text="Your customer number; left empty, the next free number is assigned.",
+    )
+    vat_number = models.CharField("VAT number", max_length=20, blank=True)
+    email = models.EmailField(blank=True)
+    address = models.CharField(max_length=200, blank=True)
+    postal_code = models.CharField(max_length=20, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    country = models.CharField(max_length=2, choices=COUNTRY_CHOICES, default="BE")
+    payment_terms_days = models.PositiveSmallIntegerField(default=30)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["company", "code"], name="unique_customer_code")
+        ]
+        indexes = [models.Index(fields=["company", "name"])]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("invoicing:customer_edit", args=[self.pk])
+
+
+class NumberSequence(models.Model):
+    """The last number handed out per company, kind and year; locked while booking."""
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="sequences")
+    kind = models.CharField(max_length=20)
+    year = models.PositiveSmallIntegerField()
+    last_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["company", "kind", "year"], name="unique_number_sequence"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.company} {self.kind} {self.year}: {self.last_number}"
+
+
+class Invoice(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        BOOKED = "booked", "Booked"
+
+    class Kind(models.TextChoices):
+        INVOICE = "invoice", "Invoice"
+        CREDIT_NOTE = "credit_note", "Credit note"
+
+    class SyncState(models.TextChoices):
+        """Written by the sync; read by the overview (invoicing never imports bookkeeping)."""
+
+        NOT_SYNCED = "not_synced", "Not synced"
+        PENDING = "pending", "Waiting"
+        SYNCED = "synced", "Synced"
+        FAILED = "failed", "Sync failed"
+        CHANGED = "changed", "Changed since sync"
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="invoices")
+    customer = models.ForeignKey(
+        Customer, on_delete=models.PROTECT, related_name="invoices", null=True, blank=True
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.INVOICE)
+    credited_invoice = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="credit_notes",
+        help_text="The invoice this credit note credits.",
+    )
+    number = models.CharField(max_length=20, blank=True, default="")
+    invoice_date = models.DateField()
+    due_date = models.DateField()
+    currency = models.CharField(max_length=3, default="EUR")
+    notes = models.TextField(blank=True)
+
+    # Stored totals, recomputed from the lines by invoicing.services.
+    subtotal = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0.00"))
+    vat_total = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0.00"))
+    total = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0.00"))
+
+    booked_at = models.DateTimeField(null=True, blank=True)
+    booked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    # Written by the sync.
+    booking_number = models.CharField(max_length=40, blank=True, default="")
+    sync_state = models.CharField(
+        max_length=12, choices=SyncState.choices, default=SyncState.NOT_SYNCED
+    )
+    sync_message = models.TextField(blank=True, default="")
+    synced_at = models.DateTimeField(null=True, blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-invoice_date", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["company", "kind", "number"],
+                condition=~models.Q(number=""),
+                name="unique_invoice_number",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status="draft", number="")
+                | (models.Q(status="booked") & ~models.Q(number="")),
+                name="booked_invoice_has_number",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["company", "-invoice_date", "-id"], name="invoice_overview_idx"),
+            models.Index(
+                fields=["company", "status", "-invoice_date", "-id"], name="invoice_status_idx"
+            ),
+            models.Index(
+                fields=["company", "sync_state", "-invoice_date", "-id"], name="invoice_sync_idx"
+            ),
+            models.Index(fields=["company", "number"], name="invoice_number_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_number
+
+    def get_absolute_url(self) -> str:
+        return reverse("invoicing:invoice_detail", args=[self.pk])
+
+    @property
+    def display_number(self) -> str:
+        return self.number or f"Draft #{self.pk}"
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == self.Status.DRAFT
+
+    @property
+    def is_booked(self) -> bool:
+        return self.status == self.Status.BOOKED
+
+
+class InvoiceLine(models.Model):
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
+    position = models.PositiveSmallIntegerField(default=0)
+    description = models.CharField(max_length=200)
+    quantity = models.DecimalField(
+        max_digits=12,
+        decimal_places=3,
+        default=Decimal("1"),
+        validators=[MinValueValidator(Decimal("0.001"))],
+    )
+    unit_price = models.DecimalField(max_digits=12, decimal_places=2)
+    vat_rate = models.DecimalField(
+        "VAT rate (%)",
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("21.00"),
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    revenue_account = models.CharField(
+        max_length=20, blank=True, help_text="Revenue (G/L) account code"
+    )
+    cost_centre = models.CharField(max_length=20, blank=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.description
+
+    @property
+    def amount(self) -> Decimal:
+        """Line amount excluding VAT, rounded half up to cents."""
+        from invoicing.money import round_cents
+
+        return round_cents(self.quantity * self.unit_price)
+
+
+class OverviewPreference(models.Model):
+    """The overview columns a user chose with the cogwheel."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="overview_preference"
+    )
+    columns = models.JSONField(default=list)
+
+    def __str__(self) -> str:
+        return f"Overview columns of {self.user}"

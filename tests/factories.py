@@ -1,0 +1,81 @@
+"""factory_boy factories for the models tests build."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import factory
+from django.contrib.auth import get_user_model
+
+from invoicing.models import Company, Customer, Invoice, InvoiceLine, Membership
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda o: f"{o.username}@example.com")
+    password = factory.PostGenerationMethodCall("set_password", "password")
+
+
+class CompanyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Company
+        django_get_or_create = ("slug",)
+
+    name = factory.Faker("company")
+    slug = factory.Sequence(lambda n: f"company-{n}")
+    country = "BE"
+    vat_number = ""
+    currency = "EUR"
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    user = factory.SubFactory(UserFactory)
+    company = factory.SubFactory(CompanyFactory)
+    role = Membership.Role.MEMBER
+
+
+class CustomerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Customer
+
+    company = factory.SubFactory(CompanyFactory)
+    name = factory.Faker("company")
+    code = factory.Sequence(lambda n: f"C{n:05d}")
+    country = "BE"
+    email = factory.Faker("company_email")
+    address = factory.Faker("street_address")
+    postal_code = "1000"
+    city = "Brussels"
+
+
+class InvoiceFactory(factory.django.DjangoModelFactory):
+    """A draft invoice; add lines with InvoiceLineFactory, book with invoicing.services."""
+
+    class Meta:
+        model = Invoice
+
+    company = factory.SubFactory(CompanyFactory)
+    customer = factory.SubFactory(CustomerFactory, company=factory.SelfAttribute("..company"))
+    invoice_date = factory.LazyFunction(lambda: dt.date(2026, 11, 2))
+    due_date = factory.LazyAttribute(lambda o: o.invoice_date + dt.timedelta(days=30))
+    currency = "EUR"
+
+
+class InvoiceLineFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = InvoiceLine
+
+    invoice = factory.SubFactory(InvoiceFactory)
+    description = factory.Faker("sentence", nb_words=3)
+    quantity = Decimal("1")
+    unit_price = Decimal("100.00")
+    vat_rate = Decimal("21.00")
+    revenue_account = ""
