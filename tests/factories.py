@@ -79,3 +79,44 @@ class InvoiceLineFactory(factory.django.DjangoModelFactory):
     unit_price = Decimal("100.00")
     vat_rate = Decimal("21.00")
     revenue_account = ""
+
+
+def make_booked_invoice(
+    company: Company,
+    *,
+    number: str,
+    customer: Customer | None = None,
+    lines: list[tuple[str, str, str, str]] | None = None,
+    kind: str = Invoice.Kind.INVOICE,
+    invoice_date: dt.date | None = None,
+) -> Invoice:
+    """A booked invoice with stored totals. `lines` are (quantity, unit price, VAT %, account)."""
+    from invoicing.money import compute_totals
+
+    lines = lines or [("2", "100.00", "21", ""), ("1", "50.00", "6", "")]
+    invoice = InvoiceFactory(
+        company=company,
+        customer=customer or CustomerFactory(company=company),
+        status=Invoice.Status.BOOKED,
+        number=number,
+        kind=kind,
+        **({"invoice_date": invoice_date} if invoice_date else {}),
+    )
+    for position, (quantity, price, rate, account) in enumerate(lines):
+        InvoiceLineFactory(
+            invoice=invoice,
+            position=position,
+            description=f"Line {position + 1}",
+            quantity=Decimal(quantity),
+            unit_price=Decimal(price),
+            vat_rate=Decimal(rate),
+            revenue_account=account,
+        )
+    totals = compute_totals((Decimal(q), Decimal(p), Decimal(r)) for q, p, r, _ in lines)
+    invoice.subtotal, invoice.vat_total, invoice.total = (
+        totals.subtotal,
+        totals.vat_total,
+        totals.total,
+    )
+    invoice.save()
+    return invoice
