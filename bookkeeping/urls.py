@@ -1,4 +1,24 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from bookkeeping.views import integration, runs
 
 app_name = "bookkeeping"
-urlpatterns: list = []
+urlpatterns = [
+    # Integration settings (company admins only).
+    path("settings/", integration.settings_page, name="settings"),
+    path("settings/tool/", integration.choose_tool, name="choose_tool"),
+    path("settings/connect/", integration.connect, name="connect"),
+    path("settings/oauth/callback/", integration.oauth_callback, name="oauth_callback"),
+    path("settings/target/", integration.choose_target, name="choose_target"),
+    path("settings/mapping/", integration.save_mapping, name="save_mapping"),
+    path("settings/test/", integration.test_connection, name="test_connection"),
+    path("settings/nightly/", integration.toggle_nightly, name="toggle_nightly"),
+    path("settings/disconnect/", integration.disconnect, name="disconnect"),
+    # Sync: start, progress, history, retries.
+    path("sync/", runs.start_sync, name="start_sync"),
+    path("sync/progress/", runs.progress, name="progress"),
+    path("runs/", runs.run_list, name="runs"),
+    path("runs/<int:pk>/", runs.run_detail, name="run_detail"),
+    path("runs/<int:pk>/retry/", runs.retry_run, name="retry_run"),
+    path("issues/<int:pk>/retry/", runs.retry_invoice, name="retry_invoice"),
+]

@@ -1,0 +1,1 @@
+"""Views of the bookkeeping app: integration settings and the sync pages."""
