@@ -149,6 +149,8 @@ class SyncRun(models.Model):
     heartbeat_at = models.DateTimeField(auto_now_add=True)
     # Invoice ids this run was asked to retry (empty: everything that waits).
     only_invoice_ids = models.JSONField(default=list, blank=True)
+    # Users who pressed Sync while this run was going: they get its notification too.
+    watcher_ids = models.JSONField(default=list, blank=True)
 
     total = models.PositiveIntegerField(default=0)
     done = models.PositiveIntegerField(default=0)

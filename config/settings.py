@@ -226,7 +226,7 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Sync
 # ------------------------------------------------------------------------------
 # A running sync whose heartbeat is older than this is taken over (its worker died).
-SYNC_STALE_AFTER_SECONDS = env.int("SYNC_STALE_AFTER_SECONDS", default=120)
+SYNC_STALE_AFTER_SECONDS = env.int("SYNC_STALE_AFTER_SECONDS", default=300)
 # A rate-limit wait up to this long is slept inside the run; a longer one reschedules the task.
 SYNC_MAX_INLINE_WAIT_SECONDS = env.int("SYNC_MAX_INLINE_WAIT_SECONDS", default=65)
 

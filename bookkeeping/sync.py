@@ -1,0 +1,477 @@
+"""The sync: books a company's booked invoices, with their customers, in its bookkeeping tool.
+
+`sync_company` is the one entry point (Celery task, `manage.py sync`, retry buttons). It reads as
+its steps: claim the run, select the work, push customers, push invoices, push updates, finish.
+
+Exactly once: before each call that creates something in the tool, the invoice's ExternalRecord is
+marked "pushing" and committed. A crash between the call and the save leaves that mark, and the
+next run asks the tool (`find_invoice`) before it creates anything. No transaction is held open
+across a call to the tool.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from bookkeeping import reporting
+from bookkeeping.connectors.base import (
+    AuthError,
+    Connector,
+    InvoiceRejected,
+    RateLimited,
+    RemoteRef,
+    TransientError,
+    get_connector,
+)
+from bookkeeping.content import content_hash
+from bookkeeping.models import ExternalRecord, Integration, SyncIssue, SyncRun
+from invoicing.models import Customer, Invoice
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
+
+    from invoicing.models import Company
+
+logger = logging.getLogger(__name__)
+
+# How often one invoice is tried inside a run after temporary failures.
+MAX_ATTEMPTS_PER_RUN = 3
+
+
+class SyncNotPossible(Exception):
+    """The company cannot sync now (no connected integration); the message says why."""
+
+
+class SyncRescheduled(Exception):
+    """The tool asked us to wait longer than a run may sleep; retry after `retry_after` s."""
+
+    def __init__(self, run: SyncRun, retry_after: float):
+        super().__init__(f"Sync {run.pk} rescheduled in {retry_after:.0f} s")
+        self.run = run
+        self.retry_after = retry_after
+
+
+class RunAborted(Exception):
+    """Ends a run early (access refused); the run is finished as failed."""
+
+
+@dataclass
+class Work:
+    """What one run has to do, selected in a few queries."""
+
+    new: list[Invoice] = field(default_factory=list)
+    changed: list[tuple[Invoice, ExternalRecord]] = field(default_factory=list)
+    customers: list[Customer] = field(default_factory=list)
+    customer_refs: dict[int, RemoteRef] = field(default_factory=dict)
+    refused_customers: set[int] = field(default_factory=set)
+
+
+# Entry points ------------------------------------------------------------------------------
+
+
+def active_integration(company: Company) -> Integration:
+    integration = Integration.objects.filter(company=company, is_active=True).first()
+    if integration is None:
+        raise SyncNotPossible(
+            "No bookkeeping tool is connected. A company admin connects one in Integration settings."
+        )
+    if integration.status == Integration.Status.NOT_CONNECTED:
+        raise SyncNotPossible(
+            f"{integration.tool_label} is not connected yet: finish connecting it in Integration settings."
+        )
+    return integration
+
+
+def start_sync(
+    company: Company,
+    *,
+    trigger: str,
+    user: AbstractBaseUser | None = None,
+    invoice_ids: list[int] | None = None,
+) -> tuple[SyncRun, bool]:
+    """Claims a run (or joins the running one) and enqueues it for a worker after commit.
+
+    Returns (run, started): `started` is False when another run was already going.
+    """
+    from bookkeeping.tasks import sync_company_task
+
+    integration = active_integration(company)
+    run, started = claim_run(integration, trigger=trigger, user=user, invoice_ids=invoice_ids)
+    if started:
+        user_id = user.pk if user else None
+        transaction.on_commit(
+            lambda: sync_company_task.delay(company.pk, trigger, user_id, run_id=run.pk)
+        )
+    return run, started
+
+
+def sync_company(
+    company: Company,
+    *,
+    trigger: str,
+    user: AbstractBaseUser | None = None,
+    run: SyncRun | None = None,
+    invoice_ids: list[int] | None = None,
+) -> SyncRun:
+    """Syncs the company now, in this process, and returns the finished run.
+
+    Joins (returns) the running run when another one is going. Raises SyncNotPossible without a
+    connected integration and SyncRescheduled when the tool asked for a long pause.
+    """
+    integration = active_integration(company)
+    if run is None or not _still_ours(run):
+        run, started = claim_run(integration, trigger=trigger, user=user, invoice_ids=invoice_ids)
+        if not started:
+            return run
+    connector = get_connector(integration)
+    try:
+        work = select_work(run, integration)
+        push_customers(run, connector, work)
+        push_invoices(run, connector, work)
+        push_updates(run, connector, work)
+    except RunAborted:
+        pass
+    except RateLimited as exc:
+        reporting.finish(run, status=SyncRun.Status.RESCHEDULED, error=exc.message)
+        raise SyncRescheduled(run, exc.retry_after) from exc
+    except Exception as exc:
+        logger.exception("Sync %s of %s failed", run.pk, company)
+        reporting.finish(run, status=SyncRun.Status.FAILED, error=_unexpected(exc))
+        raise
+    reporting.finish(run)
+    return run
+
+
+# Claim -------------------------------------------------------------------------------------
+
+
+def claim_run(
+    integration: Integration,
+    *,
+    trigger: str,
+    user: AbstractBaseUser | None,
+    invoice_ids: list[int] | None = None,
+) -> tuple[SyncRun, bool]:
+    """One running run per integration, by a partial unique constraint.
+
+    A running run whose heartbeat is stale (its worker died) is closed first, so that this claim
+    takes over. Returns (run, True) for a new run, (running run, False) to join it.
+    """
+    cutoff = timezone.now() - timezone.timedelta(seconds=settings.SYNC_STALE_AFTER_SECONDS)
+    SyncRun.objects.filter(
+        integration=integration, status=SyncRun.Status.RUNNING, heartbeat_at__lt=cutoff
+    ).update(
+        status=SyncRun.Status.FAILED,
+        finished_at=timezone.now(),
+        error="This sync stopped without finishing (its worker stopped); the next run took over.",
+    )
+    try:
+        with transaction.atomic():
+            run = SyncRun.objects.create(
+                integration=integration,
+                company_id=integration.company_id,
+                trigger=trigger,
+                started_by=user,
+                only_invoice_ids=invoice_ids or [],
+            )
+    except IntegrityError:
+        running = SyncRun.objects.filter(
+            integration=integration, status=SyncRun.Status.RUNNING
+        ).first()
+        if running is None:  # it finished in between: try once more
+            return claim_run(integration, trigger=trigger, user=user, invoice_ids=invoice_ids)
+        if user is not None and user.pk != running.started_by_id:
+            _add_watcher(running, user.pk)
+        return running, False
+    return run, True
+
+
+def _add_watcher(run: SyncRun, user_id: int) -> None:
+    with transaction.atomic():
+        locked = SyncRun.objects.select_for_update().get(pk=run.pk)
+        if user_id not in locked.watcher_ids:
+            locked.watcher_ids.append(user_id)
+            locked.save(update_fields=["watcher_ids"])
+
+
+def _still_ours(run: SyncRun) -> bool:
+    run.refresh_from_db()
+    return run.status == SyncRun.Status.RUNNING
+
+
+def heartbeat(run: SyncRun, **increments: int) -> None:
+    """Proves the run is alive and moves its counters (one UPDATE)."""
+    updates = {name: F(name) + value for name, value in increments.items()}
+    SyncRun.objects.filter(pk=run.pk).update(heartbeat_at=timezone.now(), **updates)
+    for name, value in increments.items():
+        setattr(run, name, getattr(run, name) + value)
+
+
+# Select ------------------------------------------------------------------------------------
+
+
+def select_work(run: SyncRun, integration: Integration) -> Work:
+    """Booked invoices without a synced record for this integration, Octopus's changed ones,
+    and the customers of those without a record, in a few queries. Never a draft."""
+    company_invoices = Invoice.objects.filter(company_id=integration.company_id)
+    synced = ExternalRecord.objects.filter(
+        integration=integration, kind=ExternalRecord.Kind.INVOICE, state=ExternalRecord.State.SYNCED
+    )
+    booked = company_invoices.filter(status=Invoice.Status.BOOKED)
+    if run.only_invoice_ids:
+        booked = booked.filter(pk__in=run.only_invoice_ids)
+    work = Work()
+    work.new = list(
+        booked.exclude(pk__in=synced.values("invoice_id"))
+        .select_related("customer")
+        .prefetch_related("lines")
+        .order_by("invoice_date", "id")
+    )
+    if get_connector(integration).supports_updates:
+        candidates = (
+            synced.filter(
+                invoice__in=booked.filter(
+                    sync_state__in=[Invoice.SyncState.CHANGED, Invoice.SyncState.FAILED]
+                )
+            )
+            .select_related("invoice__customer")
+            .prefetch_related("invoice__lines")
+        )
+        work.changed = [(record.invoice, record) for record in candidates]
+    customer_ids = {inv.customer_id for inv in work.new} | {
+        inv.customer_id for inv, _ in work.changed
+    }
+    known = ExternalRecord.objects.filter(
+        integration=integration,
+        kind=ExternalRecord.Kind.CUSTOMER,
+        state=ExternalRecord.State.SYNCED,
+        customer_id__in=customer_ids,
+    )
+    for record in known:
+        work.customer_refs[record.customer_id] = _ref(record)
+    work.customers = list(
+        Customer.objects.filter(pk__in=customer_ids - set(work.customer_refs)).order_by("id")
+    )
+    run.total = len(work.new) + len(work.changed)
+    run.already_synced = synced.count()
+    run.drafts_skipped = company_invoices.filter(status=Invoice.Status.DRAFT).count()
+    SyncRun.objects.filter(pk=run.pk).update(
+        total=run.total, already_synced=run.already_synced, drafts_skipped=run.drafts_skipped
+    )
+    return work
+
+
+def _ref(record: ExternalRecord) -> RemoteRef:
+    return RemoteRef(record.remote_id, record.remote_number, record.remote_data)
+
+
+# Customers ---------------------------------------------------------------------------------
+
+
+def push_customers(run: SyncRun, connector: Connector, work: Work) -> None:
+    """Find before create, one customer at a time, saving each result as it comes."""
+    for customer in work.customers:
+        try:
+            ref = _call(run, lambda c=customer: connector.find_customer(c))
+            created = ref is None
+            if created:
+                ref = _call(run, lambda c=customer: connector.push_customer(c))
+        except (InvoiceRejected, TransientError) as exc:
+            work.refused_customers.add(customer.pk)
+            reporting.record_issue(run, exc, customer=customer)
+            continue
+        ExternalRecord.objects.update_or_create(
+            integration=run.integration,
+            customer=customer,
+            defaults={
+                "kind": ExternalRecord.Kind.CUSTOMER,
+                "state": ExternalRecord.State.SYNCED,
+                "remote_id": ref.remote_id,
+                "remote_number": ref.number,
+                "remote_data": dict(ref.extra),
+                "pushed_at": timezone.now(),
+            },
+        )
+        work.customer_refs[customer.pk] = ref
+        heartbeat(run, customers_created=int(created))
+
+
+# Invoices ----------------------------------------------------------------------------------
+
+
+def push_invoices(run: SyncRun, connector: Connector, work: Work) -> None:
+    """Pushes the new invoices in batches of the tool's size (Yuki many, others one)."""
+    pending = []
+    for invoice in work.new:
+        if invoice.customer_id in work.refused_customers:
+            reporting.fail_invoice(
+                run, invoice, reporting.customer_refused(invoice, connector.label)
+            )
+            continue
+        pending.append(invoice)
+    size = max(1, connector.max_batch)
+    for start in range(0, len(pending), size):
+        _push_batch(run, connector, work, pending[start : start + size])
+
+
+def _push_batch(run: SyncRun, connector: Connector, work: Work, batch: list[Invoice]) -> None:
+    for attempt in range(1, MAX_ATTEMPTS_PER_RUN + 1):
+        try:
+            batch = _settle_in_flight(run, connector, batch)
+            if not batch:
+                return
+            _mark_pushing(run, batch)
+            results = _call(
+                run, lambda b=batch: connector.push_invoices(b, customer_refs=work.customer_refs)
+            )
+        except TransientError as exc:
+            if attempt == MAX_ATTEMPTS_PER_RUN:
+                for invoice in batch:
+                    reporting.fail_invoice(run, invoice, exc, transient=True)
+                return
+            connector.sleep(connector.backoff(attempt))
+            continue
+        by_id = {invoice.pk: invoice for invoice in batch}
+        for result in results:
+            invoice = by_id[result.invoice_id]
+            if result.ok:
+                _save_booking(run, invoice, result.ref)
+            else:
+                reporting.fail_invoice(run, invoice, result.error)
+        return
+
+
+def _settle_in_flight(run: SyncRun, connector: Connector, batch: list[Invoice]) -> list[Invoice]:
+    """Asks the tool about every invoice whose earlier push may have reached it; saves what the
+    tool already has and returns the invoices that still need a push."""
+    in_flight = set(
+        ExternalRecord.objects.filter(
+            integration=run.integration,
+            invoice__in=batch,
+            state=ExternalRecord.State.PUSHING,
+        ).values_list("invoice_id", flat=True)
+    )
+    remaining = []
+    for invoice in batch:
+        ref = None
+        if invoice.pk in in_flight:
+            ref = _call(run, lambda i=invoice: connector.find_invoice(i))
+        if ref is not None:
+            _save_booking(run, invoice, ref)
+        else:
+            remaining.append(invoice)
+    return remaining
+
+
+def _mark_pushing(run: SyncRun, batch: list[Invoice]) -> None:
+    """The intent, committed before the call to the tool."""
+    now = timezone.now()
+    for invoice in batch:
+        record, created = ExternalRecord.objects.get_or_create(
+            integration=run.integration,
+            invoice=invoice,
+            defaults={"kind": ExternalRecord.Kind.INVOICE, "pushed_at": now, "attempts": 1},
+        )
+        if not created:
+            ExternalRecord.objects.filter(pk=record.pk).update(
+                state=ExternalRecord.State.PUSHING, pushed_at=now, attempts=F("attempts") + 1
+            )
+    Invoice.objects.filter(pk__in=[i.pk for i in batch]).update(
+        sync_state=Invoice.SyncState.PENDING
+    )
+
+
+def _save_booking(run: SyncRun, invoice: Invoice, ref: RemoteRef) -> None:
+    now = timezone.now()
+    with transaction.atomic():
+        ExternalRecord.objects.update_or_create(
+            integration=run.integration,
+            invoice=invoice,
+            defaults={
+                "kind": ExternalRecord.Kind.INVOICE,
+                "state": ExternalRecord.State.SYNCED,
+                "remote_id": ref.remote_id,
+                "remote_number": ref.number,
+                "remote_data": dict(ref.extra),
+                "content_hash": content_hash(invoice),
+                "pushed_at": now,
+            },
+        )
+        Invoice.objects.filter(pk=invoice.pk).update(
+            booking_number=ref.number,
+            sync_state=Invoice.SyncState.SYNCED,
+            sync_message="",
+            synced_at=now,
+        )
+        SyncIssue.objects.filter(invoice=invoice, resolved=False).update(resolved=True)
+    heartbeat(run, invoices_booked=1, done=1)
+
+
+# Updates (tools that accept changes to a booking) -----------------------------------------
+
+
+def push_updates(run: SyncRun, connector: Connector, work: Work) -> None:
+    for invoice, record in work.changed:
+        new_hash = content_hash(invoice)
+        if new_hash != record.content_hash:
+            customer_ref = work.customer_refs.get(invoice.customer_id)
+            if customer_ref is None:
+                reporting.fail_invoice(
+                    run, invoice, reporting.customer_refused(invoice, connector.label)
+                )
+                continue
+            try:
+                ref = _call(
+                    run,
+                    lambda i=invoice, r=record, c=customer_ref: connector.update_invoice(
+                        i, _ref(r), customer_ref=c
+                    ),
+                )
+            except (InvoiceRejected, TransientError) as exc:
+                reporting.fail_invoice(run, invoice, exc, transient=isinstance(exc, TransientError))
+                continue
+            ExternalRecord.objects.filter(pk=record.pk).update(
+                content_hash=new_hash, remote_number=ref.number or record.remote_number
+            )
+            heartbeat(run, invoices_updated=1)
+        Invoice.objects.filter(pk=invoice.pk).update(
+            sync_state=Invoice.SyncState.SYNCED, sync_message="", synced_at=timezone.now()
+        )
+        heartbeat(run, done=1)
+
+
+# Calls -------------------------------------------------------------------------------------
+
+
+def _call(run: SyncRun, call):  # noqa: ANN001, ANN202 (a thunk and its result)
+    """Runs one connector call under the run's policy for rate limits and lost access.
+
+    A short rate-limit wait is slept here and the call repeated; a long one propagates (the run
+    is rescheduled). AuthError ends the run and asks for a reconnect.
+    """
+    while True:
+        try:
+            return call()
+        except RateLimited as exc:
+            if exc.retry_after > settings.SYNC_MAX_INLINE_WAIT_SECONDS:
+                raise
+            logger.info("Sync %s waits %.1f s for the rate limit", run.pk, exc.retry_after)
+            heartbeat(run)
+            time.sleep(exc.retry_after)
+        except AuthError as exc:
+            reporting.reconnect_needed(run, exc)
+            raise RunAborted from exc
+
+
+def _unexpected(exc: Exception) -> str:
+    if isinstance(exc, TransientError | InvoiceRejected):
+        return exc.message
+    return "The sync stopped on an unexpected error; the team has been told. Try again later."
