@@ -14,8 +14,9 @@ urlpatterns = [
     path("settings/test/", integration.test_connection, name="test_connection"),
     path("settings/nightly/", integration.toggle_nightly, name="toggle_nightly"),
     path("settings/disconnect/", integration.disconnect, name="disconnect"),
+    path("settings/lists/refresh/", integration.refresh_lists, name="refresh_lists"),
     # Sync: start, progress, history, retries.
-    path("sync/", runs.start_sync, name="start_sync"),
+    path("sync/", runs.start_sync_view, name="start_sync"),
     path("sync/progress/", runs.progress, name="progress"),
     path("runs/", runs.run_list, name="runs"),
     path("runs/<int:pk>/", runs.run_detail, name="run_detail"),
