@@ -1,11 +1,429 @@
-"""Integration settings pages (company admins only)."""
+"""Integration settings pages (company admins only).
 
-from django.http import Http404
+Thin views: they parse the form, call `bookkeeping.integrations`, and show the outcome. Every tool
+error becomes a message in plain words with its hint, never a 500. Lists fetched from the tool are
+cached in the session (per integration and target) so that a page view costs no tool calls.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from bookkeeping import integrations
+from bookkeeping.connectors.base import Choice, ConnectorError
+from bookkeeping.forms import CredentialsForm, MappingForm, TargetForm, ToolForm
+from bookkeeping.integrations import IntegrationRefused
+from bookkeeping.models import Integration
+from invoicing.tenancy import company_admin_required
+
+logger = logging.getLogger(__name__)
+
+OAUTH_SESSION_KEY = "bookkeeping_oauth"
+TARGETS_SESSION_KEY = "bookkeeping_targets"
+LISTS_SESSION_KEY = "bookkeeping_lists"
+LIST_NAMES = ("journals", "accounts", "vat_codes", "cost_centres")
 
 
-def _todo(request, *args, **kwargs):
-    raise Http404("Not built yet")
+def _settings_redirect() -> HttpResponse:
+    return redirect("bookkeeping:settings")
 
 
-settings_page = choose_tool = connect = oauth_callback = choose_target = _todo
-save_mapping = test_connection = toggle_nightly = disconnect = _todo
+def _tool_error(request: HttpRequest, exc: ConnectorError) -> None:
+    messages.error(request, f"{exc.message} {exc.hint}".strip())
+
+
+def _integration_or_redirect(request: HttpRequest) -> Integration | None:
+    integration = integrations.active_integration(request.company)
+    if integration is None:
+        messages.warning(request, "Pick a bookkeeping tool first.")
+    return integration
+
+
+# Session caches ---------------------------------------------------------------------------------
+
+
+def _dump(choices: list[Choice]) -> list[list[str]]:
+    return [[choice.code, choice.label] for choice in choices]
+
+
+def _load(rows: list[list[str]] | None) -> list[Choice]:
+    return [Choice(code=str(code), label=str(label)) for code, label in rows or ()]
+
+
+def _cache_targets(request: HttpRequest, integration: Integration, targets: list[Choice]) -> None:
+    request.session[TARGETS_SESSION_KEY] = {"id": integration.pk, "items": _dump(targets)}
+
+
+def _forget_lists(request: HttpRequest) -> None:
+    request.session.pop(TARGETS_SESSION_KEY, None)
+    request.session.pop(LISTS_SESSION_KEY, None)
+
+
+def _targets(request: HttpRequest, integration: Integration) -> list[Choice] | None:
+    cached = request.session.get(TARGETS_SESSION_KEY)
+    if cached and cached.get("id") == integration.pk:
+        return _load(cached["items"])
+    if integration.status == Integration.Status.RECONNECT_NEEDED:
+        return None
+    try:
+        targets = integrations.list_targets(integration)
+    except ConnectorError as exc:
+        _tool_error(request, exc)
+        return None
+    _cache_targets(request, integration, targets)
+    return targets
+
+
+def _lists(request: HttpRequest, integration: Integration) -> dict[str, list[Choice]] | None:
+    key = f"{integration.pk}:{integration.target_id}"
+    cached = request.session.get(LISTS_SESSION_KEY)
+    if cached and cached.get("key") == key:
+        return {name: _load(cached[name]) for name in LIST_NAMES}
+    if integration.status == Integration.Status.RECONNECT_NEEDED:
+        return None
+    fetched = integrations.fetch_lists(integration)
+    if fetched.error is not None:
+        _tool_error(request, fetched.error)
+        return None
+    lists = {name: getattr(fetched, name) for name in LIST_NAMES}
+    request.session[LISTS_SESSION_KEY] = {"key": key} | {
+        name: _dump(choices) for name, choices in lists.items()
+    }
+    return lists
+
+
+# The page ---------------------------------------------------------------------------------------
+
+
+@company_admin_required
+@require_GET
+def settings_page(request: HttpRequest) -> HttpResponse:
+    """The whole settings page: tool, connection, target, mapping, test, nightly, disconnect."""
+    integration = integrations.active_integration(request.company)
+    context: dict[str, Any] = {
+        "integration": integration,
+        "tool_form": ToolForm(
+            tools=integrations.offered_tools(request.company),
+            initial={"tool": integration.tool if integration else None},
+        ),
+    }
+    if integration is not None:
+        context.update(_connection_context(request, integration))
+    return render(request, "bookkeeping/settings.html", context)
+
+
+def _connection_context(request: HttpRequest, integration: Integration) -> dict[str, Any]:
+    tool = integrations.tool_class(integration)
+    connected_once = integrations.has_credentials(integration)
+    context: dict[str, Any] = {
+        "tool": tool,
+        "has_credentials": connected_once,
+        "after_sync": integrations.after_sync_text(integration.tool),
+        "credentials_form": None
+        if tool.uses_oauth
+        else CredentialsForm(fields=tool.credential_fields),
+    }
+    if connected_once:
+        targets = _targets(request, integration)
+        context["target_form"] = TargetForm(
+            label=tool.target_label.capitalize(),
+            targets=targets,
+            initial={"target": integration.target_id},
+        )
+    if connected_once and integration.target_id:
+        context["mapping_form"] = _mapping_form(request, integration)
+    return context
+
+
+def _mapping_form(request: HttpRequest, integration: Integration, data: Any = None) -> MappingForm:
+    lists = _lists(request, integration) or {}
+    return MappingForm(
+        data,
+        rates=integrations.vat_rates_for(request.company, integration),
+        journals=lists.get("journals"),
+        accounts=lists.get("accounts"),
+        vat_codes=lists.get("vat_codes"),
+        cost_centres=lists.get("cost_centres"),
+        with_cost_centre=integration.tool == "octopus",
+        current={
+            "sales_journal": integration.sales_journal,
+            "credit_note_journal": integration.credit_note_journal,
+            "default_revenue_account": integration.default_revenue_account,
+            "default_cost_centre": integration.default_cost_centre,
+            "vat_mapping": integration.vat_mapping,
+        },
+    )
+
+
+# Step 1: the tool -------------------------------------------------------------------------------
+
+
+@company_admin_required
+@require_POST
+def choose_tool(request: HttpRequest) -> HttpResponse:
+    """Picks the tool; switching from another active tool asks for a confirmation first."""
+    form = ToolForm(request.POST, tools=integrations.offered_tools(request.company))
+    if not form.is_valid():
+        messages.error(request, "Pick one of the bookkeeping tools offered.")
+        return _settings_redirect()
+    tool = form.cleaned_data["tool"]
+    if not form.cleaned_data["confirm"] and integrations.needs_switch_confirmation(
+        request.company, tool=tool
+    ):
+        current = integrations.active_integration(request.company)
+        context = {
+            "current": current,
+            "tool": tool,
+            "tool_label": dict(form.fields["tool"].choices)[tool],
+        }
+        return render(request, "bookkeeping/settings_confirm_switch.html", context)
+    try:
+        integration = integrations.choose_tool(request.company, tool=tool)
+    except IntegrationRefused as exc:
+        messages.error(request, exc.message)
+        return _settings_redirect()
+    _forget_lists(request)
+    messages.success(request, f"{integration.tool_label} is your bookkeeping tool. Now connect it.")
+    return _settings_redirect()
+
+
+# Step 2: connect --------------------------------------------------------------------------------
+
+
+@company_admin_required
+@require_POST
+def connect(request: HttpRequest) -> HttpResponse:
+    """OAuth tools: off to the tool's consent page. Others: check and store the credentials."""
+    integration = _integration_or_redirect(request)
+    if integration is None:
+        return _settings_redirect()
+    tool = integrations.tool_class(integration)
+    if tool.uses_oauth:
+        return _start_oauth(request, integration)
+    form = CredentialsForm(request.POST, fields=tool.credential_fields)
+    if not form.is_valid():
+        messages.error(request, "Fill in every field to connect.")
+        return _settings_redirect()
+    try:
+        targets = integrations.connect_with_credentials(integration, values=form.cleaned_data)
+    except ConnectorError as exc:
+        _tool_error(request, exc)
+        return _settings_redirect()
+    _forget_lists(request)
+    _cache_targets(request, integration, targets)
+    messages.success(
+        request,
+        f"{integration.tool_label} accepted the credentials. Now pick the {tool.target_label}.",
+    )
+    return _settings_redirect()
+
+
+def _start_oauth(request: HttpRequest, integration: Integration) -> HttpResponse:
+    state = secrets.token_urlsafe()
+    try:
+        url = integrations.authorization_url(
+            integration,
+            redirect_uri=request.build_absolute_uri(reverse("bookkeeping:oauth_callback")),
+            state=state,
+        )
+    except ConnectorError as exc:
+        _tool_error(request, exc)
+        return _settings_redirect()
+    request.session[OAUTH_SESSION_KEY] = {"state": state, "company_id": request.company.pk}
+    return redirect(url)
+
+
+@company_admin_required
+@require_GET
+def oauth_callback(request: HttpRequest) -> HttpResponse:
+    """The tool sends the user back here: check the state, then trade the code for tokens."""
+    pending = request.session.pop(OAUTH_SESSION_KEY, None)
+    state = request.GET.get("state", "")
+    if (
+        not pending
+        or not state
+        or not secrets.compare_digest(str(pending.get("state", "")), state)
+        or pending.get("company_id") != request.company.pk
+    ):
+        return HttpResponseForbidden("This authorisation reply does not match a request of ours.")
+    integration = _integration_or_redirect(request)
+    if integration is None:
+        return _settings_redirect()
+    if request.GET.get("error") == "access_denied":
+        messages.warning(request, f"You did not give Booksync access to {integration.tool_label}.")
+        return _settings_redirect()
+    code = request.GET.get("code", "")
+    if not code:
+        logger.warning(
+            "Unexpected OAuth reply for %s: error=%r", integration.tool, request.GET.get("error")
+        )
+        messages.error(
+            request,
+            f"{integration.tool_label} sent an unexpected reply. Please try to connect again.",
+        )
+        return _settings_redirect()
+    redirect_uri = request.build_absolute_uri(reverse("bookkeeping:oauth_callback"))
+    try:
+        targets = integrations.complete_authorization(
+            integration, code=code, redirect_uri=redirect_uri
+        )
+    except ConnectorError as exc:
+        _tool_error(request, exc)
+        return _settings_redirect()
+    _forget_lists(request)
+    _cache_targets(request, integration, targets)
+    label = integrations.tool_class(integration).target_label
+    messages.success(request, f"{integration.tool_label} is connected. Now pick the {label}.")
+    return _settings_redirect()
+
+
+@company_admin_required
+@require_POST
+def choose_target(request: HttpRequest) -> HttpResponse:
+    """Saves the division / dossier / administration picked from the tool's list."""
+    integration = _integration_or_redirect(request)
+    if integration is None:
+        return _settings_redirect()
+    tool = integrations.tool_class(integration)
+    cached = request.session.get(TARGETS_SESSION_KEY) or {}
+    targets = _load(cached.get("items")) if cached.get("id") == integration.pk else None
+    form = TargetForm(request.POST, label=tool.target_label.capitalize(), targets=targets)
+    if not form.is_valid():
+        messages.error(request, f"Pick a {tool.target_label} from the list.")
+        return _settings_redirect()
+    try:
+        integrations.choose_target(
+            integration, target_id=form.cleaned_data["target"], target_name=form.target_name()
+        )
+    except IntegrationRefused as exc:
+        messages.error(request, exc.message)
+        return _settings_redirect()
+    request.session.pop(LISTS_SESSION_KEY, None)
+    messages.success(
+        request,
+        f"{integration.tool_label} {tool.target_label} {integration.target_name} chosen. "
+        "Now check the journals, the revenue account and the VAT codes.",
+    )
+    return _settings_redirect()
+
+
+# Step 3: journals, accounts, VAT codes ------------------------------------------------------------
+
+
+@company_admin_required
+@require_POST
+def save_mapping(request: HttpRequest) -> HttpResponse:
+    """Saves journals, default revenue account, VAT mapping and (Octopus) the cost centre."""
+    integration = _integration_or_redirect(request)
+    if integration is None:
+        return _settings_redirect()
+    form = _mapping_form(request, integration, data=request.POST)
+    if not form.is_valid():
+        messages.error(request, "Some choices are missing: see the fields marked below.")
+        return render(
+            request, "bookkeeping/settings.html", _page_context(request, integration, form)
+        )
+    integrations.save_mapping(
+        integration,
+        sales_journal=form.cleaned_data["sales_journal"],
+        credit_note_journal=form.cleaned_data["credit_note_journal"],
+        default_revenue_account=form.cleaned_data["default_revenue_account"],
+        default_cost_centre=form.cleaned_data.get("default_cost_centre", ""),
+        vat_mapping=form.vat_mapping(),
+    )
+    missing = [rate for rate, code in form.vat_mapping().items() if not code]
+    messages.success(request, "Journals, revenue account and VAT codes saved.")
+    if missing:
+        messages.warning(
+            request,
+            "Invoices with VAT rate "
+            + ", ".join(f"{rate.rstrip('0').rstrip('.')}%" for rate in missing)
+            + " cannot be synced until the rate is mapped to a VAT code.",
+        )
+    return _settings_redirect()
+
+
+def _page_context(
+    request: HttpRequest, integration: Integration, form: MappingForm
+) -> dict[str, Any]:
+    context: dict[str, Any] = {
+        "integration": integration,
+        "tool_form": ToolForm(
+            tools=integrations.offered_tools(request.company), initial={"tool": integration.tool}
+        ),
+    }
+    context.update(_connection_context(request, integration))
+    context["mapping_form"] = form
+    return context
+
+
+@company_admin_required
+@require_POST
+def refresh_lists(request: HttpRequest) -> HttpResponse:
+    """Forgets the cached lists so that the next page view fetches them from the tool again."""
+    _forget_lists(request)
+    messages.info(request, "The lists are fetched again from the tool.")
+    return _settings_redirect()
+
+
+# Step 4-5: test, nightly, disconnect ------------------------------------------------------------
+
+
+@company_admin_required
+@require_POST
+def test_connection(request: HttpRequest) -> HttpResponse:
+    """Asks the tool whether our access works; shows its answer or the error with its hint."""
+    integration = _integration_or_redirect(request)
+    if integration is None:
+        return _settings_redirect()
+    try:
+        line = integrations.check_connection(integration)
+    except IntegrationRefused as exc:
+        messages.error(request, exc.message)
+    except ConnectorError as exc:
+        _tool_error(request, exc)
+    else:
+        messages.success(request, line)
+    return _settings_redirect()
+
+
+@company_admin_required
+@require_POST
+def toggle_nightly(request: HttpRequest) -> HttpResponse:
+    """Switches the nightly sync on (`enabled=1`) or off (`enabled=0`)."""
+    integration = _integration_or_redirect(request)
+    if integration is None:
+        return _settings_redirect()
+    enabled = request.POST.get("enabled") == "1"
+    try:
+        integrations.set_nightly_sync(integration, enabled=enabled)
+    except IntegrationRefused as exc:
+        messages.error(request, exc.message)
+        return _settings_redirect()
+    messages.success(request, f"Nightly sync switched {'on' if enabled else 'off'}.")
+    return _settings_redirect()
+
+
+@company_admin_required
+@require_POST
+def disconnect(request: HttpRequest) -> HttpResponse:
+    """Forgets the credentials; the sync history and the choices stay."""
+    integration = _integration_or_redirect(request)
+    if integration is None:
+        return _settings_redirect()
+    try:
+        integrations.disconnect(integration)
+    except IntegrationRefused as exc:
+        messages.error(request, exc.message)
+        return _settings_redirect()
+    _forget_lists(request)
+    messages.success(request, f"{integration.tool_label} disconnected. The sync history is kept.")
+    return _settings_redirect()

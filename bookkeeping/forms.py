@@ -1,0 +1,138 @@
+"""Forms of the integration settings page.
+
+Lists fetched from the tool become selects; when the tool could not be reached they fall back to
+text inputs, so that the page stays usable. Secret inputs never render their value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django import forms
+
+from bookkeeping.connectors.base import Choice
+
+EMPTY_LABEL = "---------"
+
+
+class ToolForm(forms.Form):
+    tool = forms.ChoiceField(label="Bookkeeping tool", widget=forms.RadioSelect)
+    confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, tools: Sequence[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["tool"].choices = list(tools)
+
+
+class CredentialsForm(forms.Form):
+    """The fields a tool asks for (`Connector.credential_fields`); secrets are password inputs."""
+
+    def __init__(self, *args: Any, fields: Sequence[tuple[str, str, bool]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name, label, secret in fields:
+            widget = (
+                forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"})
+                if secret
+                else forms.TextInput(attrs={"autocomplete": "off"})
+            )
+            self.fields[name] = forms.CharField(label=label, max_length=500, widget=widget)
+
+
+class TargetForm(forms.Form):
+    """The division / dossier / administration: a select, or a text input without a list."""
+
+    def __init__(
+        self, *args: Any, label: str, targets: Sequence[Choice] | None, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.targets = {choice.code: choice.label for choice in targets or ()}
+        self.fields["target"] = _list_field(label, targets, required=True)
+
+    def target_name(self) -> str:
+        code = self.cleaned_data["target"]
+        return self.targets.get(code, code)
+
+
+class MappingForm(forms.Form):
+    """Journals, default revenue account, VAT rate → VAT code, and (Octopus) the cost centre."""
+
+    def __init__(
+        self,
+        *args: Any,
+        rates: Sequence[str],
+        journals: Sequence[Choice] | None,
+        accounts: Sequence[Choice] | None,
+        vat_codes: Sequence[Choice] | None,
+        cost_centres: Sequence[Choice] | None = None,
+        with_cost_centre: bool = False,
+        current: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        current = current or {}
+        self.rates = list(rates)
+        self.fields["sales_journal"] = _list_field(
+            "Sales journal", journals, current=current.get("sales_journal")
+        )
+        self.fields["credit_note_journal"] = _list_field(
+            "Credit-note journal", journals, current=current.get("credit_note_journal")
+        )
+        self.fields["default_revenue_account"] = _list_field(
+            "Default revenue account", accounts, current=current.get("default_revenue_account")
+        )
+        if with_cost_centre:
+            self.fields["default_cost_centre"] = _list_field(
+                "Default cost centre",
+                cost_centres,
+                required=False,
+                current=current.get("default_cost_centre"),
+            )
+        mapping = current.get("vat_mapping", {})
+        for rate in self.rates:
+            self.fields[vat_field_name(rate)] = _list_field(
+                f"VAT {_display_rate(rate)}%",
+                vat_codes,
+                required=False,
+                current=mapping.get(rate),
+            )
+
+    def vat_fields(self) -> list[forms.BoundField]:
+        return [self[vat_field_name(rate)] for rate in self.rates]
+
+    def journal_fields(self) -> list[forms.BoundField]:
+        names = ["sales_journal", "credit_note_journal", "default_revenue_account"]
+        if "default_cost_centre" in self.fields:
+            names.append("default_cost_centre")
+        return [self[name] for name in names]
+
+    def vat_mapping(self) -> dict[str, str]:
+        return {rate: self.cleaned_data.get(vat_field_name(rate), "") for rate in self.rates}
+
+
+def vat_field_name(rate: str) -> str:
+    return "vat_" + rate.replace(".", "_")
+
+
+def _display_rate(rate: str) -> str:
+    return rate.rstrip("0").rstrip(".") if "." in rate else rate
+
+
+def _list_field(
+    label: str,
+    choices: Sequence[Choice] | None,
+    *,
+    required: bool = True,
+    current: str | None = None,
+) -> forms.Field:
+    """A select of the tool's list (keeping a saved value the list no longer has), or a text
+    input when the list could not be fetched (`choices` is None or empty)."""
+    if not choices:
+        return forms.CharField(label=label, required=required, max_length=64, initial=current)
+    options = [("", EMPTY_LABEL)] + [
+        (choice.code, f"{choice.code} – {choice.label}" if choice.label else choice.code)
+        for choice in choices
+    ]
+    if current and current not in {choice.code for choice in choices}:
+        options.append((current, f"{current} (not found in the tool)"))
+    return forms.ChoiceField(label=label, required=required, choices=options, initial=current)

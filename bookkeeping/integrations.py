@@ -1,0 +1,379 @@
+"""The rules of a company's bookkeeping integration: pick a tool, connect, choose, test, disconnect.
+
+The settings views only parse input and call these functions. Every function that talks to the tool
+lets the connector's typed errors (`ConnectorError` with `.message` and `.hint`) through, after
+recording on the integration what the user must know (status and last error); the caller shows the
+error. No transaction is held open across a call to a tool.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import ImproperlyConfigured
+from django.db import transaction
+from django.utils import timezone
+
+from bookkeeping.connectors.base import (
+    AuthError,
+    Choice,
+    ConnectorError,
+    connector_class,
+    get_connector,
+    tools_for_country,
+)
+from bookkeeping.models import Integration, SyncRun
+
+if TYPE_CHECKING:
+    from bookkeeping.connectors.base import Connector
+    from invoicing.models import Company
+
+logger = logging.getLogger(__name__)
+
+# VAT rates every company of a country may need, besides those its invoices use.
+STANDARD_VAT_RATES: dict[str, tuple[str, ...]] = {
+    "BE": ("21.00", "12.00", "6.00", "0.00"),
+    "NL": ("21.00", "9.00", "0.00"),
+}
+
+# What happens to an invoice edited after it was synced, per tool (shown on the settings page).
+AFTER_SYNC: dict[str, str] = {
+    "exact_online": (
+        "Invoices edited after they were synced are not pushed again: make the same change in "
+        "Exact Online."
+    ),
+    "octopus": (
+        "Invoices edited after they were synced are pushed again by the next sync, and the "
+        "cost centres of the booking are reset by that sync."
+    ),
+    "yuki": (
+        "Invoices edited after they were synced are not pushed again: make the same change in Yuki."
+    ),
+}
+
+RUNNING_SYNC_MESSAGE = "A sync is running for this integration: wait until it ends."
+
+
+class IntegrationRefused(Exception):
+    """A request the rules refuse (not a tool error); `message` is for the user."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class ToolLists:
+    """The lists fetched from the tool for the mapping form; `error` when fetching failed."""
+
+    journals: list[Choice]
+    accounts: list[Choice]
+    vat_codes: list[Choice]
+    cost_centres: list[Choice]
+    error: ConnectorError | None = None
+
+
+# Reading --------------------------------------------------------------------------------------
+
+
+def active_integration(company: Company) -> Integration | None:
+    """The company's active integration, or None when no tool was picked yet."""
+    return Integration.objects.filter(company=company, is_active=True).first()
+
+
+def offered_tools(company: Company) -> list[tuple[str, str]]:
+    """(key, label) of the tools the company's country may use."""
+    return tools_for_country(company.country)
+
+
+def vat_rates_for(company: Company, integration: Integration | None = None) -> list[str]:
+    """VAT rates to map, as "21.00" strings, highest first: the standard rates of the company's
+    country, the rates its invoice lines use, and the rates already mapped."""
+    from invoicing.models import InvoiceLine
+
+    rates = set(STANDARD_VAT_RATES.get(company.country, ()))
+    used = InvoiceLine.objects.filter(invoice__company=company).values_list("vat_rate", flat=True)
+    rates.update(normalize_rate(rate) for rate in used.distinct())
+    if integration is not None:
+        rates.update(normalize_rate(rate) for rate in integration.vat_mapping)
+    rates.discard("")
+    return sorted(rates, key=Decimal, reverse=True)
+
+
+def normalize_rate(rate: Any) -> str:
+    """A VAT rate as the mapping key: two decimals ("6" -> "6.00"); "" when not a number."""
+    try:
+        return f"{Decimal(str(rate)).quantize(Decimal('0.01'))}"
+    except (InvalidOperation, ValueError):
+        return ""
+
+
+def has_credentials(integration: Integration) -> bool:
+    return bool(integration.credentials)
+
+
+def tool_class(integration: Integration) -> type[Connector]:
+    return connector_class(integration.tool)
+
+
+def after_sync_text(tool: str) -> str:
+    return AFTER_SYNC.get(tool, "")
+
+
+# Picking the tool -----------------------------------------------------------------------------
+
+
+def needs_switch_confirmation(company: Company, *, tool: str) -> bool:
+    """True when picking `tool` would deactivate another active integration."""
+    current = active_integration(company)
+    return current is not None and current.tool != tool
+
+
+def choose_tool(company: Company, *, tool: str) -> Integration:
+    """Makes `tool` the company's active integration and returns it.
+
+    Picking the active tool again changes nothing. Picking another one deactivates the current
+    integration (its credentials are cleared, its runs and records are kept) and reactivates the
+    company's earlier integration with that tool if there is one, so its history and settings
+    come back; otherwise a new one is created. Refused while a sync runs, or for a tool the
+    company's country does not offer.
+    """
+    if tool not in dict(offered_tools(company)):
+        raise IntegrationRefused("This bookkeeping tool is not available for your company.")
+    current = active_integration(company)
+    if current is not None and current.tool == tool:
+        return current
+    if current is not None and _has_running_sync(current):
+        raise IntegrationRefused(RUNNING_SYNC_MESSAGE)
+    with transaction.atomic():
+        if current is not None:
+            _clear_connection(current)
+            current.is_active = False
+            current.save()
+        earlier = (
+            Integration.objects.filter(company=company, tool=tool, is_active=False)
+            .order_by("-updated_at", "-id")
+            .first()
+        )
+        if earlier is not None:
+            earlier.is_active = True
+            earlier.save()
+            return earlier
+        return Integration.objects.create(company=company, tool=tool, is_active=True)
+
+
+def _has_running_sync(integration: Integration) -> bool:
+    return integration.runs.filter(status=SyncRun.Status.RUNNING).exists()
+
+
+def _clear_connection(integration: Integration) -> None:
+    integration.credentials = {}
+    integration.status = Integration.Status.NOT_CONNECTED
+    integration.last_error = ""
+    integration.nightly_sync = False
+    integration.connected_at = None
+
+
+# Connecting ---------------------------------------------------------------------------------
+
+
+def connector_for(integration: Integration) -> Connector:
+    """The connector of the integration; a configuration problem becomes a ConnectorError."""
+    try:
+        return get_connector(integration)
+    except ImproperlyConfigured as exc:
+        logger.warning("%s connector is not configured: %s", integration.tool, exc)
+        raise ConnectorError(
+            f"{integration.tool_label} is not configured on this server.",
+            hint="Ask your administrator to check the server settings of this tool.",
+        ) from exc
+
+
+def authorization_url(integration: Integration, *, redirect_uri: str, state: str) -> str:
+    """OAuth tools: the tool's consent page to send the user to."""
+    return connector_for(integration).authorization_url(redirect_uri=redirect_uri, state=state)
+
+
+def complete_authorization(
+    integration: Integration, *, code: str, redirect_uri: str
+) -> list[Choice]:
+    """OAuth tools: exchanges the code for tokens (saved encrypted by the connector), then
+    returns the targets to pick from. The integration stays "not connected" until a target is
+    picked. On a tool error the status and last error are recorded and the error re-raised."""
+    try:
+        connector_for(integration).complete_authorization(code=code, redirect_uri=redirect_uri)
+        integration.refresh_from_db()
+        return _list_targets(integration)
+    except ConnectorError as exc:
+        _record_attempt_error(integration, exc)
+        raise
+
+
+def connect_with_credentials(integration: Integration, *, values: dict[str, str]) -> list[Choice]:
+    """Tools with typed credentials: stores them (encrypted) and checks them by listing the
+    targets, which it returns. Credentials the tool refuses are not kept: the previous ones (if
+    any) stay, and so does the status."""
+    fields = [name for name, _label, _secret in tool_class(integration).credential_fields]
+    previous = dict(integration.credentials)
+    integration.credentials = {name: values.get(name, "").strip() for name in fields}
+    integration.save(update_fields=["credentials", "updated_at"])
+    try:
+        return _list_targets(integration)
+    except ConnectorError as exc:
+        integration.credentials = previous
+        integration.save(update_fields=["credentials", "updated_at"])
+        _record_attempt_error(integration, exc)
+        raise
+
+
+def list_targets(integration: Integration) -> list[Choice]:
+    """The divisions / dossiers / administrations the stored credentials reach."""
+    try:
+        return _list_targets(integration)
+    except ConnectorError as exc:
+        _record_error(integration, exc)
+        raise
+
+
+def _list_targets(integration: Integration) -> list[Choice]:
+    return list(connector_for(integration).list_targets())
+
+
+def choose_target(integration: Integration, *, target_id: str, target_name: str = "") -> None:
+    """Saves the chosen target; the integration is now connected."""
+    if not has_credentials(integration):
+        raise IntegrationRefused(f"Connect {integration.tool_label} first.")
+    if not target_id:
+        raise IntegrationRefused(f"Pick a {tool_class(integration).target_label}.")
+    integration.target_id = target_id
+    integration.target_name = target_name or target_id
+    integration.status = Integration.Status.CONNECTED
+    integration.last_error = ""
+    integration.connected_at = timezone.now()
+    integration.save()
+
+
+# Journals, accounts, VAT codes -----------------------------------------------------------------
+
+
+def fetch_lists(integration: Integration) -> ToolLists:
+    """Journals, revenue accounts, VAT codes (and Octopus cost centres) of the target.
+
+    Never raises a tool error: on failure it returns empty lists and the error, so that the page
+    stays usable with text inputs.
+    """
+    try:
+        connector = connector_for(integration)
+        journals = list(connector.list_journals())
+        accounts = list(connector.list_accounts())
+        vat_codes = list(connector.list_vat_codes())
+        cost_centres = _cost_centres(connector)
+    except ConnectorError as exc:
+        if isinstance(exc, AuthError):
+            _record_error(integration, exc)
+        return ToolLists([], [], [], [], error=exc)
+    return ToolLists(journals, accounts, vat_codes, cost_centres)
+
+
+def _cost_centres(connector: Connector) -> list[Choice]:
+    lister = getattr(connector, "list_cost_centres", None)
+    if lister is None:
+        return []
+    try:
+        return list(lister())
+    except NotImplementedError:
+        return []
+
+
+def save_mapping(
+    integration: Integration,
+    *,
+    sales_journal: str,
+    credit_note_journal: str,
+    default_revenue_account: str,
+    vat_mapping: dict[str, str],
+    default_cost_centre: str = "",
+) -> None:
+    """Saves the choices the sync uses. Empty VAT codes are left out of the mapping."""
+    integration.sales_journal = sales_journal.strip()
+    integration.credit_note_journal = credit_note_journal.strip()
+    integration.default_revenue_account = default_revenue_account.strip()
+    integration.default_cost_centre = default_cost_centre.strip()
+    integration.vat_mapping = {
+        normalize_rate(rate): code.strip()
+        for rate, code in vat_mapping.items()
+        if code.strip() and normalize_rate(rate)
+    }
+    integration.full_clean()
+    integration.save()
+
+
+# Testing, nightly, disconnecting ------------------------------------------------------------
+
+
+def check_connection(integration: Integration) -> str:
+    """Asks the tool with read calls only; returns its line for the user.
+
+    Success marks the integration connected (once a target is chosen); an AuthError marks it
+    "reconnect needed"; any other tool error marks it "error". Errors are re-raised.
+    """
+    if not has_credentials(integration):
+        raise IntegrationRefused(f"Connect {integration.tool_label} first.")
+    try:
+        line = connector_for(integration).test_connection()
+    except ConnectorError as exc:
+        _record_error(integration, exc)
+        raise
+    integration.refresh_from_db()
+    integration.last_error = ""
+    if integration.target_id:
+        integration.status = Integration.Status.CONNECTED
+    integration.save(update_fields=["status", "last_error", "updated_at"])
+    return line
+
+
+def set_nightly_sync(integration: Integration, *, enabled: bool) -> None:
+    """Switches the nightly sync; switching it on needs a connected integration."""
+    if enabled and not integration.is_connected:
+        raise IntegrationRefused(
+            f"Connect {integration.tool_label} before switching the nightly sync on."
+        )
+    integration.nightly_sync = enabled
+    integration.save(update_fields=["nightly_sync", "updated_at"])
+
+
+def disconnect(integration: Integration) -> None:
+    """Forgets the credentials and stops the nightly sync; runs, records and choices stay."""
+    if _has_running_sync(integration):
+        raise IntegrationRefused(RUNNING_SYNC_MESSAGE)
+    _clear_connection(integration)
+    integration.save()
+
+
+def _record_error(integration: Integration, exc: ConnectorError) -> None:
+    """Stores what went wrong with a working connection: AuthError → reconnect needed, anything
+    else → error. An integration that was never connected stays "not connected"."""
+    if integration.connected_at is None:
+        status = Integration.Status.NOT_CONNECTED
+    elif isinstance(exc, AuthError):
+        status = Integration.Status.RECONNECT_NEEDED
+    else:
+        status = Integration.Status.ERROR
+    _store_error(integration, exc, status=status)
+
+
+def _record_attempt_error(integration: Integration, exc: ConnectorError) -> None:
+    """A failed attempt to connect: the last error is stored, the status is left as it was."""
+    _store_error(integration, exc, status=integration.status)
+
+
+def _store_error(integration: Integration, exc: ConnectorError, *, status: str) -> None:
+    last_error = " ".join(part for part in (exc.message, exc.hint) if part)
+    Integration.objects.filter(pk=integration.pk).update(
+        status=status, last_error=last_error, updated_at=timezone.now()
+    )
+    integration.status = status
+    integration.last_error = last_error
