@@ -1,0 +1,605 @@
+"""Exact Online: OAuth2 with rotating refresh tokens, OData REST, sales entries per invoice.
+
+Credentials (`integration.credentials`, encrypted at rest):
+    access_token   the bearer token (valid 10 minutes)
+    refresh_token  single use: every refresh returns a new one and kills the old one
+    expires_at     epoch seconds when the access token expires
+
+The division is `integration.target_id`. Customers are `crm/Accounts` found by our customer
+code (Exact pads codes to 18 characters, right-aligned), then by VAT number; invoices are
+`salesentry/SalesEntries` with our number in `YourRef`, the booking number is `EntryNumber`.
+Rate limits (60 a minute, 5,000 a day per division) are read from the `X-RateLimit-*`
+headers; when the minute is used up we raise RateLimited before the next call.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
+from urllib.parse import urlencode
+
+import requests
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+from bookkeeping.connectors.base import (
+    AuthError,
+    Choice,
+    ClosedPeriod,
+    Connector,
+    InvoiceRejected,
+    PushResult,
+    QuotaExceeded,
+    RateLimited,
+    RemoteRef,
+    TransientError,
+)
+from invoicing.money import CENT, compute_totals, round_cents
+
+if TYPE_CHECKING:
+    from bookkeeping.models import Integration
+    from invoicing.models import Customer, Invoice
+
+RECONNECT_HINT = "Reconnect Exact Online in Integration settings."
+REFRESH_MARGIN_SECONDS = 30
+MAX_PAGES = 100
+
+
+@dataclass(frozen=True)
+class ExactOnlineConfig:
+    """What the connector needs from the Integration row, read once."""
+
+    division: str
+    sales_journal: str
+    credit_note_journal: str
+    default_revenue_account: str
+    vat_mapping: Mapping[str, str]
+    default_cost_centre: str
+
+    @classmethod
+    def from_integration(cls, integration: Integration) -> ExactOnlineConfig:
+        return cls(
+            division=str(integration.target_id or "").strip(),
+            sales_journal=integration.sales_journal.strip(),
+            credit_note_journal=(
+                integration.credit_note_journal or integration.sales_journal
+            ).strip(),
+            default_revenue_account=integration.default_revenue_account.strip(),
+            vat_mapping=dict(integration.vat_mapping or {}),
+            default_cost_centre=integration.default_cost_centre.strip(),
+        )
+
+
+def quote(value: str) -> str:
+    """An OData string literal."""
+    return "'" + value.replace("'", "''") + "'"
+
+
+def percent(rate: Decimal) -> str:
+    """21.00 -> "21", 5.50 -> "5.5": a VAT rate as users write it."""
+    text = f"{rate:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+class ExactOnlineConnector(Connector):
+    key = "exact_online"
+    label = "Exact Online"
+    base_url_setting = "EXACT_ONLINE_BASE_URL"
+    uses_oauth = True
+    target_label = "division"
+
+    ENTRY_TYPES: ClassVar[dict[str, int]] = {
+        "invoice": 20,  # sales entry
+        "credit_note": 21,  # sales credit note (negative amounts)
+    }
+    # Start of Exact's error text -> how the user fixes it.
+    HINTS: ClassVar[dict[str, str]] = {
+        "Mandatory: Journal": "Choose the sales journal in Integration settings.",
+        "Invalid: Journal": "Choose a journal of type Sales in Integration settings.",
+        "Not found: Journal": "Choose an existing sales journal in Integration settings.",
+        "Period is closed": "Reopen the period in Exact Online, or correct the invoice date.",
+        "Periode is afgesloten": "Reopen the period in Exact Online, or correct the invoice date.",
+        "Unknown: Financial year": "Create the financial year in Exact Online, then sync again.",
+        "Unknown: Fiscal year": "Create the financial year in Exact Online, then sync again.",
+        "Invalid: Customer": "Make the relation a customer in Exact Online, then sync again.",
+        "Not found: Customer": "The customer is missing in Exact Online: sync again to create it.",
+        "Not found: Account": "Set a revenue account on the lines or a default in Integration settings.",
+        "Not found: G/L": "Choose an existing revenue account in Integration settings.",
+        "Invalid: VAT": "Map the VAT rates to valid sales VAT codes in Integration settings.",
+        "Mandatory: Payment condition": "Set a default sales payment condition in Exact Online.",
+        "Gegeven bestaat reeds": "The code already exists in Exact Online: check the customer there.",
+    }
+    CLOSED_PERIOD_TEXTS: ClassVar[tuple[str, ...]] = ("Period is closed", "Periode is afgesloten")
+    DEFAULT_HINT = "Correct what Exact Online names in Booksync or Exact Online, then sync again."
+
+    def __init__(self, integration: Integration):
+        super().__init__(integration)
+        self.config = ExactOnlineConfig.from_integration(integration)
+        self.session.headers["Accept"] = "application/json"
+        self._token_call = False
+        self._gl_accounts: dict[str, str | None] = {}
+        self._minutely: tuple[int, float] | None = None  # (remaining, reset epoch seconds)
+        self._daily: tuple[int, float] | None = None
+
+    # Interface: connecting -------------------------------------------------------------------
+
+    def authorization_url(self, *, redirect_uri: str, state: str) -> str:
+        client_id, _ = self._client()
+        query = urlencode(
+            {
+                "client_id": client_id,
+                "redirect_uri": redirect_uri,
+                "response_type": "code",
+                "state": state,
+            }
+        )
+        return f"{self.base_url}/api/oauth2/auth?{query}"
+
+    def complete_authorization(self, *, code: str, redirect_uri: str) -> None:
+        tokens = self._token_request(
+            {"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri}
+        )
+        with self.locked_credentials() as credentials:
+            credentials.update(tokens)
+
+    def list_targets(self) -> list[Choice]:
+        division = self._current_division()
+        rows = self._get_all(f"/api/v1/{division}/hrm/Divisions", {"$select": "Code,Description"})
+        return [
+            Choice(str(row["Code"]), row.get("Description") or str(row["Code"])) for row in rows
+        ]
+
+    def test_connection(self) -> str:
+        self._current_division()
+        division = self._division()
+        rows = self._get_all(
+            f"/api/v1/{division}/hrm/Divisions",
+            {"$filter": f"Code eq {int(division)}", "$select": "Code,Description"},
+        )
+        if not rows:
+            raise AuthError(
+                f"Exact Online division {division} is not available to this user.",
+                hint="Choose another division in Integration settings, or reconnect.",
+            )
+        return f"Connected to Exact Online division {division} ({rows[0].get('Description', '')})."
+
+    def list_journals(self) -> list[Choice]:
+        rows = self._get_all(
+            self._path("financial/Journals"),
+            {"$filter": "Type eq 20", "$select": "Code,Description,Type"},
+        )
+        return [Choice(str(row["Code"]).strip(), row.get("Description") or "") for row in rows]
+
+    def list_accounts(self) -> list[Choice]:
+        rows = self._get_all(
+            self._path("financial/GLAccounts"),
+            {"$filter": "Type eq 110", "$select": "ID,Code,Description,Type"},
+        )
+        for row in rows:
+            self._gl_accounts[str(row["Code"]).strip()] = row["ID"]
+        return [Choice(str(row["Code"]).strip(), row.get("Description") or "") for row in rows]
+
+    def list_vat_codes(self) -> list[Choice]:
+        rows = self._get_all(
+            self._path("vat/VATCodes"),
+            {"$select": "Code,Description,Percentage,VATTransactionType,IsBlocked"},
+        )
+        choices = []
+        for row in rows:
+            if row.get("IsBlocked") or row.get("VATTransactionType") not in (None, "S", "B"):
+                continue
+            value = Decimal(str(row.get("Percentage") or 0))
+            value = value * 100 if value <= 1 else value
+            extra = {"percentage": percent(value.quantize(CENT))}
+            choices.append(Choice(str(row["Code"]).strip(), row.get("Description") or "", extra))
+        return choices
+
+    # Interface: customers and invoices -------------------------------------------------------
+
+    def find_customer(self, customer: Customer) -> RemoteRef | None:
+        select = "ID,Code,Name,VATNumber"
+        path = self._path("crm/Accounts")
+        if customer.code:
+            code = customer.code.strip().rjust(18)
+            rows = self._get_all(path, {"$filter": f"Code eq {quote(code)}", "$select": select})
+            if rows:
+                return self._account_ref(rows[0])
+        vat_number = "".join(customer.vat_number.split()).replace(".", "").upper()
+        if vat_number:
+            rows = self._get_all(
+                path, {"$filter": f"VATNumber eq {quote(vat_number)}", "$select": select}
+            )
+            if rows:
+                return self._account_ref(rows[0])
+        return None
+
+    def push_customer(self, customer: Customer) -> RemoteRef:
+        payload = {
+            "Code": customer.code.strip(),
+            "Name": customer.name,
+            "VATNumber": "".join(customer.vat_number.split()).replace(".", "").upper(),
+            "Email": customer.email,
+            "AddressLine1": customer.address,
+            "Postcode": customer.postal_code,
+            "City": customer.city,
+            "Country": customer.country,
+            "Status": "C",
+            "IsSales": True,
+        }
+        try:
+            response = self.request("POST", self._path("crm/Accounts"), json=payload)
+        except InvoiceRejected as exc:
+            if "bestaat reeds" in exc.code or "already exists" in exc.code.lower():
+                found = self._get_all(
+                    self._path("crm/Accounts"),
+                    {
+                        "$filter": f"trim(Code) eq {quote(customer.code.strip())}",
+                        "$select": "ID,Code",
+                    },
+                )
+                if found:
+                    return self._account_ref(found[0])
+            raise self._rejection(f"customer {customer.code} ({customer.name})", exc) from exc
+        return self._account_ref(self._entity(response))
+
+    def find_invoice(self, invoice: Invoice) -> RemoteRef | None:
+        entry_type = self.ENTRY_TYPES.get(invoice.kind, 20)
+        rows = self._get_all(
+            self._path("salesentry/SalesEntries"),
+            {
+                "$filter": f"YourRef eq {quote(invoice.number)} and Type eq {entry_type}",
+                "$select": "EntryID,EntryNumber,YourRef,Journal,Type",
+            },
+        )
+        return self._entry_ref(rows[0]) if rows else None
+
+    def push_invoices(
+        self, invoices: Sequence[Invoice], *, customer_refs: Mapping[int, RemoteRef]
+    ) -> list[PushResult]:
+        results = []
+        for invoice in invoices:
+            try:
+                payload = self._entry_payload(invoice, customer_refs)
+                response = self.request("POST", self._path("salesentry/SalesEntries"), json=payload)
+            except InvoiceRejected as exc:
+                # Without a status it is our own check, already worded for this invoice.
+                error = (
+                    exc if exc.status is None else self._rejection(f"invoice {invoice.number}", exc)
+                )
+                results.append(PushResult(invoice.pk, error=error))
+                continue
+            results.append(PushResult(invoice.pk, ref=self._entry_ref(self._entity(response))))
+        return results
+
+    # Building the sales entry ----------------------------------------------------------------
+
+    def _entry_payload(
+        self, invoice: Invoice, customer_refs: Mapping[int, RemoteRef]
+    ) -> dict[str, Any]:
+        """The SalesEntries body; InvoiceRejected (before any write) for what we can see is wrong."""
+        credit = invoice.kind == "credit_note"
+        journal = self.config.credit_note_journal if credit else self.config.sales_journal
+        if not journal:
+            raise InvoiceRejected(
+                f"Invoice {invoice.number}: no Exact Online sales journal is chosen.",
+                hint="Choose the sales journal in Integration settings.",
+            )
+        customer_ref = customer_refs.get(invoice.customer_id)
+        if customer_ref is None:
+            raise InvoiceRejected(
+                f"Invoice {invoice.number}: its customer is not in Exact Online yet.",
+                hint="Sync again: the customer is created first.",
+            )
+        lines = self._entry_lines(invoice, sign=Decimal(-1) if credit else Decimal(1))
+        return {
+            "Journal": journal,
+            "Customer": customer_ref.remote_id,
+            "EntryDate": f"{invoice.invoice_date.isoformat()}T00:00:00Z",
+            "DueDate": f"{invoice.due_date.isoformat()}T00:00:00Z",
+            "YourRef": invoice.number,
+            "Description": f"{invoice.number} {invoice.customer.name}"[:60],
+            "Currency": invoice.currency,
+            "Type": self.ENTRY_TYPES["credit_note" if credit else "invoice"],
+            "SalesEntryLines": lines,
+        }
+
+    def _entry_lines(self, invoice: Invoice, *, sign: Decimal) -> list[dict[str, Any]]:
+        invoice_lines = list(invoice.lines.all())
+        totals = compute_totals(
+            (line.quantity, line.unit_price, line.vat_rate) for line in invoice_lines
+        )
+        # VAT is per rate on the sum of its lines: give each rate's last line the rounding rest.
+        vat_left = {rate: vat for rate, (_, vat) in totals.per_rate.items()}
+        last_of_rate = {Decimal(line.vat_rate).quantize(CENT): line.pk for line in invoice_lines}
+        lines = []
+        for line in invoice_lines:
+            rate = Decimal(line.vat_rate).quantize(CENT)
+            vat_code = self.config.vat_mapping.get(f"{rate}")
+            if not vat_code:
+                raise InvoiceRejected(
+                    f"Invoice {invoice.number}: VAT rate {percent(rate)}% has no VAT code "
+                    "in Exact Online.",
+                    code="vat_mapping",
+                    hint=f"Map {percent(rate)}% to a VAT code in Integration settings.",
+                )
+            vat = (
+                vat_left[rate]
+                if last_of_rate[rate] == line.pk
+                else round_cents(line.amount * rate / 100)
+            )
+            vat_left[rate] -= vat
+            entry_line = {
+                "GLAccount": self._gl_account(invoice, line.revenue_account),
+                "AmountFC": float(sign * line.amount),
+                "VATCode": vat_code,
+                "VATAmountFC": float(sign * vat),
+                "Description": line.description[:60],
+                "Quantity": float(line.quantity),
+            }
+            cost_centre = line.cost_centre or self.config.default_cost_centre
+            if cost_centre:
+                entry_line["CostCenter"] = cost_centre
+            lines.append(entry_line)
+        return lines
+
+    def _gl_account(self, invoice: Invoice, code: str) -> str:
+        """The GUID of a G/L account code, looked up once per connector (one sync run)."""
+        code = (code or self.config.default_revenue_account).strip()
+        if not code:
+            raise InvoiceRejected(
+                f"Invoice {invoice.number}: a line has no revenue account.",
+                hint="Choose a default revenue account in Integration settings.",
+            )
+        if code not in self._gl_accounts:
+            rows = self._get_all(
+                self._path("financial/GLAccounts"),
+                {"$filter": f"Code eq {quote(code)}", "$select": "ID,Code"},
+            )
+            self._gl_accounts[code] = rows[0]["ID"] if rows else None
+        account_id = self._gl_accounts[code]
+        if account_id is None:
+            raise InvoiceRejected(
+                f"Exact Online refused invoice {invoice.number}: G/L account {code} does not "
+                f"exist in division {self.config.division}.",
+                code="gl_account",
+                hint=f"Use an existing revenue account instead of {code} on the invoice lines "
+                "or in Integration settings.",
+            )
+        return account_id
+
+    # Reading replies -------------------------------------------------------------------------
+
+    def _rejection(self, what: str, exc: InvoiceRejected) -> InvoiceRejected:
+        """Exact's refusal of one record, with the record named and a hint by the text."""
+        text = exc.code or exc.message
+        hint = next(
+            (hint for start, hint in self.HINTS.items() if start.lower() in text.lower()),
+            self.DEFAULT_HINT,
+        )
+        error_class = (
+            ClosedPeriod if any(t in text for t in self.CLOSED_PERIOD_TEXTS) else InvoiceRejected
+        )
+        return error_class(
+            f"Exact Online refused {what}: {text}",
+            code=text,
+            hint=hint,
+            status=exc.status,
+            detail=exc.detail,
+        )
+
+    @staticmethod
+    def _account_ref(row: Mapping[str, Any]) -> RemoteRef:
+        return RemoteRef(remote_id=str(row["ID"]), number=str(row.get("Code") or "").strip())
+
+    @staticmethod
+    def _entry_ref(row: Mapping[str, Any]) -> RemoteRef:
+        extra = {"journal": str(row.get("Journal") or "").strip(), "type": row.get("Type")}
+        return RemoteRef(str(row["EntryID"]), number=str(row["EntryNumber"]), extra=extra)
+
+    def _entity(self, response: requests.Response) -> dict[str, Any]:
+        body = self.json(response)
+        if not isinstance(body, dict) or not isinstance(body.get("d"), dict):
+            raise TransientError(
+                "Exact Online sent a reply we could not read.",
+                hint="Sync again: already booked invoices are found, not booked twice.",
+                status=response.status_code,
+                detail=response.text,
+            )
+        return body["d"]
+
+    def _get_all(self, path: str, params: dict[str, str]) -> list[dict[str, Any]]:
+        """Every row of an OData collection, following `__next` links."""
+        rows: list[dict[str, Any]] = []
+        url: str | None = path
+        for _ in range(MAX_PAGES):
+            response = self.request("GET", url, params=params if url == path else None)
+            data = self._entity(response)
+            rows.extend(data.get("results", []))
+            url = data.get("__next")
+            if not url:
+                break
+        return rows
+
+    def _current_division(self) -> int:
+        rows = self._get_all("/api/v1/current/Me", {"$select": "CurrentDivision"})
+        if not rows:
+            raise AuthError("Exact Online did not tell us your division.", hint=RECONNECT_HINT)
+        return int(rows[0]["CurrentDivision"])
+
+    def _division(self) -> str:
+        if not self.config.division:
+            raise AuthError(
+                "No Exact Online division is chosen.",
+                hint="Choose a division in Integration settings.",
+            )
+        return self.config.division
+
+    def _path(self, entity: str) -> str:
+        return f"/api/v1/{self._division()}/{entity}"
+
+    # Plumbing hooks --------------------------------------------------------------------------
+
+    def before_request(self) -> None:
+        if self._token_call:
+            return
+        now = time.time()
+        for window, error_class in ((self._daily, QuotaExceeded), (self._minutely, RateLimited)):
+            if window is not None and window[0] <= 0 and window[1] > now:
+                raise error_class(
+                    "Exact Online's call limit is used up for now.",
+                    retry_after=window[1] - now,
+                    hint="The sync goes on by itself when the limit resets.",
+                )
+        credentials = self.credentials
+        if not credentials.get("access_token") or (
+            float(credentials.get("expires_at") or 0) - REFRESH_MARGIN_SECONDS <= now
+        ):
+            self._refresh()
+
+    def prepare_request(self, kwargs: dict[str, Any]) -> None:
+        headers = dict(kwargs.get("headers") or {})
+        if self._token_call:
+            headers.pop("Authorization", None)
+        else:
+            headers["Authorization"] = f"Bearer {self.credentials.get('access_token', '')}"
+        kwargs["headers"] = headers
+
+    def after_response(self, response: requests.Response) -> None:
+        headers = response.headers
+        for prefix, attribute in (
+            ("X-RateLimit-Minutely-", "_minutely"),
+            ("X-RateLimit-", "_daily"),
+        ):
+            try:
+                remaining = int(headers[f"{prefix}Remaining"])
+                reset = int(headers[f"{prefix}Reset"]) / 1000
+            except (KeyError, ValueError):
+                continue
+            setattr(self, attribute, (remaining, reset))
+
+    def reauthenticate(self) -> None:
+        if self._token_call:
+            raise AuthError("Exact Online refused our access.", hint=RECONNECT_HINT)
+        self._refresh(force=True)
+
+    def check_response(self, response: requests.Response) -> None:
+        if response.status_code == 429:
+            minutely = response.headers.get("X-RateLimit-Minutely-Remaining")
+            daily_out = minutely is None or minutely != "0"
+            header = "X-RateLimit-Reset" if daily_out else "X-RateLimit-Minutely-Reset"
+            try:
+                wait = int(response.headers[header]) / 1000 - time.time()
+            except (KeyError, ValueError):
+                wait = self.retry_after(response)
+            error_class = (
+                QuotaExceeded
+                if daily_out and "X-RateLimit-Reset" in response.headers
+                else RateLimited
+            )
+            raise error_class(
+                "Exact Online asks us to slow down.",
+                retry_after=max(wait, 1.0),
+                hint="The sync goes on by itself when the limit resets.",
+                status=429,
+                detail=response.text,
+            )
+        super().check_response(response)
+
+    def raise_for_server_error(self, response: requests.Response) -> NoReturn:
+        text = self._error_text(response)
+        # Exact reports validation errors of a write as a 500 with its error body.
+        if text and not self._token_call and response.request.method in ("POST", "PUT"):
+            raise InvoiceRejected(
+                f"Exact Online refused the request: {text}",
+                code=text,
+                hint=self.DEFAULT_HINT,
+                status=response.status_code,
+                detail=response.text,
+            )
+        super().raise_for_server_error(response)
+
+    def raise_for_response(self, response: requests.Response) -> NoReturn:
+        text = self._error_text(response) or response.reason or ""
+        if self._token_call or response.status_code == 403:
+            raise AuthError(
+                "Exact Online refused our access.",
+                hint=RECONNECT_HINT,
+                status=response.status_code,
+                detail=response.text,
+            )
+        raise InvoiceRejected(
+            f"Exact Online refused the request: {text}",
+            code=text,
+            hint=self.DEFAULT_HINT,
+            status=response.status_code,
+            detail=response.text,
+        )
+
+    @staticmethod
+    def _error_text(response: requests.Response) -> str:
+        """The text of Exact's `{"error": {"message": {"value": ...}}}`, or ""."""
+        try:
+            error = response.json().get("error")
+        except (ValueError, AttributeError):
+            return ""
+        if not isinstance(error, dict):
+            return ""
+        message = error.get("message")
+        value = message.get("value") if isinstance(message, dict) else message
+        return " ".join(str(value or "").split("\r\n")).strip()
+
+    # Tokens ----------------------------------------------------------------------------------
+
+    def _client(self) -> tuple[str, str]:
+        client_id = getattr(settings, "EXACT_ONLINE_CLIENT_ID", "")
+        secret = getattr(settings, "EXACT_ONLINE_CLIENT_SECRET", "")
+        if not client_id or not secret:
+            raise ImproperlyConfigured(
+                "EXACT_ONLINE_CLIENT_ID and EXACT_ONLINE_CLIENT_SECRET must be set "
+                "(the app's keys from the Exact App Center)."
+            )
+        return client_id, secret
+
+    def _refresh(self, *, force: bool = False) -> None:
+        """New tokens, once for all workers: under the row lock, a refresh token that another
+        worker already used is never sent again; its fresh tokens are taken instead."""
+        held = self.credentials.get("refresh_token")
+        held_access = self.credentials.get("access_token")
+        with self.locked_credentials() as credentials:
+            stored = credentials.get("refresh_token")
+            if not stored:
+                raise AuthError("Exact Online is not connected.", hint=RECONNECT_HINT)
+            fresh = float(credentials.get("expires_at") or 0) - REFRESH_MARGIN_SECONDS > time.time()
+            if fresh and (
+                stored != held or credentials.get("access_token") != held_access or not force
+            ):
+                return
+            credentials.update(
+                self._token_request({"grant_type": "refresh_token", "refresh_token": stored})
+            )
+
+    def _token_request(self, form: dict[str, str]) -> dict[str, Any]:
+        client_id, secret = self._client()
+        self._token_call = True
+        try:
+            response = self.request(
+                "POST",
+                "/api/oauth2/token",
+                data={**form, "client_id": client_id, "client_secret": secret},
+            )
+        finally:
+            self._token_call = False
+        body = self.json(response)
+        try:
+            expires_in = int(str(body["expires_in"]).strip())
+            tokens = {"access_token": body["access_token"], "refresh_token": body["refresh_token"]}
+        except (KeyError, TypeError, ValueError) as exc:
+            raise AuthError(
+                "Exact Online sent an unexpected token reply.",
+                hint=RECONNECT_HINT,
+                detail=response.text,
+            ) from exc
+        return {**tokens, "expires_at": time.time() + expires_in}
