@@ -1,0 +1,697 @@
+"""Octopus (Belgium): relations and buy/sell bookings over the REST API `octopus-rest-api/v1`.
+
+Credentials (`Integration.credentials`, encrypted): `{"user": "...", "password": "..."}` of an
+Octopus user with the webservice module. The software house identification comes from the
+setting `OCTOPUS_SOFTWARE_HOUSE_UUID`; the dossier is `Integration.target_id`.
+
+Access takes two tokens, both valid ten minutes and without refresh: `POST /authentication` gives
+a token, `POST /dossiers?dossierId=` turns it into a dossier token that every other call sends as
+the `dossierToken` header. Both are renewed after 9.5 minutes or after a 401.
+
+A booking is identified by (book year, journal, document number); we choose the number as the
+journal's `lastBookedDocumentNr` + 1, read just before each booking. Our invoice number goes into
+`reference` (and `comment`), which is how `find_invoice` recognises a booking of ours.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
+
+import requests
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.utils import timezone
+
+from bookkeeping.connectors.base import (
+    AuthError,
+    Choice,
+    ClosedPeriod,
+    Connector,
+    ConnectorError,
+    InvoiceRejected,
+    PushResult,
+    RateLimited,
+    RemoteRef,
+    TransientError,
+)
+from bookkeeping.connectors.octopus.payload import (
+    CLOSED_PERIOD_HINT,
+    CLOSED_PERIOD_MESSAGE,
+    booking_payload,
+    check_invoice,
+    day_of,
+    normalise_vat_number,
+    relation_body,
+    unwrap_booking,
+)
+
+if TYPE_CHECKING:
+    from bookkeeping.models import Integration
+    from invoicing.models import Customer, Invoice
+
+# Tokens live 600 s and the reply carries no expiry: renew a little before.
+TOKEN_RENEW_AFTER_SECONDS = 570
+TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S.000"
+CREDENTIALS_HINT = "Check the Octopus user and password in Integration settings."
+DEFAULT_HINT = "Check the invoice in Booksync and the settings in Octopus, then retry the invoice."
+CLOSED_TEXT = re.compile(r"(?i)(closed|protected|secured)")
+
+
+@dataclass(frozen=True)
+class OctopusConfig:
+    """What the connector needs of the Integration row and the settings."""
+
+    user: str
+    password: str
+    dossier_id: int | None
+    sales_journal: str
+    credit_note_journal: str
+    default_revenue_account: str
+    default_cost_centre: str
+    vat_mapping: Mapping[str, str]
+    software_house_uuid: str
+
+    @classmethod
+    def from_integration(cls, integration: Integration) -> OctopusConfig:
+        credentials = integration.credentials or {}
+        target = str(integration.target_id or "").strip()
+        return cls(
+            user=str(credentials.get("user", "")),
+            password=str(credentials.get("password", "")),
+            dossier_id=int(target) if target.isdigit() else None,
+            sales_journal=integration.sales_journal or "V1",
+            credit_note_journal=integration.credit_note_journal
+            or integration.sales_journal
+            or "V2",
+            default_revenue_account=integration.default_revenue_account,
+            default_cost_centre=integration.default_cost_centre,
+            vat_mapping=dict(integration.vat_mapping or {}),
+            software_house_uuid=getattr(settings, "OCTOPUS_SOFTWARE_HOUSE_UUID", ""),
+        )
+
+
+class OctopusConnector(Connector):
+    """Octopus REST API. Customers are relations (upsert by our customer id as
+    `externalRelationId`); invoices are buy/sell bookings, which can be updated afterwards."""
+
+    key = "octopus"
+    label = "Octopus"
+    base_url_setting = "OCTOPUS_BASE_URL"
+    supports_updates = True
+    credential_fields = (("user", "User", False), ("password", "Password", True))
+    target_label = "dossier"
+
+    # Octopus errorCode -> how to fix the refused invoice ({accounts}, {vat_codes}, {cost_centres}
+    # are what we sent).
+    REJECTION_HINTS: ClassVar[dict[int, str]] = {
+        # ERR_UNKNOWN_ACCOUNT: a line's revenue account is not in the dossier's chart.
+        -21: "Account {accounts} is not known in Octopus: set an existing revenue account on the "
+        "invoice line or as default revenue account in Integration settings.",
+        # ERR_UNKNOWN_VATCODE: the mapped VAT code does not exist in the dossier.
+        -22: "VAT code {vat_codes} does not exist in Octopus: fix the VAT mapping in Integration "
+        "settings.",
+        # ERR_VATCODE_WRONG_TYPE: a purchase VAT code was mapped for sales.
+        -75: "VAT code {vat_codes} is not a sales VAT code in Octopus: fix the VAT mapping in "
+        "Integration settings.",
+        # ERR_ACCOUNT_NOT_BOOKING_TYPE: a total account instead of a booking account.
+        -50: "Account {accounts} cannot be booked on in Octopus: choose another revenue account.",
+        # ERR_UNKNOWN_COST_CENTRE
+        -40: "Cost centre {cost_centres} is not known in Octopus: fix the cost centre on the "
+        "invoice line or the default cost centre in Integration settings.",
+        # ERR_COST_CENTRE_CLOSED
+        -41: "Cost centre {cost_centres} is closed in Octopus: choose an open cost centre on the "
+        "invoice line or as default cost centre in Integration settings.",
+        # ERR_UNKNOWN_RELATION: the customer is not (or no longer) in the dossier.
+        -16: "The customer is missing in Octopus: retry the invoice so that the customer is "
+        "created first.",
+        # ERR_ILLEGAL_DOCUMENT_SEQUENCE_NR: someone booked in the same journal at the same time.
+        -13: "Another booking took the journal's next number: retry the invoice from the sync "
+        "history.",
+        # ERR_UNKNOWN_BOOKYEAR / ERR_UNKNOWN_BOOKYEAR_PERIOD_NR
+        -9: "Create the book year of the invoice date in Octopus, then retry the invoice.",
+        -14: "Create the book year of the invoice date in Octopus, then retry the invoice.",
+        # ERR_UNKNOWN_JOURNAL / ERR_JOURNAL_WRONG_MODE / ERR_INVALID_JOURNAL
+        -10: "Choose an existing sales journal in Integration settings (a new journal shows up "
+        "after File > Synchronise in the Octopus client).",
+        -29: "The journal must be of type 'Sales bookings' in Octopus: choose another journal in "
+        "Integration settings.",
+        -38: "Choose a valid sales journal in Integration settings.",
+        # ERR_BOOKING_LINE_BASE_VAT_OTHER_SIGN
+        -23: "A line's amount and VAT have different signs: check the invoice lines.",
+        # ERR_BOOKING_NOT_EXISTS: the booking was deleted in Octopus.
+        -34: "The booking no longer exists in Octopus: book the invoice again or correct it in "
+        "Octopus.",
+        # ERR_NO_DOCUMENT_DATE / ERR_NO_EXPIRY_DATE / ERR_UNKNOWN_CURRENCY
+        -17: "Give the invoice a date.",
+        -18: "Give the invoice a due date.",
+        -19: "Use a currency that Octopus knows for this dossier.",
+    }
+    # ERR_JOURNAL_CLOSED, ERR_BOOKYEAR_PERIOD_NR_PROTECTED: the period is closed or protected.
+    CLOSED_CODES: ClassVar[frozenset[int]] = frozenset({-11, -15})
+
+    def __init__(self, integration: Integration):
+        super().__init__(integration)
+        self.config = OctopusConfig.from_integration(integration)
+        self._token = ""
+        self._dossier_token = ""
+        self._issued_at = 0.0
+        self._in_auth = False
+        self._auth_reply: requests.Response | None = None
+        self._bookyears: list[dict[str, Any]] | None = None
+
+    # Interface: connecting -------------------------------------------------------------------
+
+    def list_targets(self) -> list[Choice]:
+        """The dossiers the user may open (needs only the first token). Raises AuthError."""
+        self._login()
+        dossiers = self._auth_call(
+            "GET", "/dossiers", headers={"Token": self._token}, failure="list dossiers"
+        )
+        return [
+            Choice(code=str(d["dossierKey"]["id"]), label=str(d.get("dossierDescription", "")))
+            for d in dossiers or []
+        ]
+
+    def test_connection(self) -> str:
+        """Logs in to the dossier and reads its book years and journals. Read-only."""
+        self._authenticate()
+        bookyear = self._current_bookyear()
+        journals = {str(j.get("journalKey")) for j in self._get_list(self._journals_path(bookyear))}
+        wanted = [self.config.sales_journal, self.config.credit_note_journal]
+        missing = [journal for journal in wanted if journal not in journals]
+        line = f"Connected to Octopus dossier {self.config.dossier_id}"
+        if missing:
+            return f"{line}, but journal {', '.join(missing)} was not found."
+        return f"{line}: journals {', '.join(dict.fromkeys(wanted))} found."
+
+    def list_journals(self) -> list[Choice]:
+        """Sales journals (V...) of the current book year."""
+        rows = self._get_list(self._journals_path(self._current_bookyear()))
+        return [
+            Choice(
+                code=str(j["journalKey"]), label=f"{j['journalKey']} {j.get('name', '')}".strip()
+            )
+            for j in rows
+            if str(j.get("journalKey", "")).upper().startswith("V")
+        ]
+
+    def list_accounts(self) -> list[Choice]:
+        """Revenue accounts (class 7) of the current book year."""
+        bookyear_id = self._current_bookyear()["bookyearKey"]["id"]
+        rows = self._get_list(self._path("/accounts"), bookyearId=bookyear_id)
+        choices = []
+        for row in rows:
+            number = str(
+                row["accountKey"]["id"]
+                if isinstance(row["accountKey"], dict)
+                else row["accountKey"]
+            )
+            texts = row.get("description") or {}
+            label = (
+                texts.get("description_EN") or texts.get("description_NL") or ""
+                if isinstance(texts, dict)
+                else str(texts)
+            )
+            choices.append(Choice(code=number, label=f"{number} {label}".strip()))
+        revenue = [choice for choice in choices if choice.code.startswith("7")]
+        return revenue or choices
+
+    def list_vat_codes(self) -> list[Choice]:
+        """VAT codes of the dossier, with `extra["percentage"]` from `basePercentage`."""
+        return [
+            Choice(
+                code=str(row["code"]),
+                label=f"{row['code']} {row.get('description', '')}".strip(),
+                extra={"percentage": row.get("basePercentage")},
+            )
+            for row in self._get_list(self._path("/vatcodes"))
+        ]
+
+    # Interface: customers --------------------------------------------------------------------
+
+    def find_customer(self, customer: Customer) -> RemoteRef | None:
+        """The relation with our customer id as `externalRelationId`, else the one with the same
+        VAT number, else None. Read-only."""
+        for row in self._get_list(self._path("/relations"), extRelationId=customer.pk):
+            if _external_id(row) == customer.pk:
+                return _relation_ref(row)
+        vat_number = normalise_vat_number(customer.vat_number)
+        if not vat_number:
+            return None
+        for row in self._get_list(self._path("/relations"), vatNr=vat_number):
+            if _vat_digits(str(row.get("vatNr", ""))) == _vat_digits(vat_number):
+                return _relation_ref(row)
+        return None
+
+    def push_customer(self, customer: Customer) -> RemoteRef:
+        """Upserts the relation (matched by Octopus on our customer id). Safe to repeat.
+        Raises InvoiceRejected when Octopus refuses the data."""
+        try:
+            response = self.request("PUT", self._path("/relations"), json=relation_body(customer))
+        except InvoiceRejected as exc:
+            raise InvoiceRejected(
+                f"Customer {customer.name} ({customer.code}): {_tool_message(exc)}",
+                code=exc.code,
+                hint="Check the customer's name, country and VAT number.",
+                status=exc.status,
+                detail=exc.detail,
+            ) from exc
+        body = self.json(response) if response.content.strip() else None
+        if isinstance(body, dict) and _relation_id(body):
+            return _relation_ref(body)
+        found = self.find_customer(customer)  # an update answers 204 without a body
+        if found is None:
+            raise TransientError(
+                f"Octopus accepted customer {customer.code} but does not show it yet.",
+                hint="This is usually temporary; the next sync tries again.",
+            )
+        return found
+
+    # Interface: invoices ---------------------------------------------------------------------
+
+    def find_invoice(self, invoice: Invoice) -> RemoteRef | None:
+        """Our booking of the invoice, found by its number in `reference` among the journal's
+        bookings modified since the invoice was booked (a day of margin), or None. Read-only."""
+        journal = self._journal_of(invoice)
+        since = dt.datetime(2000, 1, 1)  # noqa: DTZ001 (Octopus compares local wall-clock times)
+        if invoice.booked_at:
+            since = invoice.booked_at.astimezone(dt.UTC).replace(tzinfo=None) - dt.timedelta(days=1)
+        rows = self._get_list(
+            self._path("/buysellbookings/modified"),
+            bookyearId=-1,
+            journalKey=journal,
+            modifiedTimeStamp=since.strftime(TIMESTAMP_FORMAT),
+        )
+        for row in rows:
+            data = unwrap_booking(row)
+            if str(data.get("reference", "")) != invoice.number:
+                continue
+            if str(data.get("journalKey", journal)) != journal:
+                continue
+            return self._booking_ref(
+                int(data["bookyearKey"]["id"]), journal, int(data["documentSequenceNr"])
+            )
+        return None
+
+    def push_invoices(
+        self, invoices: Sequence[Invoice], *, customer_refs: Mapping[int, RemoteRef]
+    ) -> list[PushResult]:
+        """Books each invoice as one buy/sell booking (Octopus takes no batches). NOT safe to
+        repeat blindly: after a TransientError, call find_invoice first."""
+        results = []
+        for invoice in invoices:
+            try:
+                ref = self._book(invoice, customer_refs.get(invoice.customer_id))
+            except InvoiceRejected as exc:
+                results.append(PushResult(invoice_id=invoice.pk, error=exc))
+            else:
+                results.append(PushResult(invoice_id=invoice.pk, ref=ref))
+        return results
+
+    def update_invoice(
+        self, invoice: Invoice, ref: RemoteRef, *, customer_ref: RemoteRef
+    ) -> RemoteRef:
+        """Replaces the booking's content with the invoice's (same book year, journal and number;
+        lines and cost centres are exactly what we send). Raises ClosedPeriod when the period is
+        closed. Safe to repeat."""
+        parts = ref.remote_id.split(":")
+        if len(parts) != 3 or not parts[0].isdigit() or not parts[2].isdigit():
+            raise InvoiceRejected(
+                f"Invoice {invoice.number}: booking {ref.number or ref.remote_id} is not an Octopus "
+                "booking.",
+                hint="Book the invoice again from the sync history.",
+            )
+        bookyear_id, journal, number = int(parts[0]), parts[1], int(parts[2])
+        lines = check_invoice(invoice, self.config)
+        period = self._period_of(self._bookyear_by_id(bookyear_id), invoice.invoice_date)
+        payload = booking_payload(
+            invoice,
+            lines,
+            bookyear_id=bookyear_id,
+            journal=journal,
+            number=number,
+            period=period,
+            relation_id=_ref_relation_id(invoice, customer_ref),
+        )
+        try:
+            self.request("PUT", self._path("/buysellbookings"), json=payload)
+        except InvoiceRejected as exc:
+            raise self._rejection(invoice, exc, period, lines) from exc
+        return self._booking_ref(bookyear_id, journal, number)
+
+    # Booking ---------------------------------------------------------------------------------
+
+    def _book(self, invoice: Invoice, customer_ref: RemoteRef | None) -> RemoteRef:
+        lines = check_invoice(invoice, self.config)  # before any call
+        relation_id = _ref_relation_id(invoice, customer_ref)
+        journal = self._journal_of(invoice)
+        bookyear = self._bookyear_of(invoice)
+        bookyear_id = int(bookyear["bookyearKey"]["id"])
+        period = self._period_of(bookyear, invoice.invoice_date)
+        for attempt in (1, 2):
+            number = self._next_number(invoice, bookyear, journal)
+            payload = booking_payload(
+                invoice,
+                lines,
+                bookyear_id=bookyear_id,
+                journal=journal,
+                number=number,
+                period=period,
+                relation_id=relation_id,
+            )
+            try:
+                self.request("POST", self._path("/buysellbookings"), json=payload)
+            except InvoiceRejected as exc:
+                if exc.code == "-13" and attempt == 1:
+                    continue  # someone booked in the journal meanwhile: take the next number
+                raise self._rejection(invoice, exc, period, lines) from exc
+            return self._booking_ref(bookyear_id, journal, number)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _next_number(self, invoice: Invoice, bookyear: dict[str, Any], journal: str) -> int:
+        for row in self._get_list(self._journals_path(bookyear)):
+            if str(row.get("journalKey")) == journal:
+                return int(row.get("lastBookedDocumentNr") or 0) + 1
+        raise InvoiceRejected(
+            f"Invoice {invoice.number}: Octopus has no journal {journal} in book year "
+            f"{bookyear.get('bookyearDescription', '')}.",
+            code="-10",
+            hint=self.REJECTION_HINTS[-10],
+        )
+
+    def _rejection(
+        self, invoice: Invoice, exc: InvoiceRejected, period: int, lines: list[dict[str, Any]]
+    ) -> InvoiceRejected:
+        """The tool's refusal, told about this invoice, with a hint to fix it."""
+        if isinstance(exc, ClosedPeriod):
+            return ClosedPeriod(
+                CLOSED_PERIOD_MESSAGE.format(number=invoice.number, period=period),
+                code=exc.code,
+                hint=CLOSED_PERIOD_HINT.format(year=period // 100, month=f"{period % 100:02d}"),
+                status=exc.status,
+                detail=exc.detail,
+            )
+        context = {
+            "accounts": ", ".join(dict.fromkeys(str(line["accountKey"]) for line in lines)),
+            "vat_codes": ", ".join(dict.fromkeys(str(line["vatCodeKey"]) for line in lines)),
+            "cost_centres": ", ".join(
+                dict.fromkeys(
+                    str(line["costCentreKey"]["id"]) for line in lines if "costCentreKey" in line
+                )
+            ),
+        }
+        hint = self.REJECTION_HINTS.get(_int(exc.code), DEFAULT_HINT).format(**context)
+        return InvoiceRejected(
+            f"Invoice {invoice.number}: {_tool_message(exc)}",
+            code=exc.code,
+            hint=hint,
+            status=exc.status,
+            detail=exc.detail,
+        )
+
+    # Book years and journals -----------------------------------------------------------------
+
+    def _journal_of(self, invoice: Invoice) -> str:
+        if invoice.kind == "credit_note":
+            return self.config.credit_note_journal
+        return self.config.sales_journal
+
+    def _load_bookyears(self) -> list[dict[str, Any]]:
+        if self._bookyears is None:
+            self._bookyears = self._get_list(self._path("/bookyears"))
+        return self._bookyears
+
+    def _bookyear_of(self, invoice: Invoice) -> dict[str, Any]:
+        for bookyear in self._load_bookyears():
+            if day_of(bookyear["startDate"]) <= invoice.invoice_date <= day_of(bookyear["endDate"]):
+                return bookyear
+        raise InvoiceRejected(
+            f"Invoice {invoice.number}: Octopus has no book year for {invoice.invoice_date}.",
+            code="-9",
+            hint=self.REJECTION_HINTS[-9],
+        )
+
+    def _bookyear_by_id(self, bookyear_id: int) -> dict[str, Any]:
+        for bookyear in self._load_bookyears():
+            if int(bookyear["bookyearKey"]["id"]) == bookyear_id:
+                return bookyear
+        return {"bookyearKey": {"id": bookyear_id}, "bookyearDescription": str(bookyear_id)}
+
+    def _current_bookyear(self) -> dict[str, Any]:
+        bookyears = self._load_bookyears()
+        if not bookyears:
+            raise InvoiceRejected(
+                "Octopus has no book years in this dossier.", hint=self.REJECTION_HINTS[-9]
+            )
+        today = timezone.localdate()
+        for bookyear in bookyears:
+            if day_of(bookyear["startDate"]) <= today <= day_of(bookyear["endDate"]):
+                return bookyear
+        return max(bookyears, key=lambda bookyear: str(bookyear["startDate"]))
+
+    @staticmethod
+    def _period_of(bookyear: dict[str, Any], day: dt.date) -> int:
+        """The book year period (YYYYMM) that contains the day."""
+        for period in bookyear.get("periods") or []:
+            if day_of(period["startDate"]) <= day <= day_of(period["endDate"]):
+                return int(period["bookyearPeriod"])
+        return day.year * 100 + day.month
+
+    def _booking_ref(self, bookyear_id: int, journal: str, number: int) -> RemoteRef:
+        description = self._bookyear_by_id(bookyear_id).get("bookyearDescription", bookyear_id)
+        return RemoteRef(
+            remote_id=f"{bookyear_id}:{journal}:{number}",
+            number=f"{journal}/{description}/{number}",
+            extra={"bookyear_id": bookyear_id, "journal": journal, "document_sequence_nr": number},
+        )
+
+    # Plumbing --------------------------------------------------------------------------------
+
+    def _dossier(self) -> int:
+        if self.config.dossier_id is None:
+            raise AuthError(
+                "No Octopus dossier is chosen.", hint="Pick the dossier in Integration settings."
+            )
+        return self.config.dossier_id
+
+    def _path(self, suffix: str) -> str:
+        return f"/dossiers/{self._dossier()}{suffix}"
+
+    def _journals_path(self, bookyear: dict[str, Any]) -> str:
+        return self._path(f"/bookyears/{bookyear['bookyearKey']['id']}/journals")
+
+    def _get_list(self, path: str, **params: Any) -> list[Any]:
+        """A GET that returns a list; Octopus answers 404 when there is no data."""
+        try:
+            response = self.request("GET", path, params=params or None)
+        except InvoiceRejected as exc:
+            if exc.status == 404:
+                return []
+            raise
+        if not response.content.strip():
+            return []
+        data = self.json(response)
+        if isinstance(data, dict):
+            return [data]
+        return data if isinstance(data, list) else []
+
+    # Authentication --------------------------------------------------------------------------
+
+    def _login(self) -> None:
+        if not self.config.software_house_uuid:
+            raise ImproperlyConfigured(
+                "OCTOPUS_SOFTWARE_HOUSE_UUID is empty: set it to the software house "
+                "identification Octopus gave you."
+            )
+        if not (self.config.user and self.config.password):
+            raise AuthError(
+                "Octopus has no user and password for this company.", hint=CREDENTIALS_HINT
+            )
+        body = self._auth_call(
+            "POST",
+            "/authentication",
+            headers={"softwareHouseUuid": self.config.software_house_uuid},
+            json={"user": self.config.user, "password": self.config.password},
+            failure="log in",
+        )
+        token = body.get("token") if isinstance(body, dict) else None
+        if not token:
+            raise TransientError("Octopus sent no token.", hint="The next sync tries again.")
+        self._token, self._dossier_token = str(token), ""
+        self._issued_at = time.monotonic()
+
+    def _authenticate(self) -> None:
+        """Both steps: a token, then the dossier token. Raises AuthError."""
+        self._login()
+        body = self._auth_call(
+            "POST",
+            "/dossiers",
+            params={"dossierId": self._dossier()},
+            headers={"Token": self._token},
+            failure=f"open dossier {self._dossier()}",
+        )
+        items = body.items() if isinstance(body, dict) else []
+        token = next((value for key, value in items if key.lower() == "dossiertoken"), "")
+        if not token:
+            raise TransientError(
+                "Octopus sent no dossier token.", hint="The next sync tries again."
+            )
+        self._dossier_token = str(token)
+
+    def _auth_call(self, method: str, path: str, *, failure: str, **kwargs: Any) -> Any:
+        """One call of the login flow; a refusal is an AuthError saying what failed."""
+        self._in_auth = True
+        try:
+            response = self.request(method, path, idempotent=True, **kwargs)
+        except (TransientError, RateLimited):
+            raise
+        except ConnectorError as exc:
+            reply = self._auth_reply
+            code, text, _ = _error_body(reply) if reply is not None else (None, "", "")
+            if code == -68:
+                raise ImproperlyConfigured(
+                    "Octopus refused the software house identification: check "
+                    "OCTOPUS_SOFTWARE_HOUSE_UUID."
+                ) from exc
+            hint = (
+                CREDENTIALS_HINT
+                if path == "/authentication"
+                else (
+                    "Check that this Octopus user may open the dossier, or pick the dossier again "
+                    "in Integration settings."
+                )
+            )
+            raise AuthError(
+                f"Octopus refused to {failure}" + (f": {text}" if text else "."),
+                hint=hint,
+                status=reply.status_code if reply is not None else exc.status,
+                detail=exc.detail or (reply.text if reply is not None else ""),
+            ) from exc
+        finally:
+            self._in_auth = False
+        return self.json(response)
+
+    # Hooks -----------------------------------------------------------------------------------
+
+    def before_request(self) -> None:
+        if self._in_auth:
+            return
+        if (
+            not self._dossier_token
+            or time.monotonic() - self._issued_at > TOKEN_RENEW_AFTER_SECONDS
+        ):
+            self._authenticate()
+
+    def prepare_request(self, kwargs: dict[str, Any]) -> None:
+        if not self._in_auth:
+            kwargs["headers"] = {
+                **(kwargs.get("headers") or {}),
+                "dossierToken": self._dossier_token,
+            }
+
+    def after_response(self, response: requests.Response) -> None:
+        if self._in_auth:
+            self._auth_reply = response
+
+    def reauthenticate(self) -> None:
+        if self._in_auth:  # the login itself was refused
+            raise AuthError("Octopus refused our access.", hint=CREDENTIALS_HINT)
+        self._authenticate()
+
+    def raise_for_server_error(self, response: requests.Response) -> NoReturn:
+        """Some Octopus validation errors come as a 500 with an error code: those are refusals."""
+        code, _, _ = _error_body(response)
+        if code is not None and (code in self.REJECTION_HINTS or code in self.CLOSED_CODES):
+            self.raise_for_response(response)
+        super().raise_for_server_error(response)
+
+    def raise_for_response(self, response: requests.Response) -> NoReturn:
+        """Reads `{"errorCode", "errorMessage", "technicalInfo"}`: a closed or protected period
+        is ClosedPeriod, anything else InvoiceRejected with the tool's message."""
+        code, text, _ = _error_body(response)
+        text = text or f"HTTP {response.status_code}"
+        closed = code in self.CLOSED_CODES or (
+            code not in self.REJECTION_HINTS
+            and "period" in text.lower()
+            and CLOSED_TEXT.search(text)
+        )
+        error_class = ClosedPeriod if closed else InvoiceRejected
+        error = error_class(
+            f"Octopus refused the request: {text}",
+            code="" if code is None else str(code),
+            hint=self.REJECTION_HINTS.get(code or 0, DEFAULT_HINT),
+            status=response.status_code,
+            detail=response.text,
+        )
+        error.tool_message = text  # type: ignore[attr-defined]
+        raise error
+
+
+# Helpers ---------------------------------------------------------------------------------------
+
+
+def _error_body(response: requests.Response) -> tuple[int | None, str, str]:
+    """(errorCode, errorMessage, technicalInfo) of an Octopus error reply; blanks when absent."""
+    try:
+        body = response.json()
+    except ValueError:
+        return None, "", ""
+    if not isinstance(body, dict):
+        return None, "", ""
+    return (
+        _int(body.get("errorCode")),
+        str(body.get("errorMessage") or ""),
+        str(body.get("technicalInfo") or ""),
+    )
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _tool_message(exc: ConnectorError) -> str:
+    text = getattr(exc, "tool_message", exc.message)
+    return f"{text} (Octopus error {exc.code})" if getattr(exc, "code", "") else text
+
+
+def _vat_digits(value: str) -> str:
+    return re.sub(r"^[A-Z]{2}", "", re.sub(r"[^0-9A-Za-z]", "", value).upper())
+
+
+def _identification(row: Mapping[str, Any]) -> Mapping[str, Any]:
+    ident = row.get("relationIdentificationServiceData")
+    return ident if isinstance(ident, dict) else row
+
+
+def _relation_id(row: Mapping[str, Any]) -> int | None:
+    key = _identification(row).get("relationKey")
+    return _int(key.get("id") if isinstance(key, dict) else key)
+
+
+def _external_id(row: Mapping[str, Any]) -> int | None:
+    ident = _identification(row)
+    return _int(ident.get("externalRelationId", row.get("externalRelationId")))
+
+
+def _relation_ref(row: Mapping[str, Any]) -> RemoteRef:
+    relation_id = str(_relation_id(row))
+    return RemoteRef(remote_id=relation_id, number=relation_id, extra={"name": row.get("name", "")})
+
+
+def _ref_relation_id(invoice: Invoice, customer_ref: RemoteRef | None) -> int:
+    relation_id = _int(customer_ref.remote_id) if customer_ref else None
+    if relation_id is None:
+        raise InvoiceRejected(
+            f"Invoice {invoice.number}: its customer is not in Octopus yet.",
+            code="-16",
+            hint=OctopusConnector.REJECTION_HINTS[-16],
+        )
+    return relation_id

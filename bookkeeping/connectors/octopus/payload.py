@@ -1,0 +1,194 @@
+"""Our customers and invoices as Octopus relations and buy/sell bookings (no HTTP here).
+
+User-facing texts that tests assert are module constants.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from bookkeeping.connectors.base import InvoiceRejected
+from invoicing.money import CENT, compute_totals, round_cents
+
+if TYPE_CHECKING:
+    from bookkeeping.connectors.octopus import OctopusConfig
+    from invoicing.models import Customer, Invoice
+
+CLOSED_PERIOD_MESSAGE = "Invoice {number}: Book year period is closed (period {period})"
+CLOSED_PERIOD_HINT = (
+    "Reopen period {year}/{month} in Octopus (or move 'Closed until period'/'Secured till "
+    "period' below it), then retry the invoice from the sync history"
+)
+MISSING_VAT_MESSAGE = "Invoice {number}: VAT rate {rate}% has no VAT code in Octopus"
+MISSING_VAT_HINT = "Map {rate}% to a VAT code in Integration settings"
+ACCOUNT_HINT = (
+    "Set the revenue account on the invoice line, or the default revenue account in Integration "
+    "settings, to an Octopus account number such as 700000."
+)
+COST_CENTRE_HINT = (
+    "Set the cost centre on the invoice line, or the default cost centre in Integration settings, "
+    "to the number of an Octopus cost centre."
+)
+
+EU_COUNTRIES = frozenset(
+    ["AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU", "IE", "IT", "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK"]
+)
+# (where the customer is, has a VAT number) -> Octopus vatType.
+VAT_TYPES = {
+    ("BE", True): 1,  # Belgian, VAT-liable
+    ("EU", True): 4,  # intra-community, VAT-liable
+    ("WORLD", True): 6,  # VAT-liable outside the EU
+    ("BE", False): 7,  # private person, Belgium
+    ("EU", False): 8,  # private person, EU
+    ("WORLD", False): 9,  # private person, outside the EU
+}
+
+
+def day_of(value: Any) -> dt.date:
+    """A date of an Octopus reply ("2026-01-01" or "2026-01-01T00:00:00...")."""
+    return dt.date.fromisoformat(str(value)[:10])
+
+
+def normalise_vat_number(value: str) -> str:
+    """The VAT number without spaces, dots or dashes, upper case ("BE0403170701")."""
+    return re.sub(r"[^0-9A-Za-z]", "", value or "").upper()
+
+
+def unwrap_booking(row: Any) -> dict[str, Any]:
+    """A booking of a reply, wrapped in `buySellBookingServiceData` or bare."""
+    if isinstance(row, dict) and isinstance(row.get("buySellBookingServiceData"), dict):
+        return row["buySellBookingServiceData"]
+    return row if isinstance(row, dict) else {}
+
+
+def relation_body(customer: Customer) -> dict[str, Any]:
+    """The `PUT relations` upsert body: a client, matched on our customer id."""
+    vat_number = normalise_vat_number(customer.vat_number)
+    country = customer.country or (vat_number[:2] if vat_number[:2].isalpha() else "") or "BE"
+    zone = "BE" if country == "BE" else "EU" if country in EU_COUNTRIES else "WORLD"
+    return {
+        "relationIdentificationServiceData": {"externalRelationId": customer.pk},
+        "name": customer.name,
+        "client": True,
+        "supplier": False,
+        "vatNr": vat_number,
+        "vatType": VAT_TYPES[(zone, bool(vat_number))],
+        "streetAndNr": customer.address,
+        "postalCode": customer.postal_code,
+        "city": customer.city,
+        "country": country.upper(),
+        "email": customer.email,
+        "active": True,
+    }
+
+
+def check_invoice(invoice: Invoice, config: OctopusConfig) -> list[dict[str, Any]]:
+    """The booking lines of the invoice, checked before any call to Octopus.
+
+    Each line carries its base amount and its share of the VAT of its rate (VAT is computed per
+    rate by invoicing.money and spread over that rate's lines so the sums match). Raises
+    InvoiceRejected for an unmapped VAT rate, a missing or non-numeric account or cost centre.
+    """
+    lines = list(invoice.lines.all())
+    totals = compute_totals((line.quantity, line.unit_price, line.vat_rate) for line in lines)
+    remaining = {rate: [base, vat, 0] for rate, (base, vat) in totals.per_rate.items()}
+    for line in lines:
+        remaining[line.vat_rate.quantize(CENT)][2] += 1
+    result = []
+    for line in lines:
+        rate = line.vat_rate.quantize(CENT)
+        base_left, vat_left, count = remaining[rate]
+        vat = (
+            vat_left
+            if count == 1 or not base_left
+            else round_cents(vat_left * line.amount / base_left)
+        )
+        remaining[rate] = [base_left - line.amount, vat_left - vat, count - 1]
+        booking_line = {
+            "accountKey": _account(invoice, line.revenue_account or config.default_revenue_account),
+            "baseAmount": float(line.amount),
+            "vatCodeKey": _vat_code(invoice, rate, config),
+            "vatAmount": float(vat),
+            "comment": line.description[:200],
+        }
+        cost_centre = (line.cost_centre or config.default_cost_centre).strip()
+        if cost_centre:
+            if not cost_centre.isdigit():
+                raise InvoiceRejected(
+                    f"Invoice {invoice.number}: cost centre '{cost_centre}' is not an Octopus "
+                    "cost centre number.",
+                    code="cost_centre",
+                    hint=COST_CENTRE_HINT,
+                )
+            booking_line["costCentreKey"] = {"id": int(cost_centre)}
+        result.append(booking_line)
+    return result
+
+
+def booking_payload(
+    invoice: Invoice,
+    lines: list[dict[str, Any]],
+    *,
+    bookyear_id: int,
+    journal: str,
+    number: int,
+    period: int,
+    relation_id: int,
+) -> dict[str, Any]:
+    """The `buySellBookingServiceData` of the invoice. A credit note has a negative total and
+    positive lines, as Octopus expects for sales credit notes."""
+    total = sum(
+        (Decimal(str(line["baseAmount"])) + Decimal(str(line["vatAmount"])) for line in lines),
+        Decimal("0.00"),
+    )
+    sign = -1 if invoice.kind == "credit_note" else 1
+    return {
+        "buySellBookingServiceData": {
+            "bookyearKey": {"id": bookyear_id},
+            "journalKey": journal,
+            "documentSequenceNr": number,
+            "relationIdentificationServiceData": {
+                "relationKey": {"id": relation_id},
+                "externalRelationId": invoice.customer_id,
+            },
+            "bookyearPeriodeNr": period,
+            "documentDate": invoice.invoice_date.isoformat(),
+            "expiryDate": invoice.due_date.isoformat(),
+            "comment": invoice.number,
+            "reference": invoice.number,
+            "amount": float(sign * total),
+            "currencyCode": invoice.currency or "EUR",
+            "exchangeRate": 1.0,
+            "paymentMethod": 0,
+            "bookingLines": lines,
+        }
+    }
+
+
+def _account(invoice: Invoice, account: str) -> int:
+    account = (account or "").strip()
+    if not account.isdigit():
+        what = (
+            f"revenue account '{account}' is not an Octopus account number"
+            if account
+            else ("a line has no revenue account")
+        )
+        raise InvoiceRejected(
+            f"Invoice {invoice.number}: {what}.", code="account", hint=ACCOUNT_HINT
+        )
+    return int(account)
+
+
+def _vat_code(invoice: Invoice, rate: Decimal, config: OctopusConfig) -> str:
+    shown = f"{rate.normalize():f}"
+    code = config.vat_mapping.get(str(rate)) or config.vat_mapping.get(shown, "")
+    if not code:
+        raise InvoiceRejected(
+            MISSING_VAT_MESSAGE.format(number=invoice.number, rate=shown),
+            code="vat_mapping",
+            hint=MISSING_VAT_HINT.format(rate=shown),
+        )
+    return str(code)

@@ -1,0 +1,579 @@
+"""A local Octopus (Belgium) REST API: the two-token login, one dossier with book years, journals,
+accounts, VAT codes, cost centres, relations and buy/sell bookings.
+
+It follows the public facts of `octopus-rest-api/v1` (bookkeeping-apis.md §2): tokens expire after
+ten minutes (401), errors come as `{"errorCode", "errorMessage", "technicalInfo"}` with the SOAP
+numbering, a GET without data is a 404, and a booking in a closed or protected period, an unknown
+account, VAT code, relation or cost centre, or a document number other than the journal's last + 1
+is refused. Octopus documents no rate limit, so the 429 fault is a plain 429 with `Retry-After`.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import re
+import secrets
+import time
+from typing import Any
+
+from bookkeeping.simulators.base import SimRequest, SimResponse, Simulator
+
+API_PREFIX = "/octopus-rest-api/v1"
+TOKEN_LIFETIME_SECONDS = 600
+TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S.%f"
+
+# Seeded demo data, shared by the tests, the demo and the benchmarks.
+SOFTWARE_HOUSE_UUID = "6f1c2a9e-4b7d-4e0a-9c3f-2d8e5b1a7c40"
+USER = "demo@booksync.example"
+PASSWORD = "octopus-demo"
+DOSSIER_ID = 35493
+DOSSIER_NAME = "Booksync Demo BV"
+BOOKYEARS = {1: 2025, 2: 2026, 3: 2027}  # bookyearKey.id -> calendar year
+SALES_JOURNAL = "V1"
+CREDIT_NOTE_JOURNAL = "V2"
+JOURNALS = {SALES_JOURNAL: "Verkopen", CREDIT_NOTE_JOURNAL: "Creditnota's verkopen"}
+# lastBookedDocumentNr of each journal at reset, per calendar year.
+LAST_DOCUMENT_NUMBERS = {(2025, "V1"): 128, (2025, "V2"): 6, (2026, "V1"): 41, (2026, "V2"): 3}
+# Periods up to this one are closed and protected at reset (before the first book year).
+INITIAL_CLOSED_PERIOD = 202412
+CUSTOMER_ACCOUNT = 400000
+REVENUE_ACCOUNT = 700000
+SERVICES_ACCOUNT = 700100
+ACCOUNTS = {
+    CUSTOMER_ACCOUNT: "Handelsdebiteuren",
+    451000: "Te betalen btw",
+    REVENUE_ACCOUNT: "Verkopen handelsgoederen",
+    SERVICES_ACCOUNT: "Verkopen diensten",
+}
+VAT_CODES = {"21": 21.0, "12": 12.0, "6": 6.0, "0": 0.0}  # code -> basePercentage
+VAT_MAPPING = {"21.00": "21", "12.00": "12", "6.00": "6", "0.00": "0"}
+COST_CENTRES = {1: "Algemeen", 2: "Consultancy", 3: "Projecten", 9: "Oude projecten"}
+CLOSED_COST_CENTRES = {9}
+CLOSED_PERIOD_MESSAGE = "Book year period is closed"
+
+
+class OctopusFault(Exception):
+    """An error reply in Octopus's shape."""
+
+    def __init__(self, status: int, code: int, message: str, technical: str = ""):
+        super().__init__(message)
+        self.status, self.code, self.message, self.technical = status, code, message, technical
+
+    def response(self) -> SimResponse:
+        body = {"errorCode": self.code, "errorMessage": self.message}
+        body["technicalInfo"] = self.technical
+        return SimResponse.json(body, status=self.status)
+
+
+def _no_data() -> OctopusFault:
+    return OctopusFault(404, 0, "No data found")
+
+
+def _vat_digits(value: str) -> str:
+    """A VAT number compared without country prefix, spaces or dots."""
+    text = re.sub(r"[^0-9A-Za-z]", "", value or "").upper()
+    return re.sub(r"^[A-Z]{2}", "", text)
+
+
+def _unwrap(body: Any) -> dict[str, Any]:
+    """A booking body, wrapped in `buySellBookingServiceData` or bare."""
+    if isinstance(body, dict) and isinstance(body.get("buySellBookingServiceData"), dict):
+        return body["buySellBookingServiceData"]
+    if isinstance(body, dict):
+        return body
+    raise OctopusFault(400, -79, "Invalid parameter", "body is not a JSON object")
+
+
+def _key_id(value: Any) -> int | None:
+    """The id of `{"id": n}` or of a bare number."""
+    if isinstance(value, dict):
+        value = value.get("id")
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+class OctopusSimulator(Simulator):
+    """The Octopus REST API for one dossier, in memory. See the module docstring."""
+
+    name = "octopus"
+
+    def __init__(self, *, host: str = "127.0.0.1", port: int = 0, latency_ms: float = 0):
+        super().__init__(host=host, port=port, latency_ms=latency_ms)
+        self.reset()
+
+    @property
+    def base_url(self) -> str:
+        return f"{self.url}{API_PREFIX}"
+
+    # Knobs -----------------------------------------------------------------------------------
+
+    def reset(self) -> None:
+        """Back to the seeded state: data, tokens, counters, faults and calls."""
+        with self.lock:
+            self.password = PASSWORD
+            self.clock_offset = 0.0
+            self.tokens: dict[str, float] = {}
+            self.dossier_tokens: dict[str, tuple[int, float]] = {}
+            self.journals: dict[tuple[int, str], dict[str, Any]] = {}
+            for bookyear_id, year in BOOKYEARS.items():
+                for key, name in JOURNALS.items():
+                    self.journals[(bookyear_id, key)] = {
+                        "journalKey": key,
+                        "name": name,
+                        "closed": False,
+                        "closedPeriod": INITIAL_CLOSED_PERIOD,
+                        "protectedPeriod": INITIAL_CLOSED_PERIOD,
+                        "lastBookedDocumentNr": LAST_DOCUMENT_NUMBERS.get((year, key), 0),
+                        "insertionType": 1,
+                        "currencyCode": "EUR",
+                        "bookyearKey": {"id": bookyear_id},
+                    }
+            self.relations: dict[int, dict[str, Any]] = {}
+            self.next_relation_id = 1001
+            self.store: dict[tuple[int, str, int], dict[str, Any]] = {}
+            self.calls.clear()
+            self.faults.clear()
+            self.fault_rate = 0.0
+            self.faults_injected.clear()
+
+    def expire_tokens(self) -> None:
+        """Every token and dossier token issued so far stops working (401)."""
+        with self.lock:
+            self.tokens.clear()
+            self.dossier_tokens.clear()
+
+    def revoke(self) -> None:
+        """The stored password no longer works: logging in is refused."""
+        with self.lock:
+            self.password = secrets.token_hex(8)
+
+    def advance_clock(self, seconds: float) -> None:
+        """Moves the simulator's clock forward (token expiry)."""
+        with self.lock:
+            self.clock_offset += seconds
+
+    def close_period(self, period: int) -> None:
+        """Closes and protects every journal up to and including `period` (YYYYMM)."""
+        with self.lock:
+            for journal in self.journals.values():
+                journal["closedPeriod"] = journal["protectedPeriod"] = period
+
+    def book_elsewhere(self, journal: str = SALES_JOURNAL, *, year: int = 2026) -> int:
+        """A booking made by someone else in Octopus: takes the journal's next number."""
+        bookyear_id = next(key for key, value in BOOKYEARS.items() if value == year)
+        with self.lock:
+            record = self.journals[(bookyear_id, journal)]
+            number = record["lastBookedDocumentNr"] + 1
+            record["lastBookedDocumentNr"] = number
+            self.store[(bookyear_id, journal, number)] = {
+                "bookyearKey": {"id": bookyear_id},
+                "journalKey": journal,
+                "documentSequenceNr": number,
+                "reference": f"MANUAL-{number}",
+                "bookingLines": [],
+                "modifiedTimeStamp": self._timestamp(),
+            }
+            return number
+
+    def bookings(self, reference: str) -> list[dict[str, Any]]:
+        """Copies of the bookings whose `reference` is `reference`, with their `bookingLines`."""
+        with self.lock:
+            return [
+                copy.deepcopy(booking)
+                for booking in self.store.values()
+                if booking.get("reference") == reference
+            ]
+
+    def booking_count(self) -> int:
+        with self.lock:
+            return len(self.store)
+
+    def customer_count(self) -> int:
+        with self.lock:
+            return len(self.relations)
+
+    def journal(self, key: str, *, year: int = 2026) -> dict[str, Any]:
+        bookyear_id = next(k for k, value in BOOKYEARS.items() if value == year)
+        with self.lock:
+            return dict(self.journals[(bookyear_id, key)])
+
+    # Base hooks --------------------------------------------------------------------------------
+
+    def operation(self, request: SimRequest) -> tuple[str, bool]:
+        path = request.path.removeprefix(API_PREFIX)
+        if path == "/authentication":
+            return "authentication", False
+        if path == "/dossiers":
+            return ("dossier_token" if request.method == "POST" else "dossiers"), False
+        parts = [part for part in path.split("/") if part and not part.isdigit()]
+        name = ".".join(parts[1:]) or "dossier"
+        return f"{request.method} {name}", request.method in {"POST", "PUT", "DELETE"}
+
+    def fault_response(self, kind: str) -> SimResponse:
+        if kind == "429":
+            response = SimResponse.text("Too Many Requests", status=429)
+            response.headers["Retry-After"] = "30"
+            return response
+        if kind == "503":
+            return SimResponse.text("Service Unavailable", status=503)
+        return SimResponse.text("Internal Server Error", status=500)
+
+    def handle(self, request: SimRequest) -> SimResponse:
+        if not request.path.startswith(API_PREFIX):
+            return SimResponse.text("Not Found", status=404)
+        path = request.path.removeprefix(API_PREFIX).rstrip("/")
+        try:
+            with self.lock:
+                return self._route(request, path)
+        except OctopusFault as fault:
+            return fault.response()
+
+    # Routing -----------------------------------------------------------------------------------
+
+    def _route(self, request: SimRequest, path: str) -> SimResponse:
+        method = request.method
+        if path == "/authentication" and method == "POST":
+            return self._authenticate(request)
+        if path == "/dossiers":
+            self._require_token(request)
+            if method == "GET":
+                return SimResponse.json([self._dossier_json()])
+            if method == "POST":
+                return self._dossier_token(request)
+        match = re.fullmatch(r"/dossiers/(\d+)(/.*)", path)
+        if not match:
+            raise OctopusFault(404, -79, "Invalid parameter", f"no resource {path}")
+        self._require_dossier_token(request, int(match.group(1)))
+        rest = match.group(2)
+        routes = {
+            ("GET", "/bookyears"): self._bookyears,
+            ("GET", "/accounts"): self._accounts,
+            ("GET", "/vatcodes"): self._vat_codes,
+            ("GET", "/costcentres"): self._cost_centres,
+            ("GET", "/relations"): self._get_relations,
+            ("PUT", "/relations"): self._put_relation,
+            ("GET", "/buysellbookings"): self._get_bookings,
+            ("GET", "/buysellbookings/modified"): self._modified_bookings,
+            ("POST", "/buysellbookings"): self._post_booking,
+            ("PUT", "/buysellbookings"): self._put_booking,
+        }
+        if (method, rest) in routes:
+            return routes[(method, rest)](request)
+        journals = re.fullmatch(r"/bookyears/(\d+)/journals", rest)
+        if method == "GET" and journals:
+            return self._journals(int(journals.group(1)))
+        raise OctopusFault(404, -79, "Invalid parameter", f"no resource {method} {rest}")
+
+    # Authentication ----------------------------------------------------------------------------
+
+    def _now(self) -> float:
+        return time.monotonic() + self.clock_offset
+
+    def _authenticate(self, request: SimRequest) -> SimResponse:
+        if request.header("softwarehouseuuid") != SOFTWARE_HOUSE_UUID:
+            raise OctopusFault(401, -68, "Invalid software house identification")
+        try:
+            body = request.json()
+        except ValueError:
+            body = None
+        if not isinstance(body, dict):
+            raise OctopusFault(400, -79, "Invalid parameter", "user and password expected")
+        if body.get("user") != USER or body.get("password") != self.password:
+            raise OctopusFault(401, -1, "Invalid login")
+        token = secrets.token_urlsafe(24)
+        self.tokens[token] = self._now()
+        return SimResponse.json({"token": token})
+
+    def _require_token(self, request: SimRequest) -> None:
+        issued = self.tokens.get(request.header("token"))
+        if issued is None or self._now() - issued > TOKEN_LIFETIME_SECONDS:
+            raise OctopusFault(401, -2, "Not authenticated", "token missing, invalid or expired")
+
+    def _dossier_token(self, request: SimRequest) -> SimResponse:
+        if request.query.get("dossierId") != str(DOSSIER_ID):
+            raise OctopusFault(403, -3, "No access to dossier")
+        token = secrets.token_urlsafe(24)
+        self.dossier_tokens[token] = (DOSSIER_ID, self._now())
+        return SimResponse.json({"Dossiertoken": token})
+
+    def _require_dossier_token(self, request: SimRequest, dossier_id: int) -> None:
+        entry = self.dossier_tokens.get(request.header("dossiertoken"))
+        if entry is None or self._now() - entry[1] > TOKEN_LIFETIME_SECONDS:
+            raise OctopusFault(401, -2, "Not authenticated", "dossier token invalid or expired")
+        if entry[0] != dossier_id:
+            raise OctopusFault(403, -3, "No access to dossier")
+
+    # Reference data ----------------------------------------------------------------------------
+
+    @staticmethod
+    def _dossier_json() -> dict[str, Any]:
+        return {
+            "dossierKey": {"id": DOSSIER_ID},
+            "dossierDescription": DOSSIER_NAME,
+            "vatNr": "BE0403170701",
+            "streetAndNr": "Kunstlaan 1",
+            "postalCode": "1000",
+            "city": "Brussel",
+            "country": "BE",
+        }
+
+    @staticmethod
+    def _bookyear_json(bookyear_id: int) -> dict[str, Any]:
+        year = BOOKYEARS[bookyear_id]
+        periods = []
+        for month in range(1, 13):
+            last = (dt.date(year + month // 12, month % 12 + 1, 1)) - dt.timedelta(days=1)
+            periods.append(
+                {
+                    "bookyearPeriod": year * 100 + month,
+                    "startDate": dt.date(year, month, 1).isoformat(),
+                    "endDate": last.isoformat(),
+                }
+            )
+        return {
+            "bookyearKey": {"id": bookyear_id},
+            "bookyearDescription": str(year),
+            "startDate": f"{year}-01-01",
+            "endDate": f"{year}-12-31",
+            "closed": False,
+            "periods": periods,
+        }
+
+    def _bookyears(self, request: SimRequest) -> SimResponse:
+        return SimResponse.json([self._bookyear_json(key) for key in BOOKYEARS])
+
+    def _journals(self, bookyear_id: int) -> SimResponse:
+        if bookyear_id not in BOOKYEARS:
+            raise OctopusFault(400, -9, "Unknown bookyear", f"bookyearId {bookyear_id}")
+        return SimResponse.json(
+            [dict(j) for (by, _), j in self.journals.items() if by == bookyear_id]
+        )
+
+    def _accounts(self, request: SimRequest) -> SimResponse:
+        bookyear_id = _key_id(request.query.get("bookyearId"))
+        if bookyear_id not in BOOKYEARS:
+            raise OctopusFault(400, -9, "Unknown bookyear", "bookyearId is required")
+        return SimResponse.json(
+            [
+                {
+                    "accountKey": {"id": number, "bookyearKey": {"id": bookyear_id}},
+                    "description": {f"description_{lang}": text for lang in ("NL", "FR", "EN")},
+                    "costCentreType": 0,
+                    "vatRecupPercentage": 100,
+                    "salesVatCode": "21" if number >= 700000 else "",
+                    "purchaseVatCode": "",
+                }
+                for number, text in ACCOUNTS.items()
+            ]
+        )
+
+    def _vat_codes(self, request: SimRequest) -> SimResponse:
+        return SimResponse.json(
+            [
+                {
+                    "code": code,
+                    "description": f"Verkopen {percentage:g}%",
+                    "type": 2,
+                    "basePercentage": percentage,
+                    "defaultSellBookingAccountNr": REVENUE_ACCOUNT,
+                }
+                for code, percentage in VAT_CODES.items()
+            ]
+        )
+
+    def _cost_centres(self, request: SimRequest) -> SimResponse:
+        return SimResponse.json(
+            [
+                {
+                    "costCentreKey": {"id": key},
+                    "description": text,
+                    "closed": key in CLOSED_COST_CENTRES,
+                }
+                for key, text in COST_CENTRES.items()
+            ]
+        )
+
+    # Relations ---------------------------------------------------------------------------------
+
+    def _get_relations(self, request: SimRequest) -> SimResponse:
+        query = request.query
+        found = []
+        for relation_id, relation in self.relations.items():
+            ident = relation["relationIdentificationServiceData"]
+            if "relationId" in query and str(relation_id) != query["relationId"]:
+                continue
+            if (
+                "extRelationId" in query
+                and str(ident["externalRelationId"]) != query["extRelationId"]
+            ):
+                continue
+            if "name" in query and query["name"].lower() not in relation["name"].lower():
+                continue
+            if "vatNr" in query and (
+                not query["vatNr"]
+                or _vat_digits(relation.get("vatNr", "")) != _vat_digits(query["vatNr"])
+            ):
+                continue
+            found.append(copy.deepcopy(relation))
+        if not found:
+            raise _no_data()
+        return SimResponse.json(found)
+
+    def _put_relation(self, request: SimRequest) -> SimResponse:
+        body = request.json()
+        if not isinstance(body, dict) or not body.get("name"):
+            raise OctopusFault(400, -7, "Error inserting or updating relation", "name is required")
+        if "country" in body and not body["country"]:
+            raise OctopusFault(400, -7, "Error inserting or updating relation", "country is empty")
+        ident = body.get("relationIdentificationServiceData") or {}
+        relation_id = _key_id(ident.get("relationKey"))
+        external_id = _key_id(ident.get("externalRelationId")) or 0
+        if relation_id and relation_id not in self.relations:
+            raise OctopusFault(400, -16, "Unknown relation", f"relationKey {relation_id}")
+        if not relation_id and external_id:
+            relation_id = next(
+                (
+                    key
+                    for key, rel in self.relations.items()
+                    if rel["relationIdentificationServiceData"]["externalRelationId"] == external_id
+                ),
+                None,
+            )
+        created = not relation_id
+        if created:
+            relation_id = self.next_relation_id
+            self.next_relation_id += 1
+        record = {**self.relations.get(relation_id, {}), **body}
+        record["relationIdentificationServiceData"] = {
+            "relationKey": {"id": relation_id},
+            "externalRelationId": external_id,
+        }
+        self.relations[relation_id] = record
+        if created:
+            return SimResponse.json(copy.deepcopy(record), status=201)
+        return SimResponse(204)
+
+    # Bookings ----------------------------------------------------------------------------------
+
+    @staticmethod
+    def _timestamp() -> str:
+        now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        return now.strftime(TIMESTAMP_FORMAT)[:-3]
+
+    def _get_bookings(self, request: SimRequest) -> SimResponse:
+        query = request.query
+        found = [
+            copy.deepcopy(booking)
+            for (bookyear_id, journal, number), booking in self.store.items()
+            if query.get("bookyearKeyId", str(bookyear_id)) == str(bookyear_id)
+            and query.get("journalKey", journal) == journal
+            and query.get("documentSequenceNr", str(number)) == str(number)
+        ]
+        if not found:
+            raise _no_data()
+        return SimResponse.json(found)
+
+    def _modified_bookings(self, request: SimRequest) -> SimResponse:
+        query = request.query
+        raw = query.get("modifiedTimeStamp", "")
+        try:
+            since = dt.datetime.strptime(raw if "." in raw else f"{raw}.000", TIMESTAMP_FORMAT)
+        except ValueError as exc:
+            raise OctopusFault(400, -79, "Invalid parameter", "modifiedTimeStamp") from exc
+        bookyear = query.get("bookyearId", "-1")
+        found = [
+            copy.deepcopy(booking)
+            for (bookyear_id, journal, _), booking in self.store.items()
+            if bookyear in ("-1", str(bookyear_id))
+            and query.get("journalKey", journal) == journal
+            and dt.datetime.strptime(booking["modifiedTimeStamp"], TIMESTAMP_FORMAT) >= since
+        ]
+        if not found:
+            raise _no_data()
+        return SimResponse.json(found)
+
+    def _post_booking(self, request: SimRequest) -> SimResponse:
+        data = self._validate(_unwrap(request.json()))
+        key = (data["bookyearKey"]["id"], data["journalKey"], data["documentSequenceNr"])
+        journal = self.journals[key[:2]]
+        if key in self.store or key[2] != journal["lastBookedDocumentNr"] + 1:
+            raise OctopusFault(
+                400,
+                -13,
+                "Illegal document sequence number",
+                f"expected {journal['lastBookedDocumentNr'] + 1}, got {key[2]}",
+            )
+        journal["lastBookedDocumentNr"] = key[2]
+        self.store[key] = data
+        return SimResponse.json([], status=201)
+
+    def _put_booking(self, request: SimRequest) -> SimResponse:
+        data = self._validate(_unwrap(request.json()))
+        key = (data["bookyearKey"]["id"], data["journalKey"], data["documentSequenceNr"])
+        if key not in self.store:
+            raise OctopusFault(400, -34, "Booking does not exist", f"{key}")
+        self.store[key] = data
+        return SimResponse(204)
+
+    def _validate(self, body: dict[str, Any]) -> dict[str, Any]:
+        """A copy of the booking with normalised keys; raises the Octopus error of a bad one."""
+        data = copy.deepcopy(body)
+        bookyear_id = _key_id(data.get("bookyearKey"))
+        if bookyear_id not in BOOKYEARS:
+            raise OctopusFault(400, -9, "Unknown bookyear", f"bookyearKey {bookyear_id}")
+        journal = self.journals.get((bookyear_id, str(data.get("journalKey"))))
+        if journal is None:
+            raise OctopusFault(400, -10, "Unknown journal", f"journalKey {data.get('journalKey')}")
+        number = _key_id(data.get("documentSequenceNr"))
+        if not number or number < 1:
+            raise OctopusFault(400, -13, "Illegal document sequence number", f"{number}")
+        period = _key_id(data.get("bookyearPeriodeNr"))
+        periods = [p["bookyearPeriod"] for p in self._bookyear_json(bookyear_id)["periods"]]
+        if period not in periods:
+            raise OctopusFault(400, -14, "Unknown bookyear period nr", f"{period}")
+        if journal["closed"]:
+            raise OctopusFault(403, -11, CLOSED_PERIOD_MESSAGE, f"journal {journal['journalKey']}")
+        if period <= max(journal["closedPeriod"], journal["protectedPeriod"]):
+            raise OctopusFault(403, -15, CLOSED_PERIOD_MESSAGE, f"period {period}")
+        if not data.get("documentDate"):
+            raise OctopusFault(400, -17, "No document date")
+        data["relationIdentificationServiceData"] = self._relation_of(data)
+        for line in data.get("bookingLines") or []:
+            self._validate_line(line)
+        data.update(
+            bookyearKey={"id": bookyear_id},
+            documentSequenceNr=number,
+            modifiedTimeStamp=self._timestamp(),
+        )
+        return data
+
+    def _relation_of(self, data: dict[str, Any]) -> dict[str, Any]:
+        ident = data.get("relationIdentificationServiceData") or {}
+        relation_id = _key_id(ident.get("relationKey"))
+        external_id = _key_id(ident.get("externalRelationId")) or 0
+        for key, relation in self.relations.items():
+            stored = relation["relationIdentificationServiceData"]
+            if key == relation_id or (external_id and stored["externalRelationId"] == external_id):
+                return copy.deepcopy(stored)
+        raise OctopusFault(400, -16, "Unknown relation", f"relationKey {relation_id}")
+
+    @staticmethod
+    def _validate_line(line: dict[str, Any]) -> None:
+        account = _key_id(line.get("accountKey"))
+        if account not in ACCOUNTS:
+            raise OctopusFault(400, -21, "Unknown account", f"accountKey {line.get('accountKey')}")
+        vat_code = str(line.get("vatCodeKey", line.get("vatCode", "")))
+        if vat_code not in VAT_CODES:
+            raise OctopusFault(400, -22, "Unknown VAT code", f"vatCodeKey {vat_code}")
+        if line.get("costCentreKey") is not None:
+            centre = _key_id(line["costCentreKey"])
+            if centre not in COST_CENTRES:
+                raise OctopusFault(400, -40, "Unknown cost centre", f"costCentreKey {centre}")
+            if centre in CLOSED_COST_CENTRES:
+                raise OctopusFault(400, -41, "Cost centre is closed", f"costCentreKey {centre}")
+        base, vat = float(line.get("baseAmount") or 0), float(line.get("vatAmount") or 0)
+        if base * vat < 0:
+            raise OctopusFault(400, -23, "Base and VAT amount of a booking line differ in sign")
