@@ -1,0 +1,691 @@
+"""Yuki (NL/BE): SOAP 1.1 web services at `<YUKI_BASE_URL>/<Service>.asmx`.
+
+The SOAP envelopes are built and read with lxml, not with zeep: zeep needs the service's WSDL,
+which only the live service serves, and the few operations we call take plain string parameters
+plus `s:any` XML documents, which lxml writes and reads directly.
+
+Flow: `Authenticate(accessKey)` gives a session ID (about 24 hours), cached in the credentials
+and renewed once when Yuki answers with an invalid-session fault. Contacts live at domain level
+(`Contact.asmx`, domain GUID from `Administrations`); invoices go to the administration in
+batches of up to `max_batch` through `Sales.asmx` `ProcessSalesInvoices`; `Accounting.asmx`
+`CheckOutstandingItem` finds an invoice by its Reference (our invoice number). Yuki cannot update a
+booked invoice. Credit notes are sent as invoices with negative quantities and positive prices, so
+every amount of the booking is negative, as in Yuki's own credit notes.
+
+Integration.credentials (encrypted):
+- `access_key`: the web-service access key (Yuki: Settings > Web services). Required.
+- `session_id`: the cached session ID; `domain_id`: the cached domain GUID of the administration.
+- `digits_only_reference` (optional, default false): send only the digits of the invoice number as
+  the Reference, for administrations that accept numeric references only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
+
+import requests
+from lxml import etree
+
+from bookkeeping.connectors.base import (
+    AuthError,
+    Choice,
+    Connector,
+    ConnectorError,
+    InvoiceRejected,
+    PushResult,
+    QuotaExceeded,
+    RemoteRef,
+    TransientError,
+    scrub,
+)
+
+if TYPE_CHECKING:
+    from bookkeeping.models import Integration
+    from invoicing.models import Customer, Invoice
+
+SOAP_NS = "http://schemas.xmlsoap.org/soap/envelope/"
+YUKI_NS = "http://www.theyukicompany.com/"
+INVOICES_NS = "urn:xmlns:http://www.theyukicompany.com:salesinvoices"
+PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
+PAGE_SIZE = 100
+MAX_PAGES = 20
+
+KEY_HINT = (
+    "Check the web-service access key in Integration settings (Yuki: Settings > Web services)."
+)
+TARGET_HINT = "Pick the Yuki administration again in Integration settings."
+QUOTA_MESSAGE = (
+    "Yuki's daily limit of web-service calls is used up for this domain; "
+    "the sync continues after midnight (UTC)."
+)
+QUOTA_HINT = "All integrations of the Yuki domain share its daily calls; Yuki can raise the limit."
+VAT_MISSING = "Invoice {number}: VAT rate {rate}% has no VAT type in Yuki"
+VAT_MISSING_HINT = "Map {rate}% to a VAT type in Integration settings"
+REJECTED = "Yuki refused invoice {number}: {message}"
+NOT_PROCESSED = "Yuki did not process invoice {number}: {message}"
+
+
+class SessionRefused(AuthError):
+    """Yuki no longer accepts our session ID: authenticate again (once) and repeat the call."""
+
+
+@dataclass(frozen=True)
+class YukiConfig:
+    """What the connector needs from the Integration row, read once."""
+
+    access_key: str
+    administration_id: str
+    revenue_account: str
+    vat_mapping: Mapping[str, str] = field(default_factory=dict)
+    digits_only_reference: bool = False
+
+    @classmethod
+    def from_integration(cls, integration: Integration) -> YukiConfig:
+        credentials = integration.credentials or {}
+        return cls(
+            access_key=str(credentials.get("access_key", "")).strip(),
+            administration_id=integration.target_id.strip(),
+            revenue_account=integration.default_revenue_account.strip(),
+            vat_mapping=dict(integration.vat_mapping or {}),
+            digits_only_reference=bool(credentials.get("digits_only_reference", False)),
+        )
+
+
+def seconds_until_midnight_utc(now: dt.datetime | None = None) -> float:
+    """Seconds until Yuki's daily call quota starts again (midnight UTC)."""
+    now = now or dt.datetime.now(dt.UTC)
+    midnight = (now + dt.timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    return max(1.0, (midnight - now).total_seconds())
+
+
+def _local(element: Any) -> str:
+    return etree.QName(element).localname if isinstance(element.tag, str) else ""
+
+
+def _find(element: Any, name: str) -> str:
+    """Text of the first descendant named `name`, in any namespace."""
+    for node in element.iter():
+        if _local(node) == name:
+            return (node.text or "").strip()
+    return ""
+
+
+def _number(value: Decimal) -> str:
+    return format(value.normalize(), "f")
+
+
+class YukiConnector(Connector):
+    """Yuki's SOAP web services: access key, domain contacts, batched sales invoices."""
+
+    key = "yuki"
+    label = "Yuki"
+    base_url_setting = "YUKI_BASE_URL"
+    max_batch = 100
+    credential_fields = (("access_key", "Web-service access key", True),)
+    target_label = "administration"
+
+    # What a SOAP fault means, by a pattern of its faultstring (Yuki's wordings are undocumented).
+    FAULT_KINDS: ClassVar[dict[str, str]] = {
+        r"invalid session|session\w*\b.*\b(invalid|expired|not valid|unknown|does not exist)": "session",  # re-authenticate once
+        r"daily limit|limit (of|has been) exceeded|quota": "quota",  # daily call quota used up
+        r"access ?key|invalid key|authenticat|rights|denied|not authori[sz]ed|inactive domain|bundle|no access": "auth",  # reconnect
+        r"validat|xsd|schema|not a valid|xml document": "validation",  # the document was refused
+    }
+    # Hint for a refused invoice, by a pattern of Yuki's message; the first match wins.
+    REJECTION_HINTS: ClassVar[dict[str, str]] = {
+        r"not processed|stopped after|skipped": "Fix the other refused invoices of this batch; this one is sent again by the next sync.",  # batch stopped early
+        r"gl ?account|grootboek|ledger": "Map the revenue account to a G/L account that exists in Yuki (Integration settings or the invoice line).",  # unknown G/L account
+        r"vat|btw": "Check the VAT mapping in Integration settings: each rate needs a VAT type Yuki knows.",  # unknown VAT type
+        r"contact|customer|relation": "Check the customer's name, code and VAT number.",  # contact refused
+        r"price|decimal|precision": "Check the prices and quantities of the invoice lines.",  # amounts refused
+    }
+    DEFAULT_HINT = "Correct the invoice in Booksync or the settings in Yuki, then sync again."
+    DUPLICATE = re.compile(r"already (exists|booked|been|processed)|duplicate", re.IGNORECASE)
+    # VATType codes of Yuki's sales-invoice schema that we offer in the VAT mapping.
+    VAT_TYPES: ClassVar[dict[str, tuple[str, str]]] = {
+        "1": ("High rate", "21.00"),  # standard rate
+        "2": ("Low rate", "6.00"),  # reduced rate (NL 9%, BE 6%)
+        "17": ("Intermediate rate", "12.00"),  # BE 12%
+        "3": ("Zero rate", "0.00"),  # 0% taxed
+        "4": ("Exempt", "0.00"),  # exempt from VAT
+        "5": ("Reverse charge", "0.00"),  # VAT shifted to the customer
+        "6": ("Export outside the EU", "0.00"),  # non-EU export
+        "7": ("Intra-community supply", "0.00"),  # EU B2B supply
+    }
+
+    def __init__(self, integration: Integration):
+        super().__init__(integration)
+        self.config = YukiConfig.from_integration(integration)
+
+    # Connecting ----------------------------------------------------------------------------
+
+    def authenticate(self) -> str:
+        """A new session ID for the access key, saved at once. Raises AuthError when refused."""
+        if not self.config.access_key:
+            raise AuthError("No Yuki web-service access key is set.", hint=KEY_HINT)
+        try:
+            result = self.call(
+                "Sales",
+                "Authenticate",
+                [("accessKey", self.config.access_key)],
+                idempotent=True,
+                session_param=None,
+            )
+        except (AuthError, InvoiceRejected) as exc:
+            raise AuthError(
+                "Yuki did not accept the web-service access key.",
+                hint=KEY_HINT,
+                status=exc.status,
+                detail=exc.detail,
+            ) from exc
+        session_id = (result.text or "").strip() if result is not None else ""
+        if not session_id:
+            raise AuthError("Yuki did not accept the web-service access key.", hint=KEY_HINT)
+        with self.locked_credentials() as credentials:
+            credentials["session_id"] = session_id
+        return session_id
+
+    def reauthenticate(self) -> None:
+        self.authenticate()
+
+    def session_id(self) -> str:
+        return str(self.credentials.get("session_id") or "") or self.authenticate()
+
+    def administrations(self) -> list[dict[str, str]]:
+        """The administrations the access key reaches: id, name, domain_id."""
+        document = self.xml_result(self.call("Sales", "Administrations", [], idempotent=True))
+        if document is None:
+            return []
+        return [
+            {
+                "id": node.get("ID", ""),
+                "name": _find(node, "Name"),
+                "domain_id": _find(node, "DomainID"),
+            }
+            for node in document.iter()
+            if _local(node) == "Administration"
+        ]
+
+    def administration(self) -> dict[str, str]:
+        """The chosen administration; AuthError when the key no longer reaches it."""
+        target = self.config.administration_id.lower()
+        for administration in self.administrations():
+            if administration["id"].lower() == target:
+                return administration
+        raise AuthError(
+            "The chosen Yuki administration is not reachable with this access key.",
+            hint=TARGET_HINT,
+        )
+
+    def domain_id(self) -> str:
+        """The domain GUID of the administration (contacts live there), cached in the credentials."""
+        cached = str(self.credentials.get("domain_id") or "")
+        if cached:
+            return cached
+        domain_id = self.administration()["domain_id"]
+        with self.locked_credentials() as credentials:
+            credentials["domain_id"] = domain_id
+        return domain_id
+
+    def list_targets(self) -> list[Choice]:
+        return [
+            Choice(a["id"], a["name"], {"domain_id": a["domain_id"]})
+            for a in self.administrations()
+        ]
+
+    def test_connection(self) -> str:
+        if not self.config.administration_id:
+            return f"Connected to Yuki: {len(self.administrations())} administration(s) available."
+        return f"Connected to Yuki administration {self.administration()['name']}."
+
+    def list_journals(self) -> list[Choice]:
+        """Yuki books imported sales invoices in the administration's sales journal: no choice."""
+        return [Choice("sales", "Sales invoices (Yuki's sales journal)")]
+
+    def list_accounts(self) -> list[Choice]:
+        result = self.call(
+            "AccountingInfo",
+            "GetGLAccountScheme",
+            [("administrationID", self.config.administration_id)],
+            idempotent=True,
+        )
+        document = self.xml_result(result)
+        nodes = [] if document is None else [n for n in document.iter() if _local(n) == "GLAccount"]
+        return [
+            Choice(
+                node.get("code") or _find(node, "Code"),
+                node.get("description") or _find(node, "Description"),
+            )
+            for node in nodes
+        ]
+
+    def list_vat_codes(self) -> list[Choice]:
+        """Yuki's VAT types come from its schema, not from a call."""
+        return [
+            Choice(code, label, {"percentage": rate})
+            for code, (label, rate) in self.VAT_TYPES.items()
+        ]
+
+    # Customers -------------------------------------------------------------------------------
+
+    def search_contacts(self, option: str, value: str) -> Iterable[Any]:
+        """Contact elements of a SearchContacts query, page by page (100 a page)."""
+        for page in range(1, MAX_PAGES + 1):
+            params = [
+                ("domainID", self.domain_id()),
+                ("searchOption", option),
+                ("searchValue", value),
+                ("sortOrder", "Name"),
+                ("modifiedAfter", ""),
+                ("active", "Both"),
+                ("pageNumber", str(page)),
+            ]
+            document = self.xml_result(
+                self.call("Contact", "SearchContacts", params, idempotent=True)
+            )
+            contacts = (
+                [] if document is None else [n for n in document.iter() if _local(n) == "Contact"]
+            )
+            yield from contacts
+            if len(contacts) < PAGE_SIZE:
+                return
+
+    def find_customer(self, customer: Customer) -> RemoteRef | None:
+        """The Yuki contact with our customer code, else with the customer's VAT number."""
+        searches = [("Code", customer.code, lambda c: _find(c, "Code") == customer.code)]
+        if customer.vat_number:
+            vat = re.sub(r"[^A-Z0-9]", "", customer.vat_number.upper())
+            searches.append(
+                (
+                    "VATNumber",
+                    customer.vat_number,
+                    lambda c: re.sub(r"[^A-Z0-9]", "", _find(c, "VATNumber").upper()) == vat,
+                )
+            )
+        for option, value, matches in searches:
+            for contact in self.search_contacts(option, value):
+                if matches(contact) and contact.get("ID"):
+                    return RemoteRef(
+                        contact.get("ID"),
+                        _find(contact, "Code") or customer.code,
+                        {"name": _find(contact, "Name")},
+                    )
+        return None
+
+    def push_customer(self, customer: Customer) -> RemoteRef:
+        """Upserts the contact (Yuki matches by code, then by type and name). Safe to repeat."""
+        document = etree.Element("Contact")
+        for tag, value in (
+            ("Code", customer.code),
+            ("Type", "2"),
+            ("FullName", customer.name),
+            ("AddressLine_1", customer.address),
+            ("Postcode", customer.postal_code),
+            ("City", customer.city),
+            ("Country", customer.country),
+            ("EMailWork", customer.email),
+            ("VATNumber", customer.vat_number),
+        ):
+            if value:
+                etree.SubElement(document, tag).text = value
+        result = self.call(
+            "Contact",
+            "UpdateContact",
+            [("domainID", self.domain_id()), ("xmlDoc", document)],
+            idempotent=True,
+        )
+        reply = self.xml_result(result)
+        if reply is not None and _find(reply, "Succeeded").lower() == "false":
+            raise InvoiceRejected(
+                f"Yuki refused customer {customer.code} ({customer.name}): {_find(reply, 'Message') or 'no reason given'}",
+                hint="Check the customer's name, code and VAT number.",
+            )
+        ref = self.find_customer(customer)
+        if ref is None:
+            raise TransientError(
+                f"Yuki saved customer {customer.code} but does not find it yet.",
+                hint="The next sync looks it up again.",
+            )
+        return ref
+
+    # Invoices --------------------------------------------------------------------------------
+
+    def reference(self, invoice: Invoice) -> str:
+        return (
+            re.sub(r"\D", "", invoice.number)
+            if self.config.digits_only_reference
+            else invoice.number
+        )
+
+    def find_invoice(self, invoice: Invoice) -> RemoteRef | None:
+        """The booked invoice whose Reference is our number (CheckOutstandingItem), or None."""
+        reference = self.reference(invoice)
+        result = self.call(
+            "Accounting", "CheckOutstandingItem", [("Reference", reference)], idempotent=True
+        )
+        document = self.xml_result(result)
+        if document is None:
+            return None
+        for item in document.iter():
+            names = {_local(child) for child in item}
+            if not names & {"OpenAmount", "OriginalAmount", "Reference", "DocumentId"}:
+                continue
+            if _find(item, "Reference") in ("", reference):
+                return self.booking_ref(
+                    reference, _find(item, "DocumentId") or _find(item, "DocumentID")
+                )
+        return None
+
+    @staticmethod
+    def booking_ref(reference: str, document_id: str = "") -> RemoteRef:
+        number = document_id or reference
+        return RemoteRef(number, number, {"reference": reference, "document_id": document_id})
+
+    def push_invoices(
+        self, invoices: Sequence[Invoice], *, customer_refs: Mapping[int, RemoteRef]
+    ) -> list[PushResult]:
+        """Books the invoices in ONE ProcessSalesInvoices call; one PushResult per invoice.
+
+        A rate without a VAT type is refused before the call; a duplicate Reference is
+        `already_booked`. NOT safe to repeat blindly: after a TransientError, call find_invoice.
+        """
+        results: dict[int, PushResult] = {}
+        batch = etree.Element(f"{{{INVOICES_NS}}}SalesInvoices", nsmap={None: INVOICES_NS})
+        for invoice in invoices:
+            try:
+                batch.append(self.sales_invoice(invoice))
+            except InvoiceRejected as exc:
+                results[invoice.pk] = PushResult(invoice.pk, error=exc)
+        sent = [invoice for invoice in invoices if invoice.pk not in results]
+        if sent:
+            params = [("administrationId", self.config.administration_id), ("xmlDoc", batch)]
+            try:
+                reply = self.xml_result(
+                    self.call(
+                        "Sales",
+                        "ProcessSalesInvoices",
+                        params,
+                        idempotent=False,
+                        session_param="sessionId",
+                    )
+                )
+            except InvoiceRejected as exc:  # the whole document was refused: nothing was booked
+                for invoice in sent:
+                    error = InvoiceRejected(
+                        REJECTED.format(number=invoice.number, message=exc.message),
+                        hint=exc.hint,
+                        detail=exc.detail,
+                    )
+                    results[invoice.pk] = PushResult(invoice.pk, error=error)
+            else:
+                results.update(self.read_import(sent, reply))
+        return [results[invoice.pk] for invoice in invoices]
+
+    def read_import(self, invoices: Sequence[Invoice], reply: Any) -> dict[int, PushResult]:
+        """One PushResult per invoice from a SalesInvoicesImportResponse."""
+        entries: dict[str, list[Any]] = {}
+        general = ""
+        if reply is not None:
+            general = next(((n.text or "").strip() for n in reply if _local(n) == "Message"), "")
+            for node in reply.iter():
+                if _local(node) == "Invoice":
+                    entries.setdefault(_find(node, "Reference"), []).append(node)
+        results = {}
+        for invoice in invoices:
+            reference = self.reference(invoice)
+            found = entries.get(reference) or [None]
+            results[invoice.pk] = self.read_entry(invoice, reference, found.pop(0), general)
+        return results
+
+    def read_entry(self, invoice: Invoice, reference: str, entry: Any, general: str) -> PushResult:
+        if entry is None:
+            message = general or "its result is missing from Yuki's reply"
+            error = InvoiceRejected(
+                NOT_PROCESSED.format(number=invoice.number, message=message),
+                code="not_processed",
+                hint=self.hint(message),
+            )
+            return PushResult(invoice.pk, error=error)
+        message = _find(entry, "Message")
+        if _find(entry, "Succeeded").lower() == "true":
+            ref = self.booking_ref(
+                reference, _find(entry, "DocumentId") or _find(entry, "DocumentID")
+            )
+            processed = _find(entry, "Processed").lower() != "false"
+            return PushResult(
+                invoice.pk,
+                ref=RemoteRef(ref.remote_id, ref.number, {**ref.extra, "processed": processed}),
+            )
+        if self.DUPLICATE.search(message):
+            try:
+                ref = self.find_invoice(invoice) or self.booking_ref(reference)
+            except ConnectorError:
+                ref = self.booking_ref(reference)
+            return PushResult(invoice.pk, ref=ref, already_booked=True)
+        code = (
+            "not_processed"
+            if re.search(r"not processed|stopped after|skipped", message, re.I)
+            else "rejected"
+        )
+        error = InvoiceRejected(
+            REJECTED.format(number=invoice.number, message=message or "no reason given"),
+            code=code,
+            hint=self.hint(message),
+        )
+        return PushResult(invoice.pk, error=error)
+
+    def hint(self, message: str) -> str:
+        for pattern, hint in self.REJECTION_HINTS.items():
+            if re.search(pattern, message, re.IGNORECASE):
+                return hint
+        return self.DEFAULT_HINT
+
+    def sales_invoice(self, invoice: Invoice) -> Any:
+        """The <SalesInvoice> element of one invoice; InvoiceRejected for an unmapped VAT rate."""
+        sign = Decimal(-1) if invoice.kind == "credit_note" else Decimal(1)
+        element = etree.Element(f"{{{INVOICES_NS}}}SalesInvoice")
+        kind = "Credit note" if invoice.kind == "credit_note" else "Invoice"
+        self.add(
+            element,
+            [
+                ("Reference", self.reference(invoice)),
+                ("Subject", f"{kind} {invoice.number}"),
+                ("PaymentMethod", "ElectronicTransfer"),
+                ("Process", "true"),
+                ("EmailToCustomer", "false"),
+                ("Date", invoice.invoice_date.isoformat()),
+                ("DueDate", invoice.due_date.isoformat()),
+                ("Currency", invoice.currency),
+            ],
+        )
+        customer = invoice.customer
+        contact = etree.SubElement(element, f"{{{INVOICES_NS}}}Contact")
+        self.add(
+            contact,
+            [
+                ("ContactCode", customer.code),
+                ("FullName", customer.name),
+                ("CountryCode", customer.country),
+                ("City", customer.city),
+                ("Zipcode", customer.postal_code),
+                ("AddressLine_1", customer.address),
+                ("EmailAddress", customer.email),
+                ("VATNumber", customer.vat_number),
+                ("ContactType", "Company"),
+            ],
+        )
+        lines = etree.SubElement(element, f"{{{INVOICES_NS}}}InvoiceLines")
+        for line in invoice.lines.all():
+            rate = f"{Decimal(line.vat_rate):.2f}"
+            vat_type = self.config.vat_mapping.get(rate)
+            if not vat_type:
+                shown = _number(Decimal(line.vat_rate))
+                raise InvoiceRejected(
+                    VAT_MISSING.format(number=invoice.number, rate=shown),
+                    code="vat_mapping",
+                    hint=VAT_MISSING_HINT.format(rate=shown),
+                )
+            node = etree.SubElement(lines, f"{{{INVOICES_NS}}}InvoiceLine")
+            self.add(
+                node,
+                [
+                    ("Description", line.description),
+                    ("ProductQuantity", _number(sign * Decimal(line.quantity))),
+                ],
+            )
+            product = etree.SubElement(node, f"{{{INVOICES_NS}}}Product")
+            self.add(
+                product,
+                [
+                    ("Description", line.description),
+                    ("SalesPrice", f"{Decimal(line.unit_price).quantize(Decimal('0.01'))}"),
+                    ("VATPercentage", rate),
+                    ("VATIncluded", "false"),
+                    ("VATType", vat_type),
+                    ("GLAccountCode", line.revenue_account or self.config.revenue_account),
+                ],
+            )
+        return element
+
+    @staticmethod
+    def add(parent: Any, children: Sequence[tuple[str, str]]) -> None:
+        namespace = etree.QName(parent).namespace
+        for tag, value in children:
+            if value:
+                etree.SubElement(parent, f"{{{namespace}}}{tag}").text = value
+
+    # SOAP plumbing ---------------------------------------------------------------------------
+
+    def call(
+        self,
+        service: str,
+        operation: str,
+        params: Sequence[tuple[str, Any]],
+        *,
+        idempotent: bool,
+        session_param: str | None = "sessionID",
+    ) -> Any:
+        """The <OperationResult> element of one SOAP call (None when absent).
+
+        Read-only operations pass `idempotent=True` (they are POSTs but safe to repeat). When
+        Yuki refuses the session, authenticates again once and repeats the call.
+        """
+        renewed = False
+        while True:
+            values = [(session_param, self.session_id())] if session_param else []
+            body = self.envelope(operation, [*values, *params])
+            headers = {
+                "Content-Type": "text/xml; charset=utf-8",
+                "SOAPAction": f'"{YUKI_NS}{operation}"',
+            }
+            try:
+                response = self.request(
+                    "POST", f"/{service}.asmx", idempotent=idempotent, data=body, headers=headers
+                )
+            except SessionRefused:
+                if renewed or not session_param:
+                    raise
+                renewed = True
+                self.authenticate()
+                continue
+            return self.result(response, operation)
+
+    @staticmethod
+    def envelope(operation: str, params: Sequence[tuple[str, Any]]) -> bytes:
+        envelope = etree.Element(f"{{{SOAP_NS}}}Envelope", nsmap={"soap": SOAP_NS, "yuki": YUKI_NS})
+        body = etree.SubElement(envelope, f"{{{SOAP_NS}}}Body")
+        node = etree.SubElement(body, f"{{{YUKI_NS}}}{operation}")
+        for name, value in params:
+            param = etree.SubElement(node, f"{{{YUKI_NS}}}{name}")
+            if isinstance(value, etree._Element):
+                param.append(value)
+            else:
+                param.text = value
+        return etree.tostring(envelope, xml_declaration=True, encoding="utf-8")
+
+    def parse(self, response: requests.Response) -> Any:
+        try:
+            return etree.fromstring(response.content, PARSER)
+        except etree.XMLSyntaxError as exc:
+            raise TransientError(
+                f"{self.label} sent a reply we could not read.",
+                hint="This is usually temporary; the next sync tries again.",
+                status=response.status_code,
+                detail=response.text,
+            ) from exc
+
+    def result(self, response: requests.Response, operation: str) -> Any:
+        root = self.parse(response)
+        if any(_local(node) == "Fault" for node in root.iter()):
+            self.raise_fault(response, root)
+        return next((n for n in root.iter() if _local(n) == f"{operation}Result"), None)
+
+    def xml_result(self, result: Any) -> Any:
+        """The XML document inside a result: child elements, or escaped XML text."""
+        if result is None:
+            return None
+        children = [child for child in result if isinstance(child.tag, str)]
+        if children:
+            return children[0]
+        text = (result.text or "").strip()
+        if not text:
+            return None
+        try:
+            return etree.fromstring(text.encode(), PARSER)
+        except etree.XMLSyntaxError as exc:
+            raise TransientError(
+                f"{self.label} sent a reply we could not read.",
+                hint="This is usually temporary; the next sync tries again.",
+                detail=text,
+            ) from exc
+
+    # Error hooks -----------------------------------------------------------------------------
+
+    def raise_for_server_error(self, response: requests.Response) -> NoReturn:
+        try:
+            root = etree.fromstring(response.content, PARSER)
+        except etree.XMLSyntaxError:
+            super().raise_for_server_error(response)
+        self.raise_fault(response, root)
+
+    def raise_for_response(self, response: requests.Response) -> NoReturn:
+        try:
+            root = etree.fromstring(response.content, PARSER)
+        except etree.XMLSyntaxError:
+            super().raise_for_response(response)
+        self.raise_fault(response, root)
+
+    def raise_fault(self, response: requests.Response, root: Any) -> NoReturn:
+        """The typed error of a SOAP fault, by what its faultstring says."""
+        text = scrub(_find(root, "faultstring"))
+        if not text:
+            super().raise_for_server_error(response)
+        kind = next(
+            (k for p, k in self.FAULT_KINDS.items() if re.search(p, text, re.IGNORECASE)), ""
+        )
+        options: dict[str, Any] = {"status": response.status_code, "detail": response.text}
+        if kind == "session":
+            raise SessionRefused("Yuki refused our session.", hint=KEY_HINT, **options)
+        if kind == "quota":
+            raise QuotaExceeded(
+                QUOTA_MESSAGE, retry_after=seconds_until_midnight_utc(), hint=QUOTA_HINT, **options
+            )
+        if kind == "auth":
+            raise AuthError(f"Yuki refused access: {text}", hint=KEY_HINT, **options)
+        if kind == "validation":
+            raise InvoiceRejected(
+                f"Yuki refused the document: {text}",
+                code="validation",
+                hint=self.hint(text),
+                **options,
+            )
+        raise TransientError(
+            f"Yuki reported an error: {text}",
+            hint="This is usually temporary; the next sync tries again.",
+            **options,
+        )

@@ -1,0 +1,224 @@
+"""`Sales.asmx` ProcessSalesInvoices of the Yuki simulator: validate the whole document, then book.
+
+As the support pages describe it: the document is checked against the schema first, and an invalid
+document processes nothing (the response holds the validation message); then the invoices are
+processed one by one, contacts are matched or created, a Reference already used in the
+administration is refused, and the import stops after 6 incorrect invoices.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from lxml import etree
+
+from bookkeeping.simulators.yuki.common import (
+    ADMINISTRATION_ID,
+    ADMINISTRATION_NAME,
+    DEFAULT_GL_ACCOUNT,
+    DUPLICATE,
+    GL_ACCOUNTS,
+    INVOICES_NS,
+    RESPONSE_NS,
+    SKIPPED,
+    VAT_TYPES,
+    child_text,
+    find_child,
+    local_name,
+    normalised,
+    to_decimal,
+)
+
+if TYPE_CHECKING:
+    from bookkeeping.simulators.yuki.simulator import YukiSimulator
+
+BOOLEANS = {"true", "false", "1", "0"}
+MAX_PRICE_DECIMALS = 4
+MAX_REFERENCE_LENGTH = 50
+
+
+def import_sales_invoices(sim: YukiSimulator, document: Any) -> Any:
+    """The SalesInvoicesImportResponse for `document` (the caller holds the simulator's lock)."""
+    response = etree.Element(
+        f"{{{RESPONSE_NS}}}SalesInvoicesImportResponse", nsmap={None: RESPONSE_NS}
+    )
+    errors = validate(document)
+    invoices = [] if errors else [e for e in document if local_name(e) == "SalesInvoice"]
+    results = []
+    failures = 0
+    for element in invoices:
+        if failures >= sim.max_failures:
+            results.append((element, False, False, SKIPPED.format(n=sim.max_failures), None))
+            continue
+        succeeded, processed, message, booked = _process(sim, element)
+        failures += not succeeded
+        results.append((element, succeeded, processed, message, booked))
+    skipped_text = SKIPPED.format(n=sim.max_failures)
+    succeeded = sum(1 for result in results if result[1])
+    skipped = _count(document) if errors else sum(1 for r in results if r[3] == skipped_text)
+    _add(response, "TimeStamp", dt.datetime.now(dt.UTC).isoformat())
+    _add(response, "AdministrationId", ADMINISTRATION_ID)
+    _add(response, "TotalSucceeded", str(succeeded))
+    _add(response, "TotalFailed", str(len(results) - succeeded - skipped if results else 0))
+    _add(response, "TotalSkipped", str(skipped))
+    if errors:
+        _add(
+            response, "Message", "XML validation failed; nothing was processed. " + " ".join(errors)
+        )
+    for element, succeeded, processed, message, booked in results:
+        item = _add(response, "Invoice")
+        _add(item, "Succeeded", str(succeeded).lower())
+        _add(item, "Processed", str(processed).lower())
+        _add(item, "EmailSent", "false")
+        _add(item, "Reference", child_text(element, "Reference"))
+        _add(item, "Subject", child_text(element, "Subject"))
+        _add(item, "Message", message)
+        if booked is not None:
+            _add(item, "DocumentId", booked["documentid"])
+    return response
+
+
+def _add(parent: Any, tag: str, text: str | None = None) -> Any:
+    element = etree.SubElement(parent, f"{{{RESPONSE_NS}}}{tag}")
+    element.text = text
+    return element
+
+
+def _count(document: Any) -> int:
+    return 0 if document is None else sum(1 for e in document if local_name(e) == "SalesInvoice")
+
+
+# Schema validation ---------------------------------------------------------------------------------
+
+
+def validate(document: Any) -> list[str]:
+    """The schema errors of a SalesInvoices document (empty when valid)."""
+    if document is None:
+        return ["The xmlDoc parameter holds no readable XML document."]
+    if etree.QName(document).namespace != INVOICES_NS or local_name(document) != "SalesInvoices":
+        return [f"The root element must be SalesInvoices in namespace '{INVOICES_NS}'."]
+    invoices = [e for e in document if local_name(e) == "SalesInvoice"]
+    if not invoices:
+        return ["The document must contain at least one SalesInvoice."]
+    errors: list[str] = []
+    for number, invoice in enumerate(invoices, 1):
+        errors += [f"SalesInvoice {number}: {error}" for error in _invoice_errors(invoice)]
+    return errors
+
+
+def _invoice_errors(invoice: Any) -> list[str]:
+    errors = []
+    reference = child_text(invoice, "Reference")
+    if not reference or len(reference) > MAX_REFERENCE_LENGTH:
+        errors.append(f"Reference is required (at most {MAX_REFERENCE_LENGTH} characters).")
+    for tag in ("Process", "EmailToCustomer"):
+        value = child_text(invoice, tag)
+        if value and value not in BOOLEANS:
+            errors.append(f"'{value}' is not a valid value for {tag} (xs:boolean).")
+    for tag in ("Date", "DueDate"):
+        value = child_text(invoice, tag)
+        try:
+            if value or tag == "Date":
+                dt.date.fromisoformat(value[:10])
+        except ValueError:
+            errors.append(f"'{value}' is not a valid value for {tag} (xs:date).")
+    contact = find_child(invoice, "Contact")
+    if contact is None:
+        errors.append("The element Contact is required.")
+    lines = find_child(invoice, "InvoiceLines")
+    lines = [] if lines is None else [e for e in lines if local_name(e) == "InvoiceLine"]
+    if not lines:
+        errors.append("InvoiceLines must contain at least one InvoiceLine.")
+    for number, line in enumerate(lines, 1):
+        errors += [f"InvoiceLine {number}: {error}" for error in _line_errors(line)]
+    return errors
+
+
+def _line_errors(line: Any) -> list[str]:
+    errors = []
+    if to_decimal(child_text(line, "ProductQuantity")) is None:
+        errors.append("ProductQuantity must be a decimal.")
+    product = find_child(line, "Product")
+    if product is None:
+        return [*errors, "The element Product is required."]
+    if not child_text(product, "Description"):
+        errors.append("Product/Description is required.")
+    price = to_decimal(child_text(product, "SalesPrice"))
+    if price is None:
+        errors.append("Product/SalesPrice must be a decimal.")
+    elif -price.as_tuple().exponent > MAX_PRICE_DECIMALS:  # type: ignore[operator]
+        errors.append(f"Product/SalesPrice has more than {MAX_PRICE_DECIMALS} decimals.")
+    percentage = child_text(product, "VATPercentage")
+    if percentage and to_decimal(percentage) is None:
+        errors.append("Product/VATPercentage must be a decimal.")
+    included = child_text(product, "VATIncluded")
+    if included and included not in BOOLEANS:
+        errors.append("Product/VATIncluded must be a boolean.")
+    return errors
+
+
+# Processing -----------------------------------------------------------------------------------------
+
+
+def _process(sim: YukiSimulator, invoice: Any) -> tuple[bool, bool, str, dict[str, Any] | None]:
+    """(succeeded, processed, message, stored invoice) for one valid SalesInvoice element."""
+    reference = child_text(invoice, "Reference")
+    if any(stored["reference"] == reference for stored in sim.invoices):
+        return False, False, DUPLICATE.format(ref=reference), None
+    lines = [e for e in find_child(invoice, "InvoiceLines") if local_name(e) == "InvoiceLine"]
+    amount = vat = Decimal("0")
+    for line in lines:
+        product = find_child(line, "Product")
+        vat_type = child_text(product, "VATType")
+        if vat_type and vat_type not in VAT_TYPES:
+            return False, False, f"VAT type '{vat_type}' does not exist.", None
+        account = child_text(product, "GLAccountCode") or DEFAULT_GL_ACCOUNT
+        if account not in GL_ACCOUNTS:
+            return (
+                False,
+                False,
+                f"GL account '{account}' does not exist in administration '{ADMINISTRATION_NAME}'.",
+                None,
+            )
+        base = Decimal(child_text(line, "ProductQuantity")) * Decimal(
+            child_text(product, "SalesPrice")
+        )
+        amount += base
+        vat += base * Decimal(child_text(product, "VATPercentage") or "0") / 100
+    contact = _contact(sim, find_child(invoice, "Contact"))
+    if contact is None:
+        return False, False, "Contact not found.", None
+    processed = child_text(invoice, "Process") in {"true", "1"}
+    total = (amount + vat).quantize(Decimal("0.01"))
+    booked = {
+        "reference": reference,
+        "processed": processed,
+        "documentid": str(uuid.uuid4()),
+        "date": child_text(invoice, "Date")[:10],
+        "openamount": total,
+        "originalamount": total,
+        "contact_id": contact["ID"],
+    }
+    sim.invoices.append(booked)
+    return True, processed, "", booked
+
+
+def _contact(sim: YukiSimulator, element: Any) -> dict[str, str] | None:
+    """The contact the invoice names: by ContactCode, then by name; created when unknown."""
+    code = child_text(element, "ContactCode")
+    name = child_text(element, "FullName")
+    ordered = list(sim.contacts.values())[::-1]
+    match = next((c for c in ordered if code and c.get("Code") == code), None)
+    match = match or next(
+        (c for c in ordered if name and normalised(c["Name"]) == normalised(name)), None
+    )
+    if match is None and name:
+        kind = "0" if child_text(element, "ContactType") == "Person" else "2"
+        match = sim.new_contact(code, name, kind)
+        for tag, key in (("VATNumber", "VATNumber"), ("City", "City"), ("CountryCode", "Country")):
+            if child_text(element, tag):
+                match[key] = child_text(element, tag)
+    return match
