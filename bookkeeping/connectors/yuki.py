@@ -456,11 +456,9 @@ class YukiConnector(Connector):
             ref = self.booking_ref(
                 reference, _find(entry, "DocumentId") or _find(entry, "DocumentID")
             )
-            processed = _find(entry, "Processed").lower() != "false"
-            return PushResult(
-                invoice.pk,
-                ref=RemoteRef(ref.remote_id, ref.number, {**ref.extra, "processed": processed}),
-            )
+            if _find(entry, "Processed").lower() == "false":  # Yuki kept it as a draft
+                ref = RemoteRef(ref.remote_id, ref.number, {**ref.extra, "draft": True})
+            return PushResult(invoice.pk, ref=ref)
         if self.DUPLICATE.search(message):
             try:
                 ref = self.find_invoice(invoice) or self.booking_ref(reference)
