@@ -132,6 +132,16 @@
       .catch(() => form.submit());
   });
 
+  // Right-aligned under the bell, unless that would push the panel off the left edge.
+  function align(root) {
+    const panel = root.querySelector("[data-bell-panel]");
+    if (!panel) {
+      return;
+    }
+    const room = root.getBoundingClientRect().right;
+    root.classList.toggle("bell--align-left", room < panel.offsetWidth + 8);
+  }
+
   function close(details, returnFocus) {
     details.removeAttribute("open");
     const summary = details.querySelector("summary");
@@ -164,6 +174,7 @@
     (event) => {
       if (event.target instanceof HTMLDetailsElement && event.target.closest(`#${BELL_ID}`)) {
         if (event.target.open) {
+          align(event.target.closest(`#${BELL_ID}`));
           refresh();
         }
       }
