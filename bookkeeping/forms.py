@@ -118,6 +118,15 @@ def _display_rate(rate: str) -> str:
     return rate.rstrip("0").rstrip(".") if "." in rate else rate
 
 
+def _option_label(choice: Choice) -> str:
+    """ "70 – Sales journal"; the label alone when it already starts with the code."""
+    if not choice.label or choice.label == choice.code:
+        return choice.code
+    if choice.label.startswith(choice.code):
+        return choice.label
+    return f"{choice.code} – {choice.label}"
+
+
 def _list_field(
     label: str,
     choices: Sequence[Choice] | None,
@@ -129,10 +138,7 @@ def _list_field(
     input when the list could not be fetched (`choices` is None or empty)."""
     if not choices:
         return forms.CharField(label=label, required=required, max_length=64, initial=current)
-    options = [("", EMPTY_LABEL)] + [
-        (choice.code, f"{choice.code} – {choice.label}" if choice.label else choice.code)
-        for choice in choices
-    ]
+    options = [("", EMPTY_LABEL)] + [(choice.code, _option_label(choice)) for choice in choices]
     if current and current not in {choice.code for choice in choices}:
         options.append((current, f"{current} (not found in the tool)"))
     return forms.ChoiceField(label=label, required=required, choices=options, initial=current)

@@ -355,8 +355,8 @@ def disconnect(integration: Integration) -> None:
 
 def _record_error(integration: Integration, exc: ConnectorError) -> None:
     """Stores what went wrong with a working connection: AuthError → reconnect needed, anything
-    else → error. An integration that was never connected stays "not connected"."""
-    if integration.connected_at is None:
+    else → error. An integration with no target chosen yet stays "not connected"."""
+    if not integration.target_id:
         status = Integration.Status.NOT_CONNECTED
     elif isinstance(exc, AuthError):
         status = Integration.Status.RECONNECT_NEEDED

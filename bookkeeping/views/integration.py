@@ -124,7 +124,8 @@ def _connection_context(request: HttpRequest, integration: Integration) -> dict[
     tool = integrations.tool_class(integration)
     connected_once = integrations.has_credentials(integration)
     context: dict[str, Any] = {
-        "tool": tool,
+        # A plain dict: the template language would try to call the class.
+        "tool": {"uses_oauth": tool.uses_oauth, "target_label": tool.target_label},
         "has_credentials": connected_once,
         "after_sync": integrations.after_sync_text(integration.tool),
         "credentials_form": None
