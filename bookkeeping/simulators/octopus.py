@@ -178,6 +178,23 @@ class OctopusSimulator(Simulator):
             }
             return number
 
+    def add_relation(self, name: str, *, vat_nr: str = "", external_id: int = 0) -> int:
+        """A relation someone created in Octopus itself; returns its id."""
+        with self.lock:
+            relation_id = self.next_relation_id
+            self.next_relation_id += 1
+            self.relations[relation_id] = {
+                "relationIdentificationServiceData": {
+                    "relationKey": {"id": relation_id},
+                    "externalRelationId": external_id,
+                },
+                "name": name,
+                "client": True,
+                "vatNr": vat_nr,
+                "country": "BE",
+            }
+            return relation_id
+
     def bookings(self, reference: str) -> list[dict[str, Any]]:
         """Copies of the bookings whose `reference` is `reference`, with their `bookingLines`."""
         with self.lock:

@@ -17,85 +17,51 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
 
 import requests
-from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 
 from bookkeeping.connectors.base import (
-    AuthError,
     Choice,
     ClosedPeriod,
     Connector,
     ConnectorError,
     InvoiceRejected,
     PushResult,
-    RateLimited,
     RemoteRef,
     TransientError,
 )
+from bookkeeping.connectors.octopus.auth import OctopusAuth
 from bookkeeping.connectors.octopus.payload import (
     CLOSED_PERIOD_HINT,
     CLOSED_PERIOD_MESSAGE,
+    OctopusConfig,
     booking_payload,
     check_invoice,
     day_of,
+    error_body,
+    external_id_of,
     normalise_vat_number,
     relation_body,
+    relation_id_of,
+    relation_ref,
+    to_int,
     unwrap_booking,
+    vat_digits,
 )
 
 if TYPE_CHECKING:
     from bookkeeping.models import Integration
     from invoicing.models import Customer, Invoice
 
-# Tokens live 600 s and the reply carries no expiry: renew a little before.
-TOKEN_RENEW_AFTER_SECONDS = 570
 TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S.000"
-CREDENTIALS_HINT = "Check the Octopus user and password in Integration settings."
 DEFAULT_HINT = "Check the invoice in Booksync and the settings in Octopus, then retry the invoice."
 CLOSED_TEXT = re.compile(r"(?i)(closed|protected|secured)")
 
 
-@dataclass(frozen=True)
-class OctopusConfig:
-    """What the connector needs of the Integration row and the settings."""
-
-    user: str
-    password: str
-    dossier_id: int | None
-    sales_journal: str
-    credit_note_journal: str
-    default_revenue_account: str
-    default_cost_centre: str
-    vat_mapping: Mapping[str, str]
-    software_house_uuid: str
-
-    @classmethod
-    def from_integration(cls, integration: Integration) -> OctopusConfig:
-        credentials = integration.credentials or {}
-        target = str(integration.target_id or "").strip()
-        return cls(
-            user=str(credentials.get("user", "")),
-            password=str(credentials.get("password", "")),
-            dossier_id=int(target) if target.isdigit() else None,
-            sales_journal=integration.sales_journal or "V1",
-            credit_note_journal=integration.credit_note_journal
-            or integration.sales_journal
-            or "V2",
-            default_revenue_account=integration.default_revenue_account,
-            default_cost_centre=integration.default_cost_centre,
-            vat_mapping=dict(integration.vat_mapping or {}),
-            software_house_uuid=getattr(settings, "OCTOPUS_SOFTWARE_HOUSE_UUID", ""),
-        )
-
-
-class OctopusConnector(Connector):
+class OctopusConnector(OctopusAuth, Connector):
     """Octopus REST API. Customers are relations (upsert by our customer id as
     `externalRelationId`); invoices are buy/sell bookings, which can be updated afterwards."""
 
@@ -157,11 +123,7 @@ class OctopusConnector(Connector):
     def __init__(self, integration: Integration):
         super().__init__(integration)
         self.config = OctopusConfig.from_integration(integration)
-        self._token = ""
-        self._dossier_token = ""
-        self._issued_at = 0.0
-        self._in_auth = False
-        self._auth_reply: requests.Response | None = None
+        self._init_auth()
         self._bookyears: list[dict[str, Any]] | None = None
 
     # Interface: connecting -------------------------------------------------------------------
@@ -238,14 +200,14 @@ class OctopusConnector(Connector):
         """The relation with our customer id as `externalRelationId`, else the one with the same
         VAT number, else None. Read-only."""
         for row in self._get_list(self._path("/relations"), extRelationId=customer.pk):
-            if _external_id(row) == customer.pk:
-                return _relation_ref(row)
+            if external_id_of(row) == customer.pk:
+                return relation_ref(row)
         vat_number = normalise_vat_number(customer.vat_number)
         if not vat_number:
             return None
         for row in self._get_list(self._path("/relations"), vatNr=vat_number):
-            if _vat_digits(str(row.get("vatNr", ""))) == _vat_digits(vat_number):
-                return _relation_ref(row)
+            if vat_digits(str(row.get("vatNr", ""))) == vat_digits(vat_number):
+                return relation_ref(row)
         return None
 
     def push_customer(self, customer: Customer) -> RemoteRef:
@@ -262,8 +224,8 @@ class OctopusConnector(Connector):
                 detail=exc.detail,
             ) from exc
         body = self.json(response) if response.content.strip() else None
-        if isinstance(body, dict) and _relation_id(body):
-            return _relation_ref(body)
+        if isinstance(body, dict) and relation_id_of(body):
+            return relation_ref(body)
         found = self.find_customer(customer)  # an update answers 204 without a body
         if found is None:
             raise TransientError(
@@ -405,7 +367,7 @@ class OctopusConnector(Connector):
                 )
             ),
         }
-        hint = self.REJECTION_HINTS.get(_int(exc.code), DEFAULT_HINT).format(**context)
+        hint = self.REJECTION_HINTS.get(to_int(exc.code), DEFAULT_HINT).format(**context)
         return InvoiceRejected(
             f"Invoice {invoice.number}: {_tool_message(exc)}",
             code=exc.code,
@@ -472,13 +434,6 @@ class OctopusConnector(Connector):
 
     # Plumbing --------------------------------------------------------------------------------
 
-    def _dossier(self) -> int:
-        if self.config.dossier_id is None:
-            raise AuthError(
-                "No Octopus dossier is chosen.", hint="Pick the dossier in Integration settings."
-            )
-        return self.config.dossier_id
-
     def _path(self, suffix: str) -> str:
         return f"/dossiers/{self._dossier()}{suffix}"
 
@@ -500,112 +455,9 @@ class OctopusConnector(Connector):
             return [data]
         return data if isinstance(data, list) else []
 
-    # Authentication --------------------------------------------------------------------------
-
-    def _login(self) -> None:
-        if not self.config.software_house_uuid:
-            raise ImproperlyConfigured(
-                "OCTOPUS_SOFTWARE_HOUSE_UUID is empty: set it to the software house "
-                "identification Octopus gave you."
-            )
-        if not (self.config.user and self.config.password):
-            raise AuthError(
-                "Octopus has no user and password for this company.", hint=CREDENTIALS_HINT
-            )
-        body = self._auth_call(
-            "POST",
-            "/authentication",
-            headers={"softwareHouseUuid": self.config.software_house_uuid},
-            json={"user": self.config.user, "password": self.config.password},
-            failure="log in",
-        )
-        token = body.get("token") if isinstance(body, dict) else None
-        if not token:
-            raise TransientError("Octopus sent no token.", hint="The next sync tries again.")
-        self._token, self._dossier_token = str(token), ""
-        self._issued_at = time.monotonic()
-
-    def _authenticate(self) -> None:
-        """Both steps: a token, then the dossier token. Raises AuthError."""
-        self._login()
-        body = self._auth_call(
-            "POST",
-            "/dossiers",
-            params={"dossierId": self._dossier()},
-            headers={"Token": self._token},
-            failure=f"open dossier {self._dossier()}",
-        )
-        items = body.items() if isinstance(body, dict) else []
-        token = next((value for key, value in items if key.lower() == "dossiertoken"), "")
-        if not token:
-            raise TransientError(
-                "Octopus sent no dossier token.", hint="The next sync tries again."
-            )
-        self._dossier_token = str(token)
-
-    def _auth_call(self, method: str, path: str, *, failure: str, **kwargs: Any) -> Any:
-        """One call of the login flow; a refusal is an AuthError saying what failed."""
-        self._in_auth = True
-        try:
-            response = self.request(method, path, idempotent=True, **kwargs)
-        except (TransientError, RateLimited):
-            raise
-        except ConnectorError as exc:
-            reply = self._auth_reply
-            code, text, _ = _error_body(reply) if reply is not None else (None, "", "")
-            if code == -68:
-                raise ImproperlyConfigured(
-                    "Octopus refused the software house identification: check "
-                    "OCTOPUS_SOFTWARE_HOUSE_UUID."
-                ) from exc
-            hint = (
-                CREDENTIALS_HINT
-                if path == "/authentication"
-                else (
-                    "Check that this Octopus user may open the dossier, or pick the dossier again "
-                    "in Integration settings."
-                )
-            )
-            raise AuthError(
-                f"Octopus refused to {failure}" + (f": {text}" if text else "."),
-                hint=hint,
-                status=reply.status_code if reply is not None else exc.status,
-                detail=exc.detail or (reply.text if reply is not None else ""),
-            ) from exc
-        finally:
-            self._in_auth = False
-        return self.json(response)
-
-    # Hooks -----------------------------------------------------------------------------------
-
-    def before_request(self) -> None:
-        if self._in_auth:
-            return
-        if (
-            not self._dossier_token
-            or time.monotonic() - self._issued_at > TOKEN_RENEW_AFTER_SECONDS
-        ):
-            self._authenticate()
-
-    def prepare_request(self, kwargs: dict[str, Any]) -> None:
-        if not self._in_auth:
-            kwargs["headers"] = {
-                **(kwargs.get("headers") or {}),
-                "dossierToken": self._dossier_token,
-            }
-
-    def after_response(self, response: requests.Response) -> None:
-        if self._in_auth:
-            self._auth_reply = response
-
-    def reauthenticate(self) -> None:
-        if self._in_auth:  # the login itself was refused
-            raise AuthError("Octopus refused our access.", hint=CREDENTIALS_HINT)
-        self._authenticate()
-
     def raise_for_server_error(self, response: requests.Response) -> NoReturn:
         """Some Octopus validation errors come as a 500 with an error code: those are refusals."""
-        code, _, _ = _error_body(response)
+        code, _, _ = error_body(response)
         if code is not None and (code in self.REJECTION_HINTS or code in self.CLOSED_CODES):
             self.raise_for_response(response)
         super().raise_for_server_error(response)
@@ -613,7 +465,7 @@ class OctopusConnector(Connector):
     def raise_for_response(self, response: requests.Response) -> NoReturn:
         """Reads `{"errorCode", "errorMessage", "technicalInfo"}`: a closed or protected period
         is ClosedPeriod, anything else InvoiceRejected with the tool's message."""
-        code, text, _ = _error_body(response)
+        code, text, _ = error_body(response)
         text = text or f"HTTP {response.status_code}"
         closed = code in self.CLOSED_CODES or (
             code not in self.REJECTION_HINTS
@@ -635,59 +487,13 @@ class OctopusConnector(Connector):
 # Helpers ---------------------------------------------------------------------------------------
 
 
-def _error_body(response: requests.Response) -> tuple[int | None, str, str]:
-    """(errorCode, errorMessage, technicalInfo) of an Octopus error reply; blanks when absent."""
-    try:
-        body = response.json()
-    except ValueError:
-        return None, "", ""
-    if not isinstance(body, dict):
-        return None, "", ""
-    return (
-        _int(body.get("errorCode")),
-        str(body.get("errorMessage") or ""),
-        str(body.get("technicalInfo") or ""),
-    )
-
-
-def _int(value: Any) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
 def _tool_message(exc: ConnectorError) -> str:
     text = getattr(exc, "tool_message", exc.message)
     return f"{text} (Octopus error {exc.code})" if getattr(exc, "code", "") else text
 
 
-def _vat_digits(value: str) -> str:
-    return re.sub(r"^[A-Z]{2}", "", re.sub(r"[^0-9A-Za-z]", "", value).upper())
-
-
-def _identification(row: Mapping[str, Any]) -> Mapping[str, Any]:
-    ident = row.get("relationIdentificationServiceData")
-    return ident if isinstance(ident, dict) else row
-
-
-def _relation_id(row: Mapping[str, Any]) -> int | None:
-    key = _identification(row).get("relationKey")
-    return _int(key.get("id") if isinstance(key, dict) else key)
-
-
-def _external_id(row: Mapping[str, Any]) -> int | None:
-    ident = _identification(row)
-    return _int(ident.get("externalRelationId", row.get("externalRelationId")))
-
-
-def _relation_ref(row: Mapping[str, Any]) -> RemoteRef:
-    relation_id = str(_relation_id(row))
-    return RemoteRef(remote_id=relation_id, number=relation_id, extra={"name": row.get("name", "")})
-
-
 def _ref_relation_id(invoice: Invoice, customer_ref: RemoteRef | None) -> int:
-    relation_id = _int(customer_ref.remote_id) if customer_ref else None
+    relation_id = to_int(customer_ref.remote_id) if customer_ref else None
     if relation_id is None:
         raise InvoiceRejected(
             f"Invoice {invoice.number}: its customer is not in Octopus yet.",

@@ -7,14 +7,20 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from bookkeeping.connectors.base import InvoiceRejected
+from django.conf import settings
+
+from bookkeeping.connectors.base import InvoiceRejected, RemoteRef
 from invoicing.money import CENT, compute_totals, round_cents
 
 if TYPE_CHECKING:
-    from bookkeeping.connectors.octopus import OctopusConfig
+    import requests
+
+    from bookkeeping.models import Integration
     from invoicing.models import Customer, Invoice
 
 CLOSED_PERIOD_MESSAGE = "Invoice {number}: Book year period is closed (period {period})"
@@ -34,7 +40,35 @@ COST_CENTRE_HINT = (
 )
 
 EU_COUNTRIES = frozenset(
-    ["AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU", "IE", "IT", "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK"]
+    [
+        "AT",
+        "BE",
+        "BG",
+        "CY",
+        "CZ",
+        "DE",
+        "DK",
+        "EE",
+        "ES",
+        "FI",
+        "FR",
+        "GR",
+        "HR",
+        "HU",
+        "IE",
+        "IT",
+        "LT",
+        "LU",
+        "LV",
+        "MT",
+        "NL",
+        "PL",
+        "PT",
+        "RO",
+        "SE",
+        "SI",
+        "SK",
+    ]
 )
 # (where the customer is, has a VAT number) -> Octopus vatType.
 VAT_TYPES = {
@@ -192,3 +226,83 @@ def _vat_code(invoice: Invoice, rate: Decimal, config: OctopusConfig) -> str:
             hint=MISSING_VAT_HINT.format(rate=shown),
         )
     return str(code)
+
+
+@dataclass(frozen=True)
+class OctopusConfig:
+    """What the connector needs of the Integration row and the settings."""
+
+    user: str
+    password: str
+    dossier_id: int | None
+    sales_journal: str
+    credit_note_journal: str
+    default_revenue_account: str
+    default_cost_centre: str
+    vat_mapping: Mapping[str, str]
+    software_house_uuid: str
+
+    @classmethod
+    def from_integration(cls, integration: Integration) -> OctopusConfig:
+        credentials = integration.credentials or {}
+        target = str(integration.target_id or "").strip()
+        return cls(
+            user=str(credentials.get("user", "")),
+            password=str(credentials.get("password", "")),
+            dossier_id=int(target) if target.isdigit() else None,
+            sales_journal=integration.sales_journal or "V1",
+            credit_note_journal=integration.credit_note_journal
+            or integration.sales_journal
+            or "V2",
+            default_revenue_account=integration.default_revenue_account,
+            default_cost_centre=integration.default_cost_centre,
+            vat_mapping=dict(integration.vat_mapping or {}),
+            software_house_uuid=getattr(settings, "OCTOPUS_SOFTWARE_HOUSE_UUID", ""),
+        )
+
+
+def error_body(response: requests.Response) -> tuple[int | None, str, str]:
+    """(errorCode, errorMessage, technicalInfo) of an Octopus error reply; blanks when absent."""
+    try:
+        body = response.json()
+    except ValueError:
+        return None, "", ""
+    if not isinstance(body, dict):
+        return None, "", ""
+    return (
+        to_int(body.get("errorCode")),
+        str(body.get("errorMessage") or ""),
+        str(body.get("technicalInfo") or ""),
+    )
+
+
+def to_int(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def vat_digits(value: str) -> str:
+    return re.sub(r"^[A-Z]{2}", "", re.sub(r"[^0-9A-Za-z]", "", value).upper())
+
+
+def identification(row: Mapping[str, Any]) -> Mapping[str, Any]:
+    ident = row.get("relationIdentificationServiceData")
+    return ident if isinstance(ident, dict) else row
+
+
+def relation_id_of(row: Mapping[str, Any]) -> int | None:
+    key = identification(row).get("relationKey")
+    return to_int(key.get("id") if isinstance(key, dict) else key)
+
+
+def external_id_of(row: Mapping[str, Any]) -> int | None:
+    ident = identification(row)
+    return to_int(ident.get("externalRelationId", row.get("externalRelationId")))
+
+
+def relation_ref(row: Mapping[str, Any]) -> RemoteRef:
+    """The RemoteRef of a relation of a reply: its Octopus id."""
+    key = str(relation_id_of(row))
+    return RemoteRef(remote_id=key, number=key, extra={"name": row.get("name", "")})
