@@ -16,6 +16,7 @@ from django.db import connection
 from bookkeeping.connectors.base import (
     AuthError,
     ClosedPeriod,
+    QuotaExceeded,
     RateLimited,
     TransientError,
     get_connector,
@@ -281,6 +282,19 @@ def test_it_raises_rate_limited_with_the_minutely_reset_when_exact_says_429(
 
     assert excinfo.value.status == 429
     assert 0 < excinfo.value.retry_after <= 60
+
+
+def test_it_raises_quota_exceeded_until_tomorrow_when_the_daily_limit_is_used_up(
+    exact_online, exact_online_integration
+):
+    exact_online.daily_limit = 0
+    invoice = make_booked_invoice(exact_online_integration.company, number="2026-0203")
+
+    with pytest.raises(QuotaExceeded) as excinfo:
+        get_connector(exact_online_integration).find_invoice(invoice)
+
+    assert 0 < excinfo.value.retry_after <= 86400
+    assert excinfo.value.retry_after == pytest.approx(86400 - time.time() % 86400, abs=2)
 
 
 # Invoices ----------------------------------------------------------------------------------

@@ -9,42 +9,35 @@ The division is `integration.target_id`. Customers are `crm/Accounts` found by o
 code (Exact pads codes to 18 characters, right-aligned), then by VAT number; invoices are
 `salesentry/SalesEntries` with our number in `YourRef`, the booking number is `EntryNumber`.
 Rate limits (60 a minute, 5,000 a day per division) are read from the `X-RateLimit-*`
-headers; when the minute is used up we raise RateLimited before the next call.
+headers; when the minute is used up we raise RateLimited before the next call (tokens and
+limits: `access.py`).
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
-from urllib.parse import urlencode
 
 import requests
-from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
 
 from bookkeeping.connectors.base import (
     AuthError,
     Choice,
     ClosedPeriod,
-    Connector,
     InvoiceRejected,
     PushResult,
-    QuotaExceeded,
-    RateLimited,
     RemoteRef,
     TransientError,
 )
+from bookkeeping.connectors.exact_online.access import RECONNECT_HINT, ExactOnlineAccess
 from invoicing.money import CENT, compute_totals, round_cents
 
 if TYPE_CHECKING:
     from bookkeeping.models import Integration
     from invoicing.models import Customer, Invoice
 
-RECONNECT_HINT = "Reconnect Exact Online in Integration settings."
-REFRESH_MARGIN_SECONDS = 30
 MAX_PAGES = 100
 
 
@@ -84,7 +77,9 @@ def percent(rate: Decimal) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-class ExactOnlineConnector(Connector):
+class ExactOnlineConnector(ExactOnlineAccess):
+    """Customers as crm/Accounts, invoices and credit notes as sales entries, one call each."""
+
     key = "exact_online"
     label = "Exact Online"
     base_url_setting = "EXACT_ONLINE_BASE_URL"
@@ -118,32 +113,9 @@ class ExactOnlineConnector(Connector):
     def __init__(self, integration: Integration):
         super().__init__(integration)
         self.config = ExactOnlineConfig.from_integration(integration)
-        self.session.headers["Accept"] = "application/json"
-        self._token_call = False
         self._gl_accounts: dict[str, str | None] = {}
-        self._minutely: tuple[int, float] | None = None  # (remaining, reset epoch seconds)
-        self._daily: tuple[int, float] | None = None
 
     # Interface: connecting -------------------------------------------------------------------
-
-    def authorization_url(self, *, redirect_uri: str, state: str) -> str:
-        client_id, _ = self._client()
-        query = urlencode(
-            {
-                "client_id": client_id,
-                "redirect_uri": redirect_uri,
-                "response_type": "code",
-                "state": state,
-            }
-        )
-        return f"{self.base_url}/api/oauth2/auth?{query}"
-
-    def complete_authorization(self, *, code: str, redirect_uri: str) -> None:
-        tokens = self._token_request(
-            {"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri}
-        )
-        with self.locked_credentials() as credentials:
-            credentials.update(tokens)
 
     def list_targets(self) -> list[Choice]:
         division = self._current_division()
@@ -440,73 +412,7 @@ class ExactOnlineConnector(Connector):
     def _path(self, entity: str) -> str:
         return f"/api/v1/{self._division()}/{entity}"
 
-    # Plumbing hooks --------------------------------------------------------------------------
-
-    def before_request(self) -> None:
-        if self._token_call:
-            return
-        now = time.time()
-        for window, error_class in ((self._daily, QuotaExceeded), (self._minutely, RateLimited)):
-            if window is not None and window[0] <= 0 and window[1] > now:
-                raise error_class(
-                    "Exact Online's call limit is used up for now.",
-                    retry_after=window[1] - now,
-                    hint="The sync goes on by itself when the limit resets.",
-                )
-        credentials = self.credentials
-        if not credentials.get("access_token") or (
-            float(credentials.get("expires_at") or 0) - REFRESH_MARGIN_SECONDS <= now
-        ):
-            self._refresh()
-
-    def prepare_request(self, kwargs: dict[str, Any]) -> None:
-        headers = dict(kwargs.get("headers") or {})
-        if self._token_call:
-            headers.pop("Authorization", None)
-        else:
-            headers["Authorization"] = f"Bearer {self.credentials.get('access_token', '')}"
-        kwargs["headers"] = headers
-
-    def after_response(self, response: requests.Response) -> None:
-        headers = response.headers
-        for prefix, attribute in (
-            ("X-RateLimit-Minutely-", "_minutely"),
-            ("X-RateLimit-", "_daily"),
-        ):
-            try:
-                remaining = int(headers[f"{prefix}Remaining"])
-                reset = int(headers[f"{prefix}Reset"]) / 1000
-            except (KeyError, ValueError):
-                continue
-            setattr(self, attribute, (remaining, reset))
-
-    def reauthenticate(self) -> None:
-        if self._token_call:
-            raise AuthError("Exact Online refused our access.", hint=RECONNECT_HINT)
-        self._refresh(force=True)
-
-    def check_response(self, response: requests.Response) -> None:
-        if response.status_code == 429:
-            minutely = response.headers.get("X-RateLimit-Minutely-Remaining")
-            daily_out = minutely is None or minutely != "0"
-            header = "X-RateLimit-Reset" if daily_out else "X-RateLimit-Minutely-Reset"
-            try:
-                wait = int(response.headers[header]) / 1000 - time.time()
-            except (KeyError, ValueError):
-                wait = self.retry_after(response)
-            error_class = (
-                QuotaExceeded
-                if daily_out and "X-RateLimit-Reset" in response.headers
-                else RateLimited
-            )
-            raise error_class(
-                "Exact Online asks us to slow down.",
-                retry_after=max(wait, 1.0),
-                hint="The sync goes on by itself when the limit resets.",
-                status=429,
-                detail=response.text,
-            )
-        super().check_response(response)
+    # Error bodies ----------------------------------------------------------------------------
 
     def raise_for_server_error(self, response: requests.Response) -> NoReturn:
         text = self._error_text(response)
@@ -550,56 +456,3 @@ class ExactOnlineConnector(Connector):
         message = error.get("message")
         value = message.get("value") if isinstance(message, dict) else message
         return " ".join(str(value or "").split("\r\n")).strip()
-
-    # Tokens ----------------------------------------------------------------------------------
-
-    def _client(self) -> tuple[str, str]:
-        client_id = getattr(settings, "EXACT_ONLINE_CLIENT_ID", "")
-        secret = getattr(settings, "EXACT_ONLINE_CLIENT_SECRET", "")
-        if not client_id or not secret:
-            raise ImproperlyConfigured(
-                "EXACT_ONLINE_CLIENT_ID and EXACT_ONLINE_CLIENT_SECRET must be set "
-                "(the app's keys from the Exact App Center)."
-            )
-        return client_id, secret
-
-    def _refresh(self, *, force: bool = False) -> None:
-        """New tokens, once for all workers: under the row lock, a refresh token that another
-        worker already used is never sent again; its fresh tokens are taken instead."""
-        held = self.credentials.get("refresh_token")
-        held_access = self.credentials.get("access_token")
-        with self.locked_credentials() as credentials:
-            stored = credentials.get("refresh_token")
-            if not stored:
-                raise AuthError("Exact Online is not connected.", hint=RECONNECT_HINT)
-            fresh = float(credentials.get("expires_at") or 0) - REFRESH_MARGIN_SECONDS > time.time()
-            if fresh and (
-                stored != held or credentials.get("access_token") != held_access or not force
-            ):
-                return
-            credentials.update(
-                self._token_request({"grant_type": "refresh_token", "refresh_token": stored})
-            )
-
-    def _token_request(self, form: dict[str, str]) -> dict[str, Any]:
-        client_id, secret = self._client()
-        self._token_call = True
-        try:
-            response = self.request(
-                "POST",
-                "/api/oauth2/token",
-                data={**form, "client_id": client_id, "client_secret": secret},
-            )
-        finally:
-            self._token_call = False
-        body = self.json(response)
-        try:
-            expires_in = int(str(body["expires_in"]).strip())
-            tokens = {"access_token": body["access_token"], "refresh_token": body["refresh_token"]}
-        except (KeyError, TypeError, ValueError) as exc:
-            raise AuthError(
-                "Exact Online sent an unexpected token reply.",
-                hint=RECONNECT_HINT,
-                detail=response.text,
-            ) from exc
-        return {**tokens, "expires_at": time.time() + expires_in}
