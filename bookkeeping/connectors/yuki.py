@@ -66,8 +66,10 @@ QUOTA_MESSAGE = (
 QUOTA_HINT = "All integrations of the Yuki domain share its daily calls; Yuki can raise the limit."
 VAT_MISSING = "Invoice {number}: VAT rate {rate}% has no VAT type in Yuki"
 VAT_MISSING_HINT = "Map {rate}% to a VAT type in Integration settings"
+RETRY_HINT = "This is usually temporary; the next sync tries again."
 REJECTED = "Yuki refused invoice {number}: {message}"
 NOT_PROCESSED = "Yuki did not process invoice {number}: {message}"
+DOCUMENT_REFUSED = "Yuki refused the document: "
 
 
 class SessionRefused(AuthError):
@@ -107,16 +109,37 @@ def _local(element: Any) -> str:
     return etree.QName(element).localname if isinstance(element.tag, str) else ""
 
 
+def _all(document: Any, name: str) -> list[Any]:
+    """The descendants named `name` (any namespace); none when there is no document."""
+    return [] if document is None else [n for n in document.iter() if _local(n) == name]
+
+
 def _find(element: Any, name: str) -> str:
-    """Text of the first descendant named `name`, in any namespace."""
-    for node in element.iter():
-        if _local(node) == name:
-            return (node.text or "").strip()
-    return ""
+    """Text of the first descendant named `name`, in any namespace, case-insensitively."""
+    name = name.lower()
+    node = next((n for n in element.iter() if _local(n).lower() == name), None)
+    return "" if node is None else (node.text or "").strip()
+
+
+def _vat(number: str) -> str:
+    return re.sub(r"[^A-Z0-9]", "", number.upper())
 
 
 def _number(value: Decimal) -> str:
     return format(value.normalize(), "f")
+
+
+def _xml(content: bytes, *, status: int | None = None) -> Any:
+    """Parsed XML; an unreadable reply is a TransientError (the call may be repeated)."""
+    try:
+        return etree.fromstring(content, PARSER)
+    except etree.XMLSyntaxError as exc:
+        raise TransientError(
+            "Yuki sent a reply we could not read.",
+            hint=RETRY_HINT,
+            status=status,
+            detail=content.decode(errors="replace"),
+        ) from exc
 
 
 class YukiConnector(Connector):
@@ -199,16 +222,9 @@ class YukiConnector(Connector):
     def administrations(self) -> list[dict[str, str]]:
         """The administrations the access key reaches: id, name, domain_id."""
         document = self.xml_result(self.call("Sales", "Administrations", [], idempotent=True))
-        if document is None:
-            return []
         return [
-            {
-                "id": node.get("ID", ""),
-                "name": _find(node, "Name"),
-                "domain_id": _find(node, "DomainID"),
-            }
-            for node in document.iter()
-            if _local(node) == "Administration"
+            {"id": a.get("ID", ""), "name": _find(a, "Name"), "domain_id": _find(a, "DomainID")}
+            for a in _all(document, "Administration")
         ]
 
     def administration(self) -> dict[str, str]:
@@ -248,20 +264,15 @@ class YukiConnector(Connector):
         return [Choice("sales", "Sales invoices (Yuki's sales journal)")]
 
     def list_accounts(self) -> list[Choice]:
-        result = self.call(
-            "AccountingInfo",
-            "GetGLAccountScheme",
-            [("administrationID", self.config.administration_id)],
-            idempotent=True,
+        params = [("administrationID", self.config.administration_id)]
+        document = self.xml_result(
+            self.call("AccountingInfo", "GetGLAccountScheme", params, idempotent=True)
         )
-        document = self.xml_result(result)
-        nodes = [] if document is None else [n for n in document.iter() if _local(n) == "GLAccount"]
         return [
             Choice(
-                node.get("code") or _find(node, "Code"),
-                node.get("description") or _find(node, "Description"),
+                a.get("code") or _find(a, "Code"), a.get("description") or _find(a, "Description")
             )
-            for node in nodes
+            for a in _all(document, "GLAccount")
         ]
 
     def list_vat_codes(self) -> list[Choice]:
@@ -276,73 +287,51 @@ class YukiConnector(Connector):
     def search_contacts(self, option: str, value: str) -> Iterable[Any]:
         """Contact elements of a SearchContacts query, page by page (100 a page)."""
         for page in range(1, MAX_PAGES + 1):
+            # fmt: off
             params = [
-                ("domainID", self.domain_id()),
-                ("searchOption", option),
-                ("searchValue", value),
-                ("sortOrder", "Name"),
-                ("modifiedAfter", ""),
-                ("active", "Both"),
+                ("domainID", self.domain_id()), ("searchOption", option), ("searchValue", value),
+                ("sortOrder", "Name"), ("modifiedAfter", ""), ("active", "Both"),
                 ("pageNumber", str(page)),
             ]
-            document = self.xml_result(
-                self.call("Contact", "SearchContacts", params, idempotent=True)
-            )
-            contacts = (
-                [] if document is None else [n for n in document.iter() if _local(n) == "Contact"]
-            )
+            # fmt: on
+            result = self.call("Contact", "SearchContacts", params, idempotent=True)
+            contacts = _all(self.xml_result(result), "Contact")
             yield from contacts
             if len(contacts) < PAGE_SIZE:
                 return
 
     def find_customer(self, customer: Customer) -> RemoteRef | None:
         """The Yuki contact with our customer code, else with the customer's VAT number."""
-        searches = [("Code", customer.code, lambda c: _find(c, "Code") == customer.code)]
+        searches = [("Code", customer.code)]
         if customer.vat_number:
-            vat = re.sub(r"[^A-Z0-9]", "", customer.vat_number.upper())
-            searches.append(
-                (
-                    "VATNumber",
-                    customer.vat_number,
-                    lambda c: re.sub(r"[^A-Z0-9]", "", _find(c, "VATNumber").upper()) == vat,
-                )
-            )
-        for option, value, matches in searches:
+            searches.append(("VATNumber", customer.vat_number))
+        for option, value in searches:
             for contact in self.search_contacts(option, value):
-                if matches(contact) and contact.get("ID"):
-                    return RemoteRef(
-                        contact.get("ID"),
-                        _find(contact, "Code") or customer.code,
-                        {"name": _find(contact, "Name")},
-                    )
+                found = _find(contact, option)
+                same = found == value if option == "Code" else _vat(found) == _vat(value)
+                if same and contact.get("ID"):
+                    code, name = _find(contact, "Code") or customer.code, _find(contact, "Name")
+                    return RemoteRef(contact.get("ID"), code, {"name": name})
         return None
 
     def push_customer(self, customer: Customer) -> RemoteRef:
         """Upserts the contact (Yuki matches by code, then by type and name). Safe to repeat."""
         document = etree.Element("Contact")
-        for tag, value in (
-            ("Code", customer.code),
-            ("Type", "2"),
-            ("FullName", customer.name),
-            ("AddressLine_1", customer.address),
-            ("Postcode", customer.postal_code),
-            ("City", customer.city),
-            ("Country", customer.country),
-            ("EMailWork", customer.email),
-            ("VATNumber", customer.vat_number),
-        ):
-            if value:
-                etree.SubElement(document, tag).text = value
-        result = self.call(
-            "Contact",
-            "UpdateContact",
-            [("domainID", self.domain_id()), ("xmlDoc", document)],
-            idempotent=True,
-        )
+        # fmt: off
+        self.add(document, [
+            ("Code", customer.code), ("Type", "2"), ("FullName", customer.name),
+            ("AddressLine_1", customer.address), ("Postcode", customer.postal_code),
+            ("City", customer.city), ("Country", customer.country),
+            ("EMailWork", customer.email), ("VATNumber", customer.vat_number),
+        ])
+        # fmt: on
+        params = [("domainID", self.domain_id()), ("xmlDoc", document)]
+        result = self.call("Contact", "UpdateContact", params, idempotent=True)
         reply = self.xml_result(result)
         if reply is not None and _find(reply, "Succeeded").lower() == "false":
+            message = _find(reply, "Message") or "no reason given"
             raise InvoiceRejected(
-                f"Yuki refused customer {customer.code} ({customer.name}): {_find(reply, 'Message') or 'no reason given'}",
+                f"Yuki refused customer {customer.code} ({customer.name}): {message}",
                 hint="Check the customer's name, code and VAT number.",
             )
         ref = self.find_customer(customer)
@@ -356,11 +345,8 @@ class YukiConnector(Connector):
     # Invoices --------------------------------------------------------------------------------
 
     def reference(self, invoice: Invoice) -> str:
-        return (
-            re.sub(r"\D", "", invoice.number)
-            if self.config.digits_only_reference
-            else invoice.number
-        )
+        number = invoice.number
+        return re.sub(r"\D", "", number) if self.config.digits_only_reference else number
 
     def find_invoice(self, invoice: Invoice) -> RemoteRef | None:
         """The booked invoice whose Reference is our number (CheckOutstandingItem), or None."""
@@ -369,16 +355,12 @@ class YukiConnector(Connector):
             "Accounting", "CheckOutstandingItem", [("Reference", reference)], idempotent=True
         )
         document = self.xml_result(result)
-        if document is None:
-            return None
-        for item in document.iter():
+        for item in [] if document is None else document.iter():
             names = {_local(child) for child in item}
             if not names & {"OpenAmount", "OriginalAmount", "Reference", "DocumentId"}:
                 continue
             if _find(item, "Reference") in ("", reference):
-                return self.booking_ref(
-                    reference, _find(item, "DocumentId") or _find(item, "DocumentID")
-                )
+                return self.booking_ref(reference, _find(item, "DocumentId"))
         return None
 
     @staticmethod
@@ -405,36 +387,23 @@ class YukiConnector(Connector):
         if sent:
             params = [("administrationId", self.config.administration_id), ("xmlDoc", batch)]
             try:
-                reply = self.xml_result(
-                    self.call(
-                        "Sales",
-                        "ProcessSalesInvoices",
-                        params,
-                        idempotent=False,
-                        session_param="sessionId",
-                    )
-                )
+                result = self.call("Sales", "ProcessSalesInvoices", params, idempotent=False,
+                                   session_param="sessionId")  # fmt: skip
             except InvoiceRejected as exc:  # the whole document was refused: nothing was booked
                 for invoice in sent:
-                    error = InvoiceRejected(
-                        REJECTED.format(number=invoice.number, message=exc.message),
-                        hint=exc.hint,
-                        detail=exc.detail,
-                    )
-                    results[invoice.pk] = PushResult(invoice.pk, error=error)
+                    message = exc.message.removeprefix(DOCUMENT_REFUSED)
+                    results[invoice.pk] = self.rejected(invoice, message, exc.code, exc.hint)
             else:
-                results.update(self.read_import(sent, reply))
+                results.update(self.read_import(sent, self.xml_result(result)))
         return [results[invoice.pk] for invoice in invoices]
 
     def read_import(self, invoices: Sequence[Invoice], reply: Any) -> dict[int, PushResult]:
         """One PushResult per invoice from a SalesInvoicesImportResponse."""
         entries: dict[str, list[Any]] = {}
-        general = ""
-        if reply is not None:
-            general = next(((n.text or "").strip() for n in reply if _local(n) == "Message"), "")
-            for node in reply.iter():
-                if _local(node) == "Invoice":
-                    entries.setdefault(_find(node, "Reference"), []).append(node)
+        for node in _all(reply, "Invoice"):
+            entries.setdefault(_find(node, "Reference"), []).append(node)
+        top = [node for node in (reply if reply is not None else []) if _local(node) == "Message"]
+        general = (top[0].text or "").strip() if top else ""
         results = {}
         for invoice in invoices:
             reference = self.reference(invoice)
@@ -443,38 +412,30 @@ class YukiConnector(Connector):
         return results
 
     def read_entry(self, invoice: Invoice, reference: str, entry: Any, general: str) -> PushResult:
+        """The PushResult of one <Invoice> of the import response (None: not in the reply)."""
         if entry is None:
             message = general or "its result is missing from Yuki's reply"
-            error = InvoiceRejected(
-                NOT_PROCESSED.format(number=invoice.number, message=message),
-                code="not_processed",
-                hint=self.hint(message),
-            )
-            return PushResult(invoice.pk, error=error)
+            return self.rejected(invoice, message, "not_processed", template=NOT_PROCESSED)
         message = _find(entry, "Message")
         if _find(entry, "Succeeded").lower() == "true":
-            ref = self.booking_ref(
-                reference, _find(entry, "DocumentId") or _find(entry, "DocumentID")
-            )
+            ref = self.booking_ref(reference, _find(entry, "DocumentId"))
             if _find(entry, "Processed").lower() == "false":  # Yuki kept it as a draft
                 ref = RemoteRef(ref.remote_id, ref.number, {**ref.extra, "draft": True})
             return PushResult(invoice.pk, ref=ref)
         if self.DUPLICATE.search(message):
-            try:
+            try:  # the booking's own number when Yuki tells it; the reference otherwise
                 ref = self.find_invoice(invoice) or self.booking_ref(reference)
             except ConnectorError:
                 ref = self.booking_ref(reference)
             return PushResult(invoice.pk, ref=ref, already_booked=True)
-        code = (
-            "not_processed"
-            if re.search(r"not processed|stopped after|skipped", message, re.I)
-            else "rejected"
-        )
-        error = InvoiceRejected(
-            REJECTED.format(number=invoice.number, message=message or "no reason given"),
-            code=code,
-            hint=self.hint(message),
-        )
+        skipped = re.search(r"not processed|stopped after|skipped", message, re.IGNORECASE)
+        return self.rejected(invoice, message, "not_processed" if skipped else "rejected")
+
+    def rejected(
+        self, invoice: Invoice, message: str, code: str, hint: str = "", *, template: str = REJECTED
+    ) -> PushResult:
+        text = template.format(number=invoice.number, message=message or "no reason given")
+        error = InvoiceRejected(text, code=code, hint=hint or self.hint(message))
         return PushResult(invoice.pk, error=error)
 
     def hint(self, message: str) -> str:
@@ -488,35 +449,22 @@ class YukiConnector(Connector):
         sign = Decimal(-1) if invoice.kind == "credit_note" else Decimal(1)
         element = etree.Element(f"{{{INVOICES_NS}}}SalesInvoice")
         kind = "Credit note" if invoice.kind == "credit_note" else "Invoice"
-        self.add(
-            element,
-            [
-                ("Reference", self.reference(invoice)),
-                ("Subject", f"{kind} {invoice.number}"),
-                ("PaymentMethod", "ElectronicTransfer"),
-                ("Process", "true"),
-                ("EmailToCustomer", "false"),
-                ("Date", invoice.invoice_date.isoformat()),
-                ("DueDate", invoice.due_date.isoformat()),
-                ("Currency", invoice.currency),
-            ],
-        )
         customer = invoice.customer
-        contact = etree.SubElement(element, f"{{{INVOICES_NS}}}Contact")
-        self.add(
-            contact,
-            [
-                ("ContactCode", customer.code),
-                ("FullName", customer.name),
-                ("CountryCode", customer.country),
-                ("City", customer.city),
-                ("Zipcode", customer.postal_code),
-                ("AddressLine_1", customer.address),
-                ("EmailAddress", customer.email),
-                ("VATNumber", customer.vat_number),
-                ("ContactType", "Company"),
-            ],
-        )
+        # fmt: off
+        self.add(element, [
+            ("Reference", self.reference(invoice)), ("Subject", f"{kind} {invoice.number}"),
+            ("PaymentMethod", "ElectronicTransfer"), ("Process", "true"),
+            ("EmailToCustomer", "false"), ("Date", invoice.invoice_date.isoformat()),
+            ("DueDate", invoice.due_date.isoformat()), ("Currency", invoice.currency),
+        ])
+        self.add(etree.SubElement(element, f"{{{INVOICES_NS}}}Contact"), [
+            ("ContactCode", customer.code), ("FullName", customer.name),
+            ("CountryCode", customer.country), ("City", customer.city),
+            ("Zipcode", customer.postal_code), ("AddressLine_1", customer.address),
+            ("EmailAddress", customer.email), ("VATNumber", customer.vat_number),
+            ("ContactType", "Company"),
+        ])
+        # fmt: on
         lines = etree.SubElement(element, f"{{{INVOICES_NS}}}InvoiceLines")
         for line in invoice.lines.all():
             rate = f"{Decimal(line.vat_rate):.2f}"
@@ -529,33 +477,28 @@ class YukiConnector(Connector):
                     hint=VAT_MISSING_HINT.format(rate=shown),
                 )
             node = etree.SubElement(lines, f"{{{INVOICES_NS}}}InvoiceLine")
-            self.add(
-                node,
-                [
-                    ("Description", line.description),
-                    ("ProductQuantity", _number(sign * Decimal(line.quantity))),
-                ],
-            )
-            product = etree.SubElement(node, f"{{{INVOICES_NS}}}Product")
-            self.add(
-                product,
-                [
-                    ("Description", line.description),
-                    ("SalesPrice", f"{Decimal(line.unit_price).quantize(Decimal('0.01'))}"),
-                    ("VATPercentage", rate),
-                    ("VATIncluded", "false"),
-                    ("VATType", vat_type),
-                    ("GLAccountCode", line.revenue_account or self.config.revenue_account),
-                ],
-            )
+            price = Decimal(line.unit_price).quantize(Decimal("0.01"))
+            account = line.revenue_account or self.config.revenue_account
+            # fmt: off
+            self.add(node, [("Description", line.description),
+                            ("ProductQuantity", _number(sign * Decimal(line.quantity)))])
+            self.add(etree.SubElement(node, f"{{{INVOICES_NS}}}Product"), [
+                ("Description", line.description), ("SalesPrice", str(price)),
+                ("VATPercentage", rate), ("VATIncluded", "false"), ("VATType", vat_type),
+                ("GLAccountCode", account),
+            ])
+            # fmt: on
+        return element
         return element
 
     @staticmethod
     def add(parent: Any, children: Sequence[tuple[str, str]]) -> None:
+        """Child elements in the parent's namespace, in order; empty values are left out."""
         namespace = etree.QName(parent).namespace
         for tag, value in children:
             if value:
-                etree.SubElement(parent, f"{{{namespace}}}{tag}").text = value
+                name = f"{{{namespace}}}{tag}" if namespace else tag
+                etree.SubElement(parent, name).text = value
 
     # SOAP plumbing ---------------------------------------------------------------------------
 
@@ -577,10 +520,8 @@ class YukiConnector(Connector):
         while True:
             values = [(session_param, self.session_id())] if session_param else []
             body = self.envelope(operation, [*values, *params])
-            headers = {
-                "Content-Type": "text/xml; charset=utf-8",
-                "SOAPAction": f'"{YUKI_NS}{operation}"',
-            }
+            action = f'"{YUKI_NS}{operation}"'
+            headers = {"Content-Type": "text/xml; charset=utf-8", "SOAPAction": action}
             try:
                 response = self.request(
                     "POST", f"/{service}.asmx", idempotent=idempotent, data=body, headers=headers
@@ -606,19 +547,8 @@ class YukiConnector(Connector):
                 param.text = value
         return etree.tostring(envelope, xml_declaration=True, encoding="utf-8")
 
-    def parse(self, response: requests.Response) -> Any:
-        try:
-            return etree.fromstring(response.content, PARSER)
-        except etree.XMLSyntaxError as exc:
-            raise TransientError(
-                f"{self.label} sent a reply we could not read.",
-                hint="This is usually temporary; the next sync tries again.",
-                status=response.status_code,
-                detail=response.text,
-            ) from exc
-
     def result(self, response: requests.Response, operation: str) -> Any:
-        root = self.parse(response)
+        root = _xml(response.content, status=response.status_code)
         if any(_local(node) == "Fault" for node in root.iter()):
             self.raise_fault(response, root)
         return next((n for n in root.iter() if _local(n) == f"{operation}Result"), None)
@@ -627,36 +557,23 @@ class YukiConnector(Connector):
         """The XML document inside a result: child elements, or escaped XML text."""
         if result is None:
             return None
-        children = [child for child in result if isinstance(child.tag, str)]
-        if children:
-            return children[0]
+        child = next((node for node in result if isinstance(node.tag, str)), None)
+        if child is not None:
+            return child
         text = (result.text or "").strip()
-        if not text:
-            return None
-        try:
-            return etree.fromstring(text.encode(), PARSER)
-        except etree.XMLSyntaxError as exc:
-            raise TransientError(
-                f"{self.label} sent a reply we could not read.",
-                hint="This is usually temporary; the next sync tries again.",
-                detail=text,
-            ) from exc
+        return _xml(text.encode()) if text else None
 
     # Error hooks -----------------------------------------------------------------------------
 
     def raise_for_server_error(self, response: requests.Response) -> NoReturn:
-        try:
-            root = etree.fromstring(response.content, PARSER)
-        except etree.XMLSyntaxError:
+        if b"Fault" not in response.content:
             super().raise_for_server_error(response)
-        self.raise_fault(response, root)
+        self.raise_fault(response, _xml(response.content, status=response.status_code))
 
     def raise_for_response(self, response: requests.Response) -> NoReturn:
-        try:
-            root = etree.fromstring(response.content, PARSER)
-        except etree.XMLSyntaxError:
+        if b"Fault" not in response.content:
             super().raise_for_response(response)
-        self.raise_fault(response, root)
+        self.raise_fault(response, _xml(response.content, status=response.status_code))
 
     def raise_fault(self, response: requests.Response, root: Any) -> NoReturn:
         """The typed error of a SOAP fault, by what its faultstring says."""
@@ -677,13 +594,9 @@ class YukiConnector(Connector):
             raise AuthError(f"Yuki refused access: {text}", hint=KEY_HINT, **options)
         if kind == "validation":
             raise InvoiceRejected(
-                f"Yuki refused the document: {text}",
+                f"{DOCUMENT_REFUSED}{text}",
                 code="validation",
                 hint=self.hint(text),
                 **options,
             )
-        raise TransientError(
-            f"Yuki reported an error: {text}",
-            hint="This is usually temporary; the next sync tries again.",
-            **options,
-        )
+        raise TransientError(f"Yuki reported an error: {text}", hint=RETRY_HINT, **options)
