@@ -195,14 +195,10 @@ class ExactOnlineSimulator(WritesMixin, Simulator):
         if not match:
             return error_body("Not found", 404)
         if not self._authorized(request):
-            return (
-                SimResponse.text(
-                    '{"error":{"code":"","message":{"lang":"","value":"Unauthorized"}}}',
-                    status=401,
-                    content_type="application/json",
-                )
-                if request.header("authorization")
-                else self._object_moved()
+            if not request.header("authorization"):
+                return self._object_moved()
+            return error_body(
+                "Unauthorized", 401, {"WWW-Authenticate": 'Bearer error="invalid_token"'}
             )
         if match.group("division") is None:
             if match.group("entity") == "current/Me":
