@@ -7,7 +7,13 @@ import requests
 from lxml import etree
 
 from bookkeeping.connectors.base import AuthError, QuotaExceeded, RateLimited, get_connector
-from bookkeeping.connectors.yuki import INVOICES_NS, KEY_HINT, QUOTA_MESSAGE, YukiConnector
+from bookkeeping.connectors.yuki import (
+    INVOICES_NS,
+    KEY_HINT,
+    QUOTA_MESSAGE,
+    YukiConnector,
+    envelope,
+)
 from bookkeeping.models import Integration
 from bookkeeping.simulators.yuki import ACCESS_KEY, ADMINISTRATION_ID, ADMINISTRATION_NAME
 from invoicing.models import Invoice
@@ -139,7 +145,7 @@ def test_the_simulator_answers_in_the_style_it_is_told(connector, yuki, style, m
 
     reply = requests.post(
         f"{yuki.base_url}/Sales.asmx",
-        data=connector.envelope("Administrations", [("sessionID", session_id)]),
+        data=envelope("Administrations", [("sessionID", session_id)]),
         headers={"Content-Type": "text/xml; charset=utf-8"},
         timeout=5,
     )
@@ -266,7 +272,7 @@ def test_a_document_that_fails_validation_books_nothing(connector, yuki, acme):
 
     reply = requests.post(
         f"{yuki.base_url}/Sales.asmx",
-        data=connector.envelope("ProcessSalesInvoices", [*params, ("xmlDoc", document)]),
+        data=envelope("ProcessSalesInvoices", [*params, ("xmlDoc", document)]),
         headers={"SOAPAction": '"http://www.theyukicompany.com/ProcessSalesInvoices"'},
         timeout=5,
     )

@@ -21,7 +21,6 @@ Integration.credentials (encrypted):
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -43,15 +42,25 @@ from bookkeeping.connectors.base import (
     TransientError,
     scrub,
 )
+from bookkeeping.connectors.yuki.soap import (
+    INVOICES_NS,
+    RETRY_HINT,
+    YUKI_NS,
+    descendants,
+    envelope,
+    find_text,
+    local_name,
+    parse_xml,
+    plain_number,
+    seconds_until_midnight_utc,
+    vat_key,
+    xml_result,
+)
 
 if TYPE_CHECKING:
     from bookkeeping.models import Integration
     from invoicing.models import Customer, Invoice
 
-SOAP_NS = "http://schemas.xmlsoap.org/soap/envelope/"
-YUKI_NS = "http://www.theyukicompany.com/"
-INVOICES_NS = "urn:xmlns:http://www.theyukicompany.com:salesinvoices"
-PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
 PAGE_SIZE = 100
 MAX_PAGES = 20
 
@@ -66,7 +75,6 @@ QUOTA_MESSAGE = (
 QUOTA_HINT = "All integrations of the Yuki domain share its daily calls; Yuki can raise the limit."
 VAT_MISSING = "Invoice {number}: VAT rate {rate}% has no VAT type in Yuki"
 VAT_MISSING_HINT = "Map {rate}% to a VAT type in Integration settings"
-RETRY_HINT = "This is usually temporary; the next sync tries again."
 REJECTED = "Yuki refused invoice {number}: {message}"
 NOT_PROCESSED = "Yuki did not process invoice {number}: {message}"
 DOCUMENT_REFUSED = "Yuki refused the document: "
@@ -96,50 +104,6 @@ class YukiConfig:
             vat_mapping=dict(integration.vat_mapping or {}),
             digits_only_reference=bool(credentials.get("digits_only_reference", False)),
         )
-
-
-def seconds_until_midnight_utc(now: dt.datetime | None = None) -> float:
-    """Seconds until Yuki's daily call quota starts again (midnight UTC)."""
-    now = now or dt.datetime.now(dt.UTC)
-    midnight = (now + dt.timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
-    return max(1.0, (midnight - now).total_seconds())
-
-
-def _local(element: Any) -> str:
-    return etree.QName(element).localname if isinstance(element.tag, str) else ""
-
-
-def _all(document: Any, name: str) -> list[Any]:
-    """The descendants named `name` (any namespace); none when there is no document."""
-    return [] if document is None else [n for n in document.iter() if _local(n) == name]
-
-
-def _find(element: Any, name: str) -> str:
-    """Text of the first descendant named `name`, in any namespace, case-insensitively."""
-    name = name.lower()
-    node = next((n for n in element.iter() if _local(n).lower() == name), None)
-    return "" if node is None else (node.text or "").strip()
-
-
-def _vat(number: str) -> str:
-    return re.sub(r"[^A-Z0-9]", "", number.upper())
-
-
-def _number(value: Decimal) -> str:
-    return format(value.normalize(), "f")
-
-
-def _xml(content: bytes, *, status: int | None = None) -> Any:
-    """Parsed XML; an unreadable reply is a TransientError (the call may be repeated)."""
-    try:
-        return etree.fromstring(content, PARSER)
-    except etree.XMLSyntaxError as exc:
-        raise TransientError(
-            "Yuki sent a reply we could not read.",
-            hint=RETRY_HINT,
-            status=status,
-            detail=content.decode(errors="replace"),
-        ) from exc
 
 
 class YukiConnector(Connector):
@@ -221,10 +185,14 @@ class YukiConnector(Connector):
 
     def administrations(self) -> list[dict[str, str]]:
         """The administrations the access key reaches: id, name, domain_id."""
-        document = self.xml_result(self.call("Sales", "Administrations", [], idempotent=True))
+        document = xml_result(self.call("Sales", "Administrations", [], idempotent=True))
         return [
-            {"id": a.get("ID", ""), "name": _find(a, "Name"), "domain_id": _find(a, "DomainID")}
-            for a in _all(document, "Administration")
+            {
+                "id": a.get("ID", ""),
+                "name": find_text(a, "Name"),
+                "domain_id": find_text(a, "DomainID"),
+            }
+            for a in descendants(document, "Administration")
         ]
 
     def administration(self) -> dict[str, str]:
@@ -265,14 +233,15 @@ class YukiConnector(Connector):
 
     def list_accounts(self) -> list[Choice]:
         params = [("administrationID", self.config.administration_id)]
-        document = self.xml_result(
+        document = xml_result(
             self.call("AccountingInfo", "GetGLAccountScheme", params, idempotent=True)
         )
         return [
             Choice(
-                a.get("code") or _find(a, "Code"), a.get("description") or _find(a, "Description")
+                a.get("code") or find_text(a, "Code"),
+                a.get("description") or find_text(a, "Description"),
             )
-            for a in _all(document, "GLAccount")
+            for a in descendants(document, "GLAccount")
         ]
 
     def list_vat_codes(self) -> list[Choice]:
@@ -295,7 +264,7 @@ class YukiConnector(Connector):
             ]
             # fmt: on
             result = self.call("Contact", "SearchContacts", params, idempotent=True)
-            contacts = _all(self.xml_result(result), "Contact")
+            contacts = descendants(xml_result(result), "Contact")
             yield from contacts
             if len(contacts) < PAGE_SIZE:
                 return
@@ -307,10 +276,13 @@ class YukiConnector(Connector):
             searches.append(("VATNumber", customer.vat_number))
         for option, value in searches:
             for contact in self.search_contacts(option, value):
-                found = _find(contact, option)
-                same = found == value if option == "Code" else _vat(found) == _vat(value)
+                found = find_text(contact, option)
+                same = found == value if option == "Code" else vat_key(found) == vat_key(value)
                 if same and contact.get("ID"):
-                    code, name = _find(contact, "Code") or customer.code, _find(contact, "Name")
+                    code, name = (
+                        find_text(contact, "Code") or customer.code,
+                        find_text(contact, "Name"),
+                    )
                     return RemoteRef(contact.get("ID"), code, {"name": name})
         return None
 
@@ -327,9 +299,9 @@ class YukiConnector(Connector):
         # fmt: on
         params = [("domainID", self.domain_id()), ("xmlDoc", document)]
         result = self.call("Contact", "UpdateContact", params, idempotent=True)
-        reply = self.xml_result(result)
-        if reply is not None and _find(reply, "Succeeded").lower() == "false":
-            message = _find(reply, "Message") or "no reason given"
+        reply = xml_result(result)
+        if reply is not None and find_text(reply, "Succeeded").lower() == "false":
+            message = find_text(reply, "Message") or "no reason given"
             raise InvoiceRejected(
                 f"Yuki refused customer {customer.code} ({customer.name}): {message}",
                 hint="Check the customer's name, code and VAT number.",
@@ -354,13 +326,13 @@ class YukiConnector(Connector):
         result = self.call(
             "Accounting", "CheckOutstandingItem", [("Reference", reference)], idempotent=True
         )
-        document = self.xml_result(result)
+        document = xml_result(result)
         for item in [] if document is None else document.iter():
-            names = {_local(child) for child in item}
+            names = {local_name(child) for child in item}
             if not names & {"OpenAmount", "OriginalAmount", "Reference", "DocumentId"}:
                 continue
-            if _find(item, "Reference") in ("", reference):
-                return self.booking_ref(reference, _find(item, "DocumentId"))
+            if find_text(item, "Reference") in ("", reference):
+                return self.booking_ref(reference, find_text(item, "DocumentId"))
         return None
 
     @staticmethod
@@ -394,15 +366,17 @@ class YukiConnector(Connector):
                     message = exc.message.removeprefix(DOCUMENT_REFUSED)
                     results[invoice.pk] = self.rejected(invoice, message, exc.code, exc.hint)
             else:
-                results.update(self.read_import(sent, self.xml_result(result)))
+                results.update(self.read_import(sent, xml_result(result)))
         return [results[invoice.pk] for invoice in invoices]
 
     def read_import(self, invoices: Sequence[Invoice], reply: Any) -> dict[int, PushResult]:
         """One PushResult per invoice from a SalesInvoicesImportResponse."""
         entries: dict[str, list[Any]] = {}
-        for node in _all(reply, "Invoice"):
-            entries.setdefault(_find(node, "Reference"), []).append(node)
-        top = [node for node in (reply if reply is not None else []) if _local(node) == "Message"]
+        for node in descendants(reply, "Invoice"):
+            entries.setdefault(find_text(node, "Reference"), []).append(node)
+        top = [
+            node for node in (reply if reply is not None else []) if local_name(node) == "Message"
+        ]
         general = (top[0].text or "").strip() if top else ""
         results = {}
         for invoice in invoices:
@@ -416,10 +390,10 @@ class YukiConnector(Connector):
         if entry is None:
             message = general or "its result is missing from Yuki's reply"
             return self.rejected(invoice, message, "not_processed", template=NOT_PROCESSED)
-        message = _find(entry, "Message")
-        if _find(entry, "Succeeded").lower() == "true":
-            ref = self.booking_ref(reference, _find(entry, "DocumentId"))
-            if _find(entry, "Processed").lower() == "false":  # Yuki kept it as a draft
+        message = find_text(entry, "Message")
+        if find_text(entry, "Succeeded").lower() == "true":
+            ref = self.booking_ref(reference, find_text(entry, "DocumentId"))
+            if find_text(entry, "Processed").lower() == "false":  # Yuki kept it as a draft
                 ref = RemoteRef(ref.remote_id, ref.number, {**ref.extra, "draft": True})
             return PushResult(invoice.pk, ref=ref)
         if self.DUPLICATE.search(message):
@@ -470,7 +444,7 @@ class YukiConnector(Connector):
             rate = f"{Decimal(line.vat_rate):.2f}"
             vat_type = self.config.vat_mapping.get(rate)
             if not vat_type:
-                shown = _number(Decimal(line.vat_rate))
+                shown = plain_number(Decimal(line.vat_rate))
                 raise InvoiceRejected(
                     VAT_MISSING.format(number=invoice.number, rate=shown),
                     code="vat_mapping",
@@ -481,7 +455,7 @@ class YukiConnector(Connector):
             account = line.revenue_account or self.config.revenue_account
             # fmt: off
             self.add(node, [("Description", line.description),
-                            ("ProductQuantity", _number(sign * Decimal(line.quantity)))])
+                            ("ProductQuantity", plain_number(sign * Decimal(line.quantity)))])
             self.add(etree.SubElement(node, f"{{{INVOICES_NS}}}Product"), [
                 ("Description", line.description), ("SalesPrice", str(price)),
                 ("VATPercentage", rate), ("VATIncluded", "false"), ("VATType", vat_type),
@@ -519,7 +493,7 @@ class YukiConnector(Connector):
         renewed = False
         while True:
             values = [(session_param, self.session_id())] if session_param else []
-            body = self.envelope(operation, [*values, *params])
+            body = envelope(operation, [*values, *params])
             action = f'"{YUKI_NS}{operation}"'
             headers = {"Content-Type": "text/xml; charset=utf-8", "SOAPAction": action}
             try:
@@ -534,50 +508,27 @@ class YukiConnector(Connector):
                 continue
             return self.result(response, operation)
 
-    @staticmethod
-    def envelope(operation: str, params: Sequence[tuple[str, Any]]) -> bytes:
-        envelope = etree.Element(f"{{{SOAP_NS}}}Envelope", nsmap={"soap": SOAP_NS, "yuki": YUKI_NS})
-        body = etree.SubElement(envelope, f"{{{SOAP_NS}}}Body")
-        node = etree.SubElement(body, f"{{{YUKI_NS}}}{operation}")
-        for name, value in params:
-            param = etree.SubElement(node, f"{{{YUKI_NS}}}{name}")
-            if isinstance(value, etree._Element):
-                param.append(value)
-            else:
-                param.text = value
-        return etree.tostring(envelope, xml_declaration=True, encoding="utf-8")
-
     def result(self, response: requests.Response, operation: str) -> Any:
-        root = _xml(response.content, status=response.status_code)
-        if any(_local(node) == "Fault" for node in root.iter()):
+        root = parse_xml(response.content, status=response.status_code)
+        if any(local_name(node) == "Fault" for node in root.iter()):
             self.raise_fault(response, root)
-        return next((n for n in root.iter() if _local(n) == f"{operation}Result"), None)
-
-    def xml_result(self, result: Any) -> Any:
-        """The XML document inside a result: child elements, or escaped XML text."""
-        if result is None:
-            return None
-        child = next((node for node in result if isinstance(node.tag, str)), None)
-        if child is not None:
-            return child
-        text = (result.text or "").strip()
-        return _xml(text.encode()) if text else None
+        return next((n for n in root.iter() if local_name(n) == f"{operation}Result"), None)
 
     # Error hooks -----------------------------------------------------------------------------
 
     def raise_for_server_error(self, response: requests.Response) -> NoReturn:
         if b"Fault" not in response.content:
             super().raise_for_server_error(response)
-        self.raise_fault(response, _xml(response.content, status=response.status_code))
+        self.raise_fault(response, parse_xml(response.content, status=response.status_code))
 
     def raise_for_response(self, response: requests.Response) -> NoReturn:
         if b"Fault" not in response.content:
             super().raise_for_response(response)
-        self.raise_fault(response, _xml(response.content, status=response.status_code))
+        self.raise_fault(response, parse_xml(response.content, status=response.status_code))
 
     def raise_fault(self, response: requests.Response, root: Any) -> NoReturn:
         """The typed error of a SOAP fault, by what its faultstring says."""
-        text = scrub(_find(root, "faultstring"))
+        text = scrub(find_text(root, "faultstring"))
         if not text:
             super().raise_for_server_error(response)
         kind = next(
