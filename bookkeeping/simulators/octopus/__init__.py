@@ -18,81 +18,34 @@ import time
 from typing import Any
 
 from bookkeeping.simulators.base import SimRequest, SimResponse, Simulator
-
-API_PREFIX = "/octopus-rest-api/v1"
-TOKEN_LIFETIME_SECONDS = 600
-TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S.%f"
-
-# Seeded demo data, shared by the tests, the demo and the benchmarks.
-SOFTWARE_HOUSE_UUID = "6f1c2a9e-4b7d-4e0a-9c3f-2d8e5b1a7c40"
-USER = "demo@booksync.example"
-PASSWORD = "octopus-demo"
-DOSSIER_ID = 35493
-DOSSIER_NAME = "Booksync Demo BV"
-BOOKYEARS = {1: 2025, 2: 2026, 3: 2027}  # bookyearKey.id -> calendar year
-SALES_JOURNAL = "V1"
-CREDIT_NOTE_JOURNAL = "V2"
-JOURNALS = {SALES_JOURNAL: "Verkopen", CREDIT_NOTE_JOURNAL: "Creditnota's verkopen"}
-# lastBookedDocumentNr of each journal at reset, per calendar year.
-LAST_DOCUMENT_NUMBERS = {(2025, "V1"): 128, (2025, "V2"): 6, (2026, "V1"): 41, (2026, "V2"): 3}
-# Periods up to this one are closed and protected at reset (before the first book year).
-INITIAL_CLOSED_PERIOD = 202412
-CUSTOMER_ACCOUNT = 400000
-REVENUE_ACCOUNT = 700000
-SERVICES_ACCOUNT = 700100
-ACCOUNTS = {
-    CUSTOMER_ACCOUNT: "Handelsdebiteuren",
-    451000: "Te betalen btw",
-    REVENUE_ACCOUNT: "Verkopen handelsgoederen",
-    SERVICES_ACCOUNT: "Verkopen diensten",
-}
-VAT_CODES = {"21": 21.0, "12": 12.0, "6": 6.0, "0": 0.0}  # code -> basePercentage
-VAT_MAPPING = {"21.00": "21", "12.00": "12", "6.00": "6", "0.00": "0"}
-COST_CENTRES = {1: "Algemeen", 2: "Consultancy", 3: "Projecten", 9: "Oude projecten"}
-CLOSED_COST_CENTRES = {9}
-CLOSED_PERIOD_MESSAGE = "Book year period is closed"
-
-
-class OctopusFault(Exception):
-    """An error reply in Octopus's shape."""
-
-    def __init__(self, status: int, code: int, message: str, technical: str = ""):
-        super().__init__(message)
-        self.status, self.code, self.message, self.technical = status, code, message, technical
-
-    def response(self) -> SimResponse:
-        body = {"errorCode": self.code, "errorMessage": self.message}
-        body["technicalInfo"] = self.technical
-        return SimResponse.json(body, status=self.status)
-
-
-def _no_data() -> OctopusFault:
-    return OctopusFault(404, 0, "No data found")
-
-
-def _vat_digits(value: str) -> str:
-    """A VAT number compared without country prefix, spaces or dots."""
-    text = re.sub(r"[^0-9A-Za-z]", "", value or "").upper()
-    return re.sub(r"^[A-Z]{2}", "", text)
-
-
-def _unwrap(body: Any) -> dict[str, Any]:
-    """A booking body, wrapped in `buySellBookingServiceData` or bare."""
-    if isinstance(body, dict) and isinstance(body.get("buySellBookingServiceData"), dict):
-        return body["buySellBookingServiceData"]
-    if isinstance(body, dict):
-        return body
-    raise OctopusFault(400, -79, "Invalid parameter", "body is not a JSON object")
-
-
-def _key_id(value: Any) -> int | None:
-    """The id of `{"id": n}` or of a bare number."""
-    if isinstance(value, dict):
-        value = value.get("id")
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
+from bookkeeping.simulators.octopus.data import *  # noqa: F403 (re-exports the demo constants)
+from bookkeeping.simulators.octopus.data import (
+    API_PREFIX,
+    BOOKYEARS,
+    CLOSED_PERIOD_MESSAGE,
+    DOSSIER_ID,
+    INITIAL_CLOSED_PERIOD,
+    JOURNALS,
+    LAST_DOCUMENT_NUMBERS,
+    PASSWORD,
+    SALES_JOURNAL,
+    SOFTWARE_HOUSE_UUID,
+    TIMESTAMP_FORMAT,
+    TOKEN_LIFETIME_SECONDS,
+    USER,
+    OctopusFault,
+    account_rows,
+    bookyear_json,
+    cost_centre_rows,
+    dossier_json,
+    key_id,
+    no_data,
+    timestamp,
+    unwrap,
+    validate_line,
+    vat_code_rows,
+    vat_digits,
+)
 
 
 class OctopusSimulator(Simulator):
@@ -174,7 +127,7 @@ class OctopusSimulator(Simulator):
                 "documentSequenceNr": number,
                 "reference": f"MANUAL-{number}",
                 "bookingLines": [],
-                "modifiedTimeStamp": self._timestamp(),
+                "modifiedTimeStamp": timestamp(),
             }
             return number
 
@@ -257,7 +210,7 @@ class OctopusSimulator(Simulator):
         if path == "/dossiers":
             self._require_token(request)
             if method == "GET":
-                return SimResponse.json([self._dossier_json()])
+                return SimResponse.json([dossier_json()])
             if method == "POST":
                 return self._dossier_token(request)
         match = re.fullmatch(r"/dossiers/(\d+)(/.*)", path)
@@ -325,42 +278,8 @@ class OctopusSimulator(Simulator):
 
     # Reference data ----------------------------------------------------------------------------
 
-    @staticmethod
-    def _dossier_json() -> dict[str, Any]:
-        return {
-            "dossierKey": {"id": DOSSIER_ID},
-            "dossierDescription": DOSSIER_NAME,
-            "vatNr": "BE0403170701",
-            "streetAndNr": "Kunstlaan 1",
-            "postalCode": "1000",
-            "city": "Brussel",
-            "country": "BE",
-        }
-
-    @staticmethod
-    def _bookyear_json(bookyear_id: int) -> dict[str, Any]:
-        year = BOOKYEARS[bookyear_id]
-        periods = []
-        for month in range(1, 13):
-            last = (dt.date(year + month // 12, month % 12 + 1, 1)) - dt.timedelta(days=1)
-            periods.append(
-                {
-                    "bookyearPeriod": year * 100 + month,
-                    "startDate": dt.date(year, month, 1).isoformat(),
-                    "endDate": last.isoformat(),
-                }
-            )
-        return {
-            "bookyearKey": {"id": bookyear_id},
-            "bookyearDescription": str(year),
-            "startDate": f"{year}-01-01",
-            "endDate": f"{year}-12-31",
-            "closed": False,
-            "periods": periods,
-        }
-
     def _bookyears(self, request: SimRequest) -> SimResponse:
-        return SimResponse.json([self._bookyear_json(key) for key in BOOKYEARS])
+        return SimResponse.json([bookyear_json(key) for key in BOOKYEARS])
 
     def _journals(self, bookyear_id: int) -> SimResponse:
         if bookyear_id not in BOOKYEARS:
@@ -370,48 +289,16 @@ class OctopusSimulator(Simulator):
         )
 
     def _accounts(self, request: SimRequest) -> SimResponse:
-        bookyear_id = _key_id(request.query.get("bookyearId"))
+        bookyear_id = key_id(request.query.get("bookyearId"))
         if bookyear_id not in BOOKYEARS:
             raise OctopusFault(400, -9, "Unknown bookyear", "bookyearId is required")
-        return SimResponse.json(
-            [
-                {
-                    "accountKey": {"id": number, "bookyearKey": {"id": bookyear_id}},
-                    "description": {f"description_{lang}": text for lang in ("NL", "FR", "EN")},
-                    "costCentreType": 0,
-                    "vatRecupPercentage": 100,
-                    "salesVatCode": "21" if number >= 700000 else "",
-                    "purchaseVatCode": "",
-                }
-                for number, text in ACCOUNTS.items()
-            ]
-        )
+        return SimResponse.json(account_rows(bookyear_id))
 
     def _vat_codes(self, request: SimRequest) -> SimResponse:
-        return SimResponse.json(
-            [
-                {
-                    "code": code,
-                    "description": f"Verkopen {percentage:g}%",
-                    "type": 2,
-                    "basePercentage": percentage,
-                    "defaultSellBookingAccountNr": REVENUE_ACCOUNT,
-                }
-                for code, percentage in VAT_CODES.items()
-            ]
-        )
+        return SimResponse.json(vat_code_rows())
 
     def _cost_centres(self, request: SimRequest) -> SimResponse:
-        return SimResponse.json(
-            [
-                {
-                    "costCentreKey": {"id": key},
-                    "description": text,
-                    "closed": key in CLOSED_COST_CENTRES,
-                }
-                for key, text in COST_CENTRES.items()
-            ]
-        )
+        return SimResponse.json(cost_centre_rows())
 
     # Relations ---------------------------------------------------------------------------------
 
@@ -431,12 +318,12 @@ class OctopusSimulator(Simulator):
                 continue
             if "vatNr" in query and (
                 not query["vatNr"]
-                or _vat_digits(relation.get("vatNr", "")) != _vat_digits(query["vatNr"])
+                or vat_digits(relation.get("vatNr", "")) != vat_digits(query["vatNr"])
             ):
                 continue
             found.append(copy.deepcopy(relation))
         if not found:
-            raise _no_data()
+            raise no_data()
         return SimResponse.json(found)
 
     def _put_relation(self, request: SimRequest) -> SimResponse:
@@ -446,8 +333,8 @@ class OctopusSimulator(Simulator):
         if "country" in body and not body["country"]:
             raise OctopusFault(400, -7, "Error inserting or updating relation", "country is empty")
         ident = body.get("relationIdentificationServiceData") or {}
-        relation_id = _key_id(ident.get("relationKey"))
-        external_id = _key_id(ident.get("externalRelationId")) or 0
+        relation_id = key_id(ident.get("relationKey"))
+        external_id = key_id(ident.get("externalRelationId")) or 0
         if relation_id and relation_id not in self.relations:
             raise OctopusFault(400, -16, "Unknown relation", f"relationKey {relation_id}")
         if not relation_id and external_id:
@@ -475,11 +362,6 @@ class OctopusSimulator(Simulator):
 
     # Bookings ----------------------------------------------------------------------------------
 
-    @staticmethod
-    def _timestamp() -> str:
-        now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-        return now.strftime(TIMESTAMP_FORMAT)[:-3]
-
     def _get_bookings(self, request: SimRequest) -> SimResponse:
         query = request.query
         found = [
@@ -490,7 +372,7 @@ class OctopusSimulator(Simulator):
             and query.get("documentSequenceNr", str(number)) == str(number)
         ]
         if not found:
-            raise _no_data()
+            raise no_data()
         return SimResponse.json(found)
 
     def _modified_bookings(self, request: SimRequest) -> SimResponse:
@@ -509,11 +391,11 @@ class OctopusSimulator(Simulator):
             and dt.datetime.strptime(booking["modifiedTimeStamp"], TIMESTAMP_FORMAT) >= since
         ]
         if not found:
-            raise _no_data()
+            raise no_data()
         return SimResponse.json(found)
 
     def _post_booking(self, request: SimRequest) -> SimResponse:
-        data = self._validate(_unwrap(request.json()))
+        data = self._validate(unwrap(request.json()))
         key = (data["bookyearKey"]["id"], data["journalKey"], data["documentSequenceNr"])
         journal = self.journals[key[:2]]
         if key in self.store or key[2] != journal["lastBookedDocumentNr"] + 1:
@@ -528,7 +410,7 @@ class OctopusSimulator(Simulator):
         return SimResponse.json([], status=201)
 
     def _put_booking(self, request: SimRequest) -> SimResponse:
-        data = self._validate(_unwrap(request.json()))
+        data = self._validate(unwrap(request.json()))
         key = (data["bookyearKey"]["id"], data["journalKey"], data["documentSequenceNr"])
         if key not in self.store:
             raise OctopusFault(400, -34, "Booking does not exist", f"{key}")
@@ -538,17 +420,17 @@ class OctopusSimulator(Simulator):
     def _validate(self, body: dict[str, Any]) -> dict[str, Any]:
         """A copy of the booking with normalised keys; raises the Octopus error of a bad one."""
         data = copy.deepcopy(body)
-        bookyear_id = _key_id(data.get("bookyearKey"))
+        bookyear_id = key_id(data.get("bookyearKey"))
         if bookyear_id not in BOOKYEARS:
             raise OctopusFault(400, -9, "Unknown bookyear", f"bookyearKey {bookyear_id}")
         journal = self.journals.get((bookyear_id, str(data.get("journalKey"))))
         if journal is None:
             raise OctopusFault(400, -10, "Unknown journal", f"journalKey {data.get('journalKey')}")
-        number = _key_id(data.get("documentSequenceNr"))
+        number = key_id(data.get("documentSequenceNr"))
         if not number or number < 1:
             raise OctopusFault(400, -13, "Illegal document sequence number", f"{number}")
-        period = _key_id(data.get("bookyearPeriodeNr"))
-        periods = [p["bookyearPeriod"] for p in self._bookyear_json(bookyear_id)["periods"]]
+        period = key_id(data.get("bookyearPeriodeNr"))
+        periods = [p["bookyearPeriod"] for p in bookyear_json(bookyear_id)["periods"]]
         if period not in periods:
             raise OctopusFault(400, -14, "Unknown bookyear period nr", f"{period}")
         if journal["closed"]:
@@ -559,38 +441,20 @@ class OctopusSimulator(Simulator):
             raise OctopusFault(400, -17, "No document date")
         data["relationIdentificationServiceData"] = self._relation_of(data)
         for line in data.get("bookingLines") or []:
-            self._validate_line(line)
+            validate_line(line)
         data.update(
             bookyearKey={"id": bookyear_id},
             documentSequenceNr=number,
-            modifiedTimeStamp=self._timestamp(),
+            modifiedTimeStamp=timestamp(),
         )
         return data
 
     def _relation_of(self, data: dict[str, Any]) -> dict[str, Any]:
         ident = data.get("relationIdentificationServiceData") or {}
-        relation_id = _key_id(ident.get("relationKey"))
-        external_id = _key_id(ident.get("externalRelationId")) or 0
+        relation_id = key_id(ident.get("relationKey"))
+        external_id = key_id(ident.get("externalRelationId")) or 0
         for key, relation in self.relations.items():
             stored = relation["relationIdentificationServiceData"]
             if key == relation_id or (external_id and stored["externalRelationId"] == external_id):
                 return copy.deepcopy(stored)
         raise OctopusFault(400, -16, "Unknown relation", f"relationKey {relation_id}")
-
-    @staticmethod
-    def _validate_line(line: dict[str, Any]) -> None:
-        account = _key_id(line.get("accountKey"))
-        if account not in ACCOUNTS:
-            raise OctopusFault(400, -21, "Unknown account", f"accountKey {line.get('accountKey')}")
-        vat_code = str(line.get("vatCodeKey", line.get("vatCode", "")))
-        if vat_code not in VAT_CODES:
-            raise OctopusFault(400, -22, "Unknown VAT code", f"vatCodeKey {vat_code}")
-        if line.get("costCentreKey") is not None:
-            centre = _key_id(line["costCentreKey"])
-            if centre not in COST_CENTRES:
-                raise OctopusFault(400, -40, "Unknown cost centre", f"costCentreKey {centre}")
-            if centre in CLOSED_COST_CENTRES:
-                raise OctopusFault(400, -41, "Cost centre is closed", f"costCentreKey {centre}")
-        base, vat = float(line.get("baseAmount") or 0), float(line.get("vatAmount") or 0)
-        if base * vat < 0:
-            raise OctopusFault(400, -23, "Base and VAT amount of a booking line differ in sign")
