@@ -122,7 +122,15 @@ def _connect(company: Company, seed: dict[str, Any]) -> Integration:
         integration.status = Integration.Status.CONNECTED
         integration.last_error = ""
         integration.connected_at = integration.connected_at or timezone.now()
-        integration.save()
+        if integration.pk is None:
+            integration.save()
+        else:
+            # Named fields, credentials included: the model's save() leaves credentials out.
+            integration.save(
+                update_fields=[
+                    f.name for f in Integration._meta.concrete_fields if not f.primary_key
+                ]
+            )
     return integration
 
 

@@ -152,7 +152,7 @@ def choose_tool(company: Company, *, tool: str) -> Integration:
         if current is not None:
             _clear_connection(current)
             current.is_active = False
-            current.save()
+            current.save(update_fields=[*CONNECTION_FIELDS, "is_active"])
         earlier = (
             Integration.objects.filter(company=company, tool=tool, is_active=False)
             .order_by("-updated_at", "-id")
@@ -160,13 +160,25 @@ def choose_tool(company: Company, *, tool: str) -> Integration:
         )
         if earlier is not None:
             earlier.is_active = True
-            earlier.save()
+            earlier.save(update_fields=["is_active", "updated_at"])
             return earlier
         return Integration.objects.create(company=company, tool=tool, is_active=True)
 
 
 def _has_running_sync(integration: Integration) -> bool:
     return integration.runs.filter(status=SyncRun.Status.RUNNING).exists()
+
+
+# What disconnecting changes; credentials are always saved by name (the model's save() leaves them
+# out otherwise, so that a stale copy never overwrites rotated tokens).
+CONNECTION_FIELDS = (
+    "credentials",
+    "status",
+    "last_error",
+    "nightly_sync",
+    "connected_at",
+    "updated_at",
+)
 
 
 def _clear_connection(integration: Integration) -> None:
@@ -253,7 +265,16 @@ def choose_target(integration: Integration, *, target_id: str, target_name: str 
     integration.status = Integration.Status.CONNECTED
     integration.last_error = ""
     integration.connected_at = timezone.now()
-    integration.save()
+    integration.save(
+        update_fields=[
+            "target_id",
+            "target_name",
+            "status",
+            "last_error",
+            "connected_at",
+            "updated_at",
+        ]
+    )
 
 
 # Journals, accounts, VAT codes -----------------------------------------------------------------
@@ -308,7 +329,16 @@ def save_mapping(
         if code.strip() and normalize_rate(rate)
     }
     integration.full_clean()
-    integration.save()
+    integration.save(
+        update_fields=[
+            "sales_journal",
+            "credit_note_journal",
+            "default_revenue_account",
+            "default_cost_centre",
+            "vat_mapping",
+            "updated_at",
+        ]
+    )
 
 
 # Testing, nightly, disconnecting ------------------------------------------------------------
@@ -350,7 +380,7 @@ def disconnect(integration: Integration) -> None:
     if _has_running_sync(integration):
         raise IntegrationRefused(RUNNING_SYNC_MESSAGE)
     _clear_connection(integration)
-    integration.save()
+    integration.save(update_fields=CONNECTION_FIELDS)
 
 
 def _record_error(integration: Integration, exc: ConnectorError) -> None:
