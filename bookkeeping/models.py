@@ -54,6 +54,26 @@ class Integration(models.Model):
     def __str__(self) -> str:
         return f"{self.company} → {self.tool_label}"
 
+    def save(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003 (Model.save's signature)
+        """Saves the row but never the credentials of an existing integration, unless named in
+        `update_fields`: a worker may have rotated the tokens since this object was loaded, and
+        writing a stale copy back would break the token chain."""
+        if not self._state.adding and kwargs.get("update_fields") is None:
+            kwargs["update_fields"] = [
+                field.name
+                for field in self._meta.concrete_fields
+                if not field.primary_key and field.name != "credentials"
+            ]
+        super().save(*args, **kwargs)
+
+    def set_credentials(self, credentials: dict) -> None:
+        """Replaces the stored credentials (encrypted) at once."""
+        self.credentials = credentials
+        if self._state.adding:
+            self.save()
+        else:
+            self.save(update_fields=["credentials", "updated_at"])
+
     @property
     def tool_label(self) -> str:
         return CONNECTORS[self.tool][0] if self.tool in CONNECTORS else self.tool

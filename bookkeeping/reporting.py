@@ -134,7 +134,7 @@ def _status(run: SyncRun, open_issues: int) -> str:
     if run.error:
         return SyncRun.Status.FAILED
     if open_issues:
-        succeeded = run.invoices_booked + run.invoices_updated + run.customers_created
+        succeeded = run.invoices_booked + run.invoices_updated
         return SyncRun.Status.PARTIALLY_FAILED if succeeded else SyncRun.Status.FAILED
     return SyncRun.Status.SUCCEEDED
 
@@ -177,22 +177,26 @@ def summarize(run: SyncRun, issues: Sequence[SyncIssue]) -> tuple[str, list[str]
     title = (
         f"Sync to {label}: {failed} failed" if run.invoices_failed else f"Sync to {label} failed"
     )
-    if synced:
-        title = f"{title} ({synced})"
+    done = synced_line(run, "")
+    if done:
+        title = f"{title}, {done}"
     body = [issue_line(issue) for issue in issues]
     return title, body
 
 
 def synced_line(run: SyncRun, label: str) -> str:
+    """ "2 customers and 14 invoices synced to <label>" (without " to ..." for an empty label)."""
     parts = []
     if run.customers_created:
         parts.append(plural(run.customers_created, "customer"))
     if run.invoices_booked:
         parts.append(plural(run.invoices_booked, "invoice"))
-    line = f"{' and '.join(parts)} synced to {label}" if parts else ""
+    line = f"{' and '.join(parts)} synced" if parts else ""
     if run.invoices_updated:
-        updated = f"{plural(run.invoices_updated, 'invoice')} updated in {label}"
+        updated = f"{plural(run.invoices_updated, 'invoice')} updated"
         line = f"{line}, {updated}" if line else updated
+    if line and label:
+        line += f" {'in' if line.endswith('updated') else 'to'} {label}"
     return line
 
 

@@ -339,6 +339,10 @@ def _push_batch(run: SyncRun, connector: Connector, work: Work, batch: list[Invo
                 return
             connector.sleep(connector.backoff(attempt))
             continue
+        except InvoiceRejected as exc:  # a refusal of the whole call: every invoice in it
+            for invoice in batch:
+                reporting.fail_invoice(run, invoice, exc)
+            return
         by_id = {invoice.pk: invoice for invoice in batch}
         for result in results:
             invoice = by_id[result.invoice_id]

@@ -1,7 +1,7 @@
-"""Template tags the invoicing pages load for the sync parts of their pages.
+"""Sync fragments of the invoicing pages: the Sync panel and the banner on a synced invoice.
 
-Placeholders until the sync pages exist: the sync work replaces these two tags with the Sync
-button and progress bar (`sync_panel`) and the banner on a synced invoice (`sync_edit_banner`).
+``{% load bookkeeping_tags %}{% sync_panel %}`` on the overview and
+``{% sync_edit_banner invoice %}`` on the invoice pages. Both read ``request.company``.
 """
 
 from __future__ import annotations
@@ -9,17 +9,49 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.core.exceptions import ImproperlyConfigured
+
+from bookkeeping.connectors.base import connector_class
+from bookkeeping.queries import active_integration_or_none, current_run, waiting_count
 
 register = template.Library()
 
 
-@register.simple_tag(takes_context=True)
-def sync_panel(context: dict[str, Any]) -> str:
-    """The Sync button and progress bar above the invoice overview (empty until built)."""
-    return ""
+@register.inclusion_tag("bookkeeping/_sync_panel.html", takes_context=True)
+def sync_panel(context: template.Context) -> dict[str, Any]:
+    """The Sync button, how many invoices wait, and the progress bar of a running sync."""
+    request = context.get("request")
+    company = getattr(request, "company", None)
+    if company is None:
+        return {"show": False}
+    membership = getattr(request, "membership", None)
+    integration = active_integration_or_none(company)
+    connected = integration is not None and integration.is_connected
+    return {
+        "show": True,
+        "integration": integration,
+        "is_admin": bool(membership and membership.is_admin),
+        "run": current_run(company),
+        "waiting": waiting_count(integration) if connected else 0,
+        "csrf_token": context.get("csrf_token"),
+    }
 
 
-@register.simple_tag(takes_context=True)
-def sync_edit_banner(context: dict[str, Any], invoice: Any) -> str:
-    """What editing `invoice` means for the bookkeeping tool (empty until built)."""
-    return ""
+@register.inclusion_tag("bookkeeping/_edit_banner.html", takes_context=True)
+def sync_edit_banner(context: template.Context, invoice: Any) -> dict[str, Any]:
+    """What editing a synced invoice means for the tool it is booked in."""
+    if invoice is None or not getattr(invoice, "booking_number", ""):
+        return {"show": False}
+    integration = active_integration_or_none(invoice.company)
+    if integration is None:
+        return {"show": False}
+    try:
+        pushes_updates = connector_class(integration.tool).supports_updates
+    except (ImproperlyConfigured, ImportError):
+        pushes_updates = False
+    return {
+        "show": True,
+        "pushes_updates": pushes_updates,
+        "label": integration.tool_label,
+        "invoice": invoice,
+    }
