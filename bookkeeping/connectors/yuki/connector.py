@@ -24,7 +24,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
 
 import requests
@@ -42,6 +41,7 @@ from bookkeeping.connectors.base import (
     TransientError,
     scrub,
 )
+from bookkeeping.connectors.yuki.payload import contact_document, sales_invoice
 from bookkeeping.connectors.yuki.soap import (
     INVOICES_NS,
     RETRY_HINT,
@@ -51,7 +51,6 @@ from bookkeeping.connectors.yuki.soap import (
     find_text,
     local_name,
     parse_xml,
-    plain_number,
     seconds_until_midnight_utc,
     vat_key,
     xml_result,
@@ -73,8 +72,6 @@ QUOTA_MESSAGE = (
     "the sync continues after midnight (UTC)."
 )
 QUOTA_HINT = "All integrations of the Yuki domain share its daily calls; Yuki can raise the limit."
-VAT_MISSING = "Invoice {number}: VAT rate {rate}% has no VAT type in Yuki"
-VAT_MISSING_HINT = "Map {rate}% to a VAT type in Integration settings"
 REJECTED = "Yuki refused invoice {number}: {message}"
 NOT_PROCESSED = "Yuki did not process invoice {number}: {message}"
 DOCUMENT_REFUSED = "Yuki refused the document: "
@@ -288,15 +285,7 @@ class YukiConnector(Connector):
 
     def push_customer(self, customer: Customer) -> RemoteRef:
         """Upserts the contact (Yuki matches by code, then by type and name). Safe to repeat."""
-        document = etree.Element("Contact")
-        # fmt: off
-        self.add(document, [
-            ("Code", customer.code), ("Type", "2"), ("FullName", customer.name),
-            ("AddressLine_1", customer.address), ("Postcode", customer.postal_code),
-            ("City", customer.city), ("Country", customer.country),
-            ("EMailWork", customer.email), ("VATNumber", customer.vat_number),
-        ])
-        # fmt: on
+        document = contact_document(customer)
         params = [("domainID", self.domain_id()), ("xmlDoc", document)]
         result = self.call("Contact", "UpdateContact", params, idempotent=True)
         reply = xml_result(result)
@@ -420,59 +409,7 @@ class YukiConnector(Connector):
 
     def sales_invoice(self, invoice: Invoice) -> Any:
         """The <SalesInvoice> element of one invoice; InvoiceRejected for an unmapped VAT rate."""
-        sign = Decimal(-1) if invoice.kind == "credit_note" else Decimal(1)
-        element = etree.Element(f"{{{INVOICES_NS}}}SalesInvoice")
-        kind = "Credit note" if invoice.kind == "credit_note" else "Invoice"
-        customer = invoice.customer
-        # fmt: off
-        self.add(element, [
-            ("Reference", self.reference(invoice)), ("Subject", f"{kind} {invoice.number}"),
-            ("PaymentMethod", "ElectronicTransfer"), ("Process", "true"),
-            ("EmailToCustomer", "false"), ("Date", invoice.invoice_date.isoformat()),
-            ("DueDate", invoice.due_date.isoformat()), ("Currency", invoice.currency),
-        ])
-        self.add(etree.SubElement(element, f"{{{INVOICES_NS}}}Contact"), [
-            ("ContactCode", customer.code), ("FullName", customer.name),
-            ("CountryCode", customer.country), ("City", customer.city),
-            ("Zipcode", customer.postal_code), ("AddressLine_1", customer.address),
-            ("EmailAddress", customer.email), ("VATNumber", customer.vat_number),
-            ("ContactType", "Company"),
-        ])
-        # fmt: on
-        lines = etree.SubElement(element, f"{{{INVOICES_NS}}}InvoiceLines")
-        for line in invoice.lines.all():
-            rate = f"{Decimal(line.vat_rate):.2f}"
-            vat_type = self.config.vat_mapping.get(rate)
-            if not vat_type:
-                shown = plain_number(Decimal(line.vat_rate))
-                raise InvoiceRejected(
-                    VAT_MISSING.format(number=invoice.number, rate=shown),
-                    code="vat_mapping",
-                    hint=VAT_MISSING_HINT.format(rate=shown),
-                )
-            node = etree.SubElement(lines, f"{{{INVOICES_NS}}}InvoiceLine")
-            price = Decimal(line.unit_price).quantize(Decimal("0.01"))
-            account = line.revenue_account or self.config.revenue_account
-            # fmt: off
-            self.add(node, [("Description", line.description),
-                            ("ProductQuantity", plain_number(sign * Decimal(line.quantity)))])
-            self.add(etree.SubElement(node, f"{{{INVOICES_NS}}}Product"), [
-                ("Description", line.description), ("SalesPrice", str(price)),
-                ("VATPercentage", rate), ("VATIncluded", "false"), ("VATType", vat_type),
-                ("GLAccountCode", account),
-            ])
-            # fmt: on
-        return element
-        return element
-
-    @staticmethod
-    def add(parent: Any, children: Sequence[tuple[str, str]]) -> None:
-        """Child elements in the parent's namespace, in order; empty values are left out."""
-        namespace = etree.QName(parent).namespace
-        for tag, value in children:
-            if value:
-                name = f"{{{namespace}}}{tag}" if namespace else tag
-                etree.SubElement(parent, name).text = value
+        return sales_invoice(invoice, reference=self.reference(invoice), config=self.config)
 
     # SOAP plumbing ---------------------------------------------------------------------------
 
