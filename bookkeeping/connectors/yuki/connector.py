@@ -214,12 +214,14 @@ class YukiConnector(Connector):
         return domain_id
 
     def list_targets(self) -> list[Choice]:
+        """The administrations of the access key; `extra["domain_id"]` holds their domain."""
         return [
             Choice(a["id"], a["name"], {"domain_id": a["domain_id"]})
             for a in self.administrations()
         ]
 
     def test_connection(self) -> str:
+        """Read calls only: authenticates and checks that the administration is reachable."""
         if not self.config.administration_id:
             return f"Connected to Yuki: {len(self.administrations())} administration(s) available."
         return f"Connected to Yuki administration {self.administration()['name']}."
