@@ -400,8 +400,16 @@ def _record_attempt_error(integration: Integration, exc: ConnectorError) -> None
     _store_error(integration, exc, status=integration.status)
 
 
+def describe_error(exc: ConnectorError) -> str:
+    """The tool's message and the hint, as one line for the user."""
+    message = exc.message.strip()
+    if exc.hint and message and message[-1] not in ".!?":
+        message += "."
+    return " ".join(part for part in (message, exc.hint.strip()) if part)
+
+
 def _store_error(integration: Integration, exc: ConnectorError, *, status: str) -> None:
-    last_error = " ".join(part for part in (exc.message, exc.hint) if part)
+    last_error = describe_error(exc)
     Integration.objects.filter(pk=integration.pk).update(
         status=status, last_error=last_error, updated_at=timezone.now()
     )

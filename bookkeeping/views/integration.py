@@ -37,7 +37,7 @@ def _settings_redirect() -> HttpResponse:
 
 
 def _tool_error(request: HttpRequest, exc: ConnectorError) -> None:
-    messages.error(request, f"{exc.message} {exc.hint}".strip())
+    messages.error(request, integrations.describe_error(exc))
 
 
 def _integration_or_redirect(request: HttpRequest) -> Integration | None:

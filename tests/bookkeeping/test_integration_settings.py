@@ -254,7 +254,8 @@ def test_a_wrong_octopus_password_shows_the_tool_error_in_plain_words(
 
     assert response.status_code == 200
     [message] = texts(response)
-    assert "Octopus" in message
+    assert message.startswith("Octopus refused to log in")
+    assert "Check the Octopus user and password in Integration settings." in message
     assert "not-the-password" not in response.content.decode()
     integration = active(acme)
     assert integration.credentials == {}
@@ -365,6 +366,20 @@ def test_saving_the_mapping_stores_journals_account_and_vat_codes(
     assert integration.vat_mapping == {"21.00": "21", "12.00": "12", "0.00": "0"}
 
 
+def test_a_mapping_without_sales_journal_is_refused_with_the_field_marked(
+    alice_client, acme, octopus_integration
+):
+    response = alice_client.post(
+        reverse("bookkeeping:save_mapping"),
+        {"sales_journal": "", "credit_note_journal": "V2", "default_revenue_account": "700000"},
+    )
+
+    assert response.status_code == 200
+    assert "Some choices are missing: see the fields marked below." in texts(response)
+    assert "This field is required." in response.content.decode()
+    assert active(acme).sales_journal == octopus_data.SALES_JOURNAL
+
+
 def test_the_mapping_falls_back_to_text_inputs_when_the_tool_fails(
     alice_client, acme, yuki_integration, yuki
 ):
@@ -389,8 +404,8 @@ def test_test_connection_shows_the_tool_line_when_access_works(
     response = alice_client.post(reverse("bookkeeping:test_connection"), follow=True)
 
     [message] = texts(response)
-    assert message
-    assert "refused" not in message
+    assert message.startswith("Connected to Exact Online")
+    assert exact_data.DIVISIONS[exact_data.DEMO_DIVISION] in message
     assert active(acme).status == Integration.Status.CONNECTED
 
 
