@@ -41,6 +41,7 @@ from bookkeeping.connectors.octopus.payload import (
     check_invoice,
     error_body,
     external_id_of,
+    key_id,
     normalise_vat_number,
     relation_body,
     relation_id_of,
@@ -185,9 +186,12 @@ class OctopusConnector(OctopusDossier, OctopusAuth, Connector):
                 continue
             if str(data.get("journalKey", journal)) != journal:
                 continue
-            return self._booking_ref(
-                int(data["bookyearKey"]["id"]), journal, int(data["documentSequenceNr"])
+            bookyear_id, number = (
+                key_id(data.get("bookyearKey")),
+                to_int(data.get("documentSequenceNr")),
             )
+            if bookyear_id is not None and number is not None:
+                return self._booking_ref(bookyear_id, journal, number)
         return None
 
     def push_invoices(
@@ -243,7 +247,7 @@ class OctopusConnector(OctopusDossier, OctopusAuth, Connector):
         relation_id = _ref_relation_id(invoice, customer_ref)
         journal = self._journal_of(invoice)
         bookyear = self._bookyear_of(invoice)
-        bookyear_id = int(bookyear["bookyearKey"]["id"])
+        bookyear_id = key_id(bookyear["bookyearKey"])
         period = self._period_of(bookyear, invoice.invoice_date)
         for attempt in (1, 2):
             number = self._next_number(invoice, bookyear, journal)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from django.utils import timezone
 
 from bookkeeping.connectors.base import Choice, InvoiceRejected
-from bookkeeping.connectors.octopus.payload import day_of
+from bookkeeping.connectors.octopus.payload import day_of, key_id
 
 if TYPE_CHECKING:
     from invoicing.models import Invoice
@@ -61,7 +61,7 @@ class OctopusDossier:
 
     def list_accounts(self) -> list[Choice]:
         """Revenue accounts (class 7) of the current book year."""
-        bookyear_id = self._current_bookyear()["bookyearKey"]["id"]
+        bookyear_id = key_id(self._current_bookyear()["bookyearKey"])
         rows = self._get_list(self._path("/accounts"), bookyearId=bookyear_id)
         choices = []
         for row in rows:
@@ -110,7 +110,7 @@ class OctopusDossier:
 
     def _bookyear_by_id(self, bookyear_id: int) -> dict[str, Any]:
         for bookyear in self._load_bookyears():
-            if int(bookyear["bookyearKey"]["id"]) == bookyear_id:
+            if key_id(bookyear["bookyearKey"]) == bookyear_id:
                 return bookyear
         return {"bookyearKey": {"id": bookyear_id}, "bookyearDescription": str(bookyear_id)}
 
@@ -138,7 +138,7 @@ class OctopusDossier:
         return f"/dossiers/{self._dossier()}{suffix}"
 
     def _journals_path(self, bookyear: dict[str, Any]) -> str:
-        return self._path(f"/bookyears/{bookyear['bookyearKey']['id']}/journals")
+        return self._path(f"/bookyears/{key_id(bookyear['bookyearKey'])}/journals")
 
     def _get_list(self, path: str, **params: Any) -> list[Any]:
         """A GET that returns a list; Octopus answers 404 when there is no data."""

@@ -276,6 +276,11 @@ def error_body(response: requests.Response) -> tuple[int | None, str, str]:
     )
 
 
+def key_id(value: Any) -> int | None:
+    """The id of an Octopus key, `{"id": 1}` or a bare 1."""
+    return to_int(value.get("id") if isinstance(value, dict) else value)
+
+
 def to_int(value: Any) -> int | None:
     try:
         return int(value)
