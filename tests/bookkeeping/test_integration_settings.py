@@ -503,3 +503,44 @@ def test_csrf_is_enforced_on_every_post(alice, acme, yuki_integration):
     assert integration.tool == "yuki"
     assert integration.credentials
     assert integration.nightly_sync is False
+
+
+def test_the_admin_never_shows_credentials(acme, yuki_integration):
+    from tests.factories import UserFactory
+
+    superuser = UserFactory(username="root", is_staff=True, is_superuser=True)
+    client = Client()
+    client.force_login(superuser)
+
+    change = client.get(reverse("admin:bookkeeping_integration_change", args=[yuki_integration.pk]))
+    listing = client.get(reverse("admin:bookkeeping_integration_changelist"), {"q": "acme"})
+
+    assert change.status_code == 200
+    assert listing.status_code == 200
+    for response in (change, listing):
+        content = response.content.decode()
+        assert yuki_data.ACCESS_KEY not in content
+        assert 'name="credentials"' not in content
+    assert "Credentials stored" in change.content.decode()
+    assert yuki_data.ADMINISTRATION_NAME in listing.content.decode()
+
+
+def test_the_admin_shows_a_run_with_its_issues(acme, yuki_integration):
+    from tests.factories import UserFactory
+
+    superuser = UserFactory(username="root", is_staff=True, is_superuser=True)
+    client = Client()
+    client.force_login(superuser)
+    run = SyncRun.objects.create(
+        integration=yuki_integration, company=acme, trigger="manual", status="partially_failed"
+    )
+    run.issues.create(kind="rejected", message="Yuki refused invoice 2026-0007", hint="Map 6%")
+
+    detail = client.get(reverse("admin:bookkeeping_syncrun_change", args=[run.pk]))
+
+    assert "Yuki refused invoice 2026-0007" in detail.content.decode()
+    for name in ("syncrun", "syncissue", "externalrecord"):
+        listing = client.get(reverse(f"admin:bookkeeping_{name}_changelist"))
+        assert listing.status_code == 200, name
+    issues = client.get(reverse("admin:bookkeeping_syncissue_changelist"), {"q": "2026-0007"})
+    assert "Yuki refused invoice 2026-0007" in issues.content.decode()
