@@ -46,6 +46,7 @@ def test_pressing_sync_books_the_invoices_through_the_worker(
         [booking] = sim.bookings(invoice.number)
         assert invoice.booking_number
         assert invoice.sync_state == Invoice.SyncState.SYNCED
+    client.post("/invoices/columns/", {"columns": ["booking_number"]})
     overview = client.get("/invoices/?sync=synced")
     assert invoices[0].booking_number in overview.content.decode()
 
