@@ -1,0 +1,318 @@
+"""Forms of the invoicing pages: every bad input becomes a form error, never a server error."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from invoicing.models import Company, Customer, Invoice
+from invoicing.money import compute_totals
+from invoicing.services import InvoiceData, LineData
+from invoicing.vat import clean_vat_number, vat_rate_choices
+
+CURRENCY_CHOICES = [(code, code) for code in ("EUR", "USD", "GBP", "CHF", "DKK", "SEK", "NOK", "PLN")]
+MAX_QUANTITY = Decimal("1000000")
+MAX_PAYMENT_TERMS_DAYS = 365
+# Stored totals have 14 digits, 2 of them decimals.
+MAX_TOTAL = Decimal("999999999999.99")
+EARLIEST_YEAR, LATEST_YEAR = 2000, 2099
+MAX_LINES = 200
+# Header fields a booked invoice shows read-only (services.LOCKED_WHEN_BOOKED).
+LOCKED_FIELDS = ("customer", "kind", "credited_number", "currency")
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+def _check_year(value: dt.date | None) -> None:
+    if value and not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
+        raise ValidationError(f"Enter a date between {EARLIEST_YEAR} and {LATEST_YEAR}.")
+
+
+class CustomerForm(forms.ModelForm):
+    """A customer of the current company; the VAT number is checked for the customer's country."""
+
+    class Meta:
+        model = Customer
+        fields = [
+            "name",
+            "code",
+            "country",
+            "vat_number",
+            "email",
+            "address",
+            "postal_code",
+            "city",
+            "payment_terms_days",
+        ]
+        labels = {"payment_terms_days": "Payment terms (days)"}
+
+    def __init__(self, *args: Any, company: Company, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.company = company
+        self.fields["code"].required = False
+        self.fields["payment_terms_days"].max_value = MAX_PAYMENT_TERMS_DAYS
+        self.fields["payment_terms_days"].validators.append(
+            forms.IntegerField(max_value=MAX_PAYMENT_TERMS_DAYS).validators[-1]
+        )
+        self.fields["vat_number"].help_text = "With or without the country prefix."
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"].strip()
+        if not name:
+            raise ValidationError("Enter the customer's name.")
+        return name
+
+    def clean_code(self) -> str:
+        code = self.cleaned_data["code"].strip()
+        if code and not all(ch.isalnum() or ch in "-_." for ch in code):
+            raise ValidationError("Use letters, digits, dots, dashes or underscores.")
+        others = Customer.objects.filter(company=self.company, code=code).exclude(
+            pk=self.instance.pk
+        )
+        if code and others.exists():
+            raise ValidationError(f"Customer code {code} is already in use.")
+        return code
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        vat_number = cleaned.get("vat_number", "")
+        country = cleaned.get("country")
+        if vat_number and country:
+            try:
+                cleaned["vat_number"] = clean_vat_number(vat_number, country=country)
+            except ValidationError as exc:
+                self.add_error("vat_number", exc)
+        return cleaned
+
+    def _post_clean(self) -> None:
+        # The company is not a form field: set it so that the model validation sees it.
+        self.instance.company = self.company
+        super()._post_clean()
+
+
+class InvoiceForm(forms.Form):
+    """The invoice header. On a booked invoice the customer, kind and currency are read-only."""
+
+    customer = forms.ModelChoiceField(queryset=Customer.objects.none(), empty_label="Choose…")
+    kind = forms.ChoiceField(choices=Invoice.Kind.choices, initial=Invoice.Kind.INVOICE)
+    credited_number = forms.CharField(
+        label="Credits invoice",
+        required=False,
+        max_length=20,
+        help_text="For a credit note: the number of the booked invoice it credits.",
+    )
+    invoice_date = forms.DateField(widget=DateInput(), validators=[_check_year])
+    due_date = forms.DateField(
+        widget=DateInput(),
+        required=False,
+        validators=[_check_year],
+        help_text="Left empty: the invoice date plus the customer's payment terms.",
+    )
+    currency = forms.ChoiceField(choices=CURRENCY_CHOICES)
+    notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+    def __init__(self, *args: Any, company: Company, invoice: Invoice | None = None, **kw: Any):
+        if invoice is not None and "initial" not in kw:
+            kw["initial"] = initial_for(invoice)
+        super().__init__(*args, **kw)
+        self.company = company
+        self.invoice = invoice
+        self.fields["customer"].queryset = Customer.objects.filter(company=company)
+        self.fields["currency"].initial = company.currency
+        if invoice is not None and invoice.is_booked:
+            for name in LOCKED_FIELDS:
+                self.fields[name].disabled = True
+
+    def clean_credited_number(self) -> Invoice | None:
+        number = self.cleaned_data["credited_number"].strip()
+        if not number:
+            return None
+        credited = Invoice.objects.filter(
+            company=self.company, kind=Invoice.Kind.INVOICE, number=number
+        ).first()
+        if credited is None:
+            raise ValidationError(f"There is no booked invoice {number}.")
+        return credited
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        invoice_date, due_date = cleaned.get("invoice_date"), cleaned.get("due_date")
+        if invoice_date and due_date and due_date < invoice_date:
+            self.add_error("due_date", "The due date cannot be before the invoice date.")
+        if cleaned.get("kind") != Invoice.Kind.CREDIT_NOTE and cleaned.get("credited_number"):
+            self.add_error("credited_number", "Only a credit note credits another invoice.")
+        return cleaned
+
+    def invoice_data(self) -> InvoiceData:
+        data = self.cleaned_data
+        return InvoiceData(
+            customer=data["customer"],
+            invoice_date=data["invoice_date"],
+            due_date=data.get("due_date"),
+            kind=data["kind"],
+            credited_invoice=data.get("credited_number"),
+            currency=data["currency"],
+            notes=data.get("notes", ""),
+        )
+
+
+def initial_for(invoice: Invoice) -> dict[str, Any]:
+    return {
+        "customer": invoice.customer_id,
+        "kind": invoice.kind,
+        "credited_number": invoice.credited_invoice.number if invoice.credited_invoice else "",
+        "invoice_date": invoice.invoice_date,
+        "due_date": invoice.due_date,
+        "currency": invoice.currency,
+        "notes": invoice.notes,
+    }
+
+
+class InvoiceLineForm(forms.Form):
+    """One line; a row left completely empty is ignored."""
+
+    TEXT_FIELDS = ("description", "quantity", "unit_price", "revenue_account", "cost_centre")
+
+    description = forms.CharField(max_length=200)
+    quantity = forms.DecimalField(
+        max_digits=12,
+        decimal_places=3,
+        min_value=Decimal("0.001"),
+        max_value=MAX_QUANTITY,
+        error_messages={
+            "min_value": "The quantity must be more than 0.",
+            "max_value": "A quantity above 1,000,000 is not accepted: check the number.",
+        },
+    )
+    unit_price = forms.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        error_messages={"max_digits": "The unit price can have at most 10 digits before the point."},
+    )
+    vat_rate = forms.TypedChoiceField(label="VAT", coerce=Decimal, choices=[])
+    revenue_account = forms.CharField(label="Account", max_length=20, required=False)
+    cost_centre = forms.CharField(max_length=20, required=False)
+
+    def __init__(self, *args: Any, vat_choices: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["vat_rate"].choices = vat_choices
+        self.fields["vat_rate"].initial = vat_choices[0][0] if vat_choices else "0"
+        for name in ("quantity", "unit_price"):
+            self.fields[name].widget.attrs.update({"inputmode": "decimal", "step": "any"})
+
+    def has_changed(self) -> bool:
+        if not self.is_bound:
+            return super().has_changed()
+        return any(str(self.data.get(self.add_prefix(f), "")).strip() for f in self.TEXT_FIELDS)
+
+    def line_data(self) -> LineData:
+        data = self.cleaned_data
+        return LineData(
+            description=data["description"].strip(),
+            quantity=data["quantity"],
+            unit_price=data["unit_price"],
+            vat_rate=data["vat_rate"],
+            revenue_account=data.get("revenue_account", "").strip(),
+            cost_centre=data.get("cost_centre", "").strip(),
+        )
+
+
+class BaseLineFormSet(forms.BaseFormSet):
+    def add_fields(self, form: forms.Form, index: int | None) -> None:
+        super().add_fields(form, index)
+        if "DELETE" in form.fields:
+            form.fields["DELETE"].label = "Remove"
+
+    def _construct_form(self, i: int, **kwargs: Any) -> forms.Form:
+        # Every row may stay empty, also the ones that showed an existing line (cleared = removed).
+        kwargs.setdefault("empty_permitted", True)
+        return super()._construct_form(i, **kwargs)
+
+    def kept_forms(self) -> list[InvoiceLineForm]:
+        return [
+            form
+            for form in self.forms
+            if form.has_changed() and not self._should_delete_form(form) and form.cleaned_data
+        ]
+
+    def clean(self) -> None:
+        if any(self.errors):
+            return
+        lines = [form.line_data() for form in self.kept_forms()]
+        totals = compute_totals((line.quantity, line.unit_price, line.vat_rate) for line in lines)
+        if abs(totals.total) > MAX_TOTAL or abs(totals.subtotal) > MAX_TOTAL:
+            raise ValidationError("The invoice total is too large: check the quantities and prices.")
+
+    def lines(self) -> list[LineData]:
+        return [form.line_data() for form in self.kept_forms()]
+
+
+def posted_rows(data: Any, *, prefix: str = "lines") -> tuple[list[dict[str, str]], int]:
+    """The line rows as typed (not validated) and the number of empty rows, from POST data.
+
+    Used by "Add line" without JavaScript: the page comes back with what was typed, plus a row.
+    """
+    try:
+        total = min(int(data.get(f"{prefix}-TOTAL_FORMS", 0)), MAX_LINES)
+    except (TypeError, ValueError):
+        total = 0
+    rows, blanks = [], 0
+    names = (*InvoiceLineForm.TEXT_FIELDS, "vat_rate")
+    for i in range(max(total, 0)):
+        row = {name: str(data.get(f"{prefix}-{i}-{name}", "")).strip() for name in names}
+        if data.get(f"{prefix}-{i}-DELETE"):
+            continue
+        if any(row[name] for name in InvoiceLineForm.TEXT_FIELDS):
+            rows.append(row)
+        else:
+            blanks += 1
+    return rows, blanks
+
+
+def line_formset(
+    company: Company,
+    *,
+    invoice: Invoice | None = None,
+    data: Any = None,
+    initial: list[dict[str, Any]] | None = None,
+    extra: int = 3,
+) -> BaseLineFormSet:
+    """The line formset of an invoice: its lines (or `initial` rows), then `extra` empty rows."""
+    existing = list(invoice.lines.all()) if invoice is not None else []
+    if initial is None:
+        initial = [
+            {
+                "description": line.description,
+                "quantity": f"{line.quantity.normalize():f}",
+                "unit_price": line.unit_price,
+                "vat_rate": f"{line.vat_rate.normalize():f}",
+                "revenue_account": line.revenue_account,
+                "cost_centre": line.cost_centre,
+            }
+            for line in existing
+        ]
+    choices = vat_rate_choices(company.country, extra=[line.vat_rate for line in existing])
+    formset_class = forms.formset_factory(
+        InvoiceLineForm,
+        formset=BaseLineFormSet,
+        extra=extra,
+        can_delete=True,
+        max_num=MAX_LINES,
+        validate_max=True,
+    )
+    return formset_class(
+        data=data,
+        initial=initial,
+        prefix="lines",
+        form_kwargs={"vat_choices": choices},
+    )
+

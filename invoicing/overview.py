@@ -1,0 +1,80 @@
+"""The invoice overview: filters, search and the page of rows, in a constant number of queries.
+
+Totals are stored on the invoice, the customer comes with `select_related`, and every filter
+starts with the company so that PostgreSQL uses the indexes declared on `Invoice.Meta`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from django.core.paginator import Page, Paginator
+from django.db.models import Q, QuerySet
+
+from invoicing.models import Company, Invoice
+
+if TYPE_CHECKING:
+    from django.http import QueryDict
+
+PAGE_SIZE = 50
+STATUS_FILTERS = {"draft": "Drafts", "booked": "Booked"}
+SYNC_FILTERS = {
+    "not_synced": "Not synced",
+    "failed": "Sync failed",
+    "synced": "Synced",
+    "changed": "Changed since sync",
+}
+# The columns a row shows, in the order of the table; extra ones come from the cogwheel.
+ROW_COLUMNS = ("number", "customer", "invoice_date", "due_date", "total", "status")
+
+
+@dataclass(frozen=True)
+class OverviewFilters:
+    q: str = ""
+    status: str = ""
+    sync: str = ""
+
+    @classmethod
+    def from_query(cls, query: QueryDict) -> OverviewFilters:
+        """Filters from the query string; unknown values are ignored rather than refused."""
+        status = query.get("status", "")
+        sync = query.get("sync", "")
+        return cls(
+            q=query.get("q", "").strip()[:100],
+            status=status if status in STATUS_FILTERS else "",
+            sync=sync if sync in SYNC_FILTERS else "",
+        )
+
+    @property
+    def active(self) -> bool:
+        return bool(self.q or self.status or self.sync)
+
+    def as_query(self) -> str:
+        """The filters as a query string, for the pagination links."""
+        from urllib.parse import urlencode
+
+        return urlencode({k: v for k, v in self.__dict__.items() if v})
+
+
+def overview_invoices(company: Company, filters: OverviewFilters) -> QuerySet[Invoice]:
+    """The company's invoices matching `filters`, newest first."""
+    invoices = Invoice.objects.filter(company=company)
+    if filters.status:
+        invoices = invoices.filter(status=filters.status)
+    if filters.sync == "not_synced":
+        invoices = invoices.filter(status=Invoice.Status.BOOKED, booking_number="")
+    elif filters.sync:
+        invoices = invoices.filter(sync_state=filters.sync)
+    if filters.q:
+        invoices = invoices.filter(
+            Q(number__icontains=filters.q) | Q(customer__name__icontains=filters.q)
+        )
+    return invoices.order_by("-invoice_date", "-id")
+
+
+def overview_page(company: Company, filters: OverviewFilters, page_number: str | None) -> Page:
+    """One page of the overview: one COUNT and one SELECT whatever the page holds."""
+    invoices = overview_invoices(company, filters).select_related("customer")
+    paginator = Paginator(invoices, PAGE_SIZE)
+    return paginator.get_page(page_number)

@@ -1,0 +1,330 @@
+"""The rules of customers and invoices: codes, drafts, totals, booking and numbering.
+
+Views and the admin call these functions; they hold every rule about what may change when.
+Numbers are handed out from a per-company, per-kind, per-year `NumberSequence` row that is locked
+(`SELECT ... FOR UPDATE`) while an invoice is booked, so two people booking at the same moment get
+consecutive numbers: no gaps, no duplicates.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from invoicing.models import (
+    Company,
+    Customer,
+    Invoice,
+    InvoiceLine,
+    NumberSequence,
+    OverviewPreference,
+)
+from invoicing.money import compute_totals
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
+
+DEFAULT_PAYMENT_TERMS_DAYS = 30
+# Number formats per kind: credit notes have their own sequence and a prefix that says so.
+NUMBER_FORMATS = {
+    Invoice.Kind.INVOICE: "{year}-{n:04d}",
+    Invoice.Kind.CREDIT_NOTE: "CN-{year}-{n:04d}",
+}
+# What a booked invoice keeps for ever: its identity in the books and in the tool.
+LOCKED_WHEN_BOOKED = ("customer", "kind", "credited_invoice", "currency")
+OVERVIEW_COLUMNS = {
+    "booking_number": "Booking number",
+    "sync_state": "Sync state",
+    "kind": "Kind",
+    "vat": "VAT",
+    "booked_at": "Booked at",
+}
+
+# User-facing messages, shared with the tests.
+REFUSED_ALREADY_BOOKED = "Invoice {number} is already booked."
+REFUSED_NO_CUSTOMER = "Choose a customer before booking: an invoice needs someone to pay it."
+REFUSED_NO_LINES = "Add at least one line before booking: this invoice has no lines."
+REFUSED_ZERO_TOTAL = "The total is 0.00: an invoice with a zero total cannot be booked."
+LOCKED_FIELD = "Invoice {number} is booked: its {field} can no longer change."
+LOCKED_YEAR = "Invoice {number} is booked in {year}: its date must stay in {year}."
+LOCKED_DELETE = "Invoice {number} is booked: only drafts can be deleted."
+BOOKED_NEEDS_LINES = "A booked invoice keeps at least one line and a total other than 0.00."
+
+
+class InvoiceError(Exception):
+    """A rule of invoicing refused the change; the message is written for the user."""
+
+
+class BookingRefused(InvoiceError):
+    """The invoice cannot be booked (yet); the message says why."""
+
+
+class InvoiceLocked(InvoiceError):
+    """The change touches something a booked invoice may no longer change."""
+
+
+@dataclass(frozen=True)
+class LineData:
+    """One invoice line as entered."""
+
+    description: str
+    quantity: Decimal
+    unit_price: Decimal
+    vat_rate: Decimal
+    revenue_account: str = ""
+    cost_centre: str = ""
+
+
+@dataclass(frozen=True)
+class InvoiceData:
+    """The header of an invoice as entered; an empty due date follows the payment terms."""
+
+    customer: Customer | None
+    invoice_date: dt.date
+    due_date: dt.date | None = None
+    kind: str = Invoice.Kind.INVOICE
+    credited_invoice: Invoice | None = None
+    currency: str = ""
+    notes: str = ""
+
+
+# Customers ----------------------------------------------------------------------------------
+
+
+def next_customer_code(company: Company) -> str:
+    """The next free numeric customer code of the company: one more than the highest in use."""
+    codes = Customer.objects.filter(company=company).values_list("code", flat=True)
+    highest = max((int(code) for code in codes if code.isdigit()), default=0)
+    return str(highest + 1)
+
+
+def create_customer(company: Company, *, customer: Customer) -> Customer:
+    """Save a new (unsaved) customer of `company`, assigning the next free code when empty.
+
+    Two customers created at the same moment may compute the same code: the unique constraint
+    refuses the second, which then takes the following number.
+    """
+    customer.company = company
+    if customer.code:
+        customer.full_clean()
+        customer.save()
+        return customer
+    for _attempt in range(5):
+        customer.code = next_customer_code(company)
+        customer.full_clean()
+        try:
+            with transaction.atomic():
+                customer.save()
+        except IntegrityError:
+            customer.pk = None
+            continue
+        return customer
+    raise InvoiceError("Could not assign a customer code; please try again.")
+
+
+def update_customer(customer: Customer) -> Customer:
+    """Save changes to an existing customer; an emptied code gets the next free number."""
+    if not customer.code:
+        customer.code = next_customer_code(customer.company)
+    customer.full_clean()
+    customer.save()
+    return customer
+
+
+# Invoices -----------------------------------------------------------------------------------
+
+
+def today() -> dt.date:
+    """Today in the product's time zone: the default invoice date."""
+    return timezone.localdate()
+
+
+def vat_breakdown(lines: Sequence[InvoiceLine]) -> list[tuple[Decimal, Decimal, Decimal]]:
+    """(VAT rate, base, VAT) per rate of `lines`, as printed under the invoice."""
+    totals = compute_totals((line.quantity, line.unit_price, line.vat_rate) for line in lines)
+    return [(rate, base, vat) for rate, (base, vat) in totals.per_rate.items()]
+
+
+def default_due_date(customer: Customer | None, invoice_date: dt.date) -> dt.date:
+    days = customer.payment_terms_days if customer else DEFAULT_PAYMENT_TERMS_DAYS
+    return invoice_date + dt.timedelta(days=days)
+
+
+def _apply_header(invoice: Invoice, data: InvoiceData) -> None:
+    invoice.customer = data.customer
+    invoice.kind = data.kind
+    invoice.credited_invoice = (
+        data.credited_invoice if data.kind == Invoice.Kind.CREDIT_NOTE else None
+    )
+    invoice.invoice_date = data.invoice_date
+    invoice.due_date = data.due_date or default_due_date(data.customer, data.invoice_date)
+    invoice.currency = data.currency or invoice.company.currency
+    invoice.notes = data.notes
+
+
+def _replace_lines(invoice: Invoice, lines: Sequence[LineData]) -> None:
+    """Replace the lines and recompute the stored totals."""
+    rows = [
+        InvoiceLine(invoice=invoice, position=position, **line.__dict__)
+        for position, line in enumerate(lines)
+    ]
+    for row in rows:
+        row.full_clean(exclude=["invoice"])
+    invoice.lines.all().delete()
+    InvoiceLine.objects.bulk_create(rows)
+    _store_totals(invoice, lines)
+
+
+def _store_totals(invoice: Invoice, lines: Sequence[LineData]) -> None:
+    totals = compute_totals((line.quantity, line.unit_price, line.vat_rate) for line in lines)
+    invoice.subtotal, invoice.vat_total, invoice.total = (
+        totals.subtotal,
+        totals.vat_total,
+        totals.total,
+    )
+
+
+def recompute_totals(invoice: Invoice) -> Invoice:
+    """Recompute and save the stored totals from the saved lines (after an admin edit)."""
+    lines = [
+        LineData(line.description, line.quantity, line.unit_price, line.vat_rate)
+        for line in invoice.lines.all()
+    ]
+    _store_totals(invoice, lines)
+    invoice.save(update_fields=["subtotal", "vat_total", "total", "updated_at"])
+    return invoice
+
+
+@transaction.atomic
+def create_invoice(company: Company, *, data: InvoiceData, lines: Sequence[LineData]) -> Invoice:
+    """Create a draft invoice of `company` with its lines and stored totals."""
+    invoice = Invoice(company=company, status=Invoice.Status.DRAFT)
+    _apply_header(invoice, data)
+    invoice.full_clean()
+    invoice.save()
+    _replace_lines(invoice, lines)
+    invoice.save(update_fields=["subtotal", "vat_total", "total"])
+    return invoice
+
+
+def _check_locked_changes(invoice: Invoice, data: InvoiceData) -> None:
+    for field in LOCKED_WHEN_BOOKED:
+        wanted = getattr(data, field)
+        if field == "currency" and not wanted:
+            continue
+        if getattr(invoice, field) != wanted:
+            label = Invoice._meta.get_field(field).verbose_name
+            raise InvoiceLocked(LOCKED_FIELD.format(number=invoice.number, field=label))
+    if data.invoice_date.year != invoice.invoice_date.year:
+        raise InvoiceLocked(
+            LOCKED_YEAR.format(number=invoice.number, year=invoice.invoice_date.year)
+        )
+
+
+@transaction.atomic
+def update_invoice(invoice: Invoice, *, data: InvoiceData, lines: Sequence[LineData]) -> Invoice:
+    """Change an invoice's header and lines.
+
+    A draft may change everything. A booked invoice may change its content (lines, dates in the
+    same year, notes) but never its number, kind, customer or currency (raises `InvoiceLocked`),
+    keeps at least one line and a non-zero total, and, once synced, becomes "changed since sync"
+    so that the sync knows the tool has an older version.
+    """
+    invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    if invoice.is_booked:
+        _check_locked_changes(invoice, data)
+        if not lines or compute_totals(
+            (line.quantity, line.unit_price, line.vat_rate) for line in lines
+        ).total == Decimal("0"):
+            raise InvoiceLocked(BOOKED_NEEDS_LINES)
+        if invoice.sync_state == Invoice.SyncState.SYNCED:
+            invoice.sync_state = Invoice.SyncState.CHANGED
+    _apply_header(invoice, data)
+    invoice.full_clean()
+    _replace_lines(invoice, lines)
+    invoice.save()
+    return invoice
+
+
+def delete_draft(invoice: Invoice) -> None:
+    """Delete a draft invoice and its lines; a booked invoice is never deleted."""
+    with transaction.atomic():
+        invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
+        if invoice.is_booked:
+            raise InvoiceLocked(LOCKED_DELETE.format(number=invoice.number))
+        invoice.delete()
+
+
+# Booking ------------------------------------------------------------------------------------
+
+
+def booking_problem(invoice: Invoice) -> str | None:
+    """Why `invoice` cannot be booked, or None when it can."""
+    if invoice.is_booked:
+        return REFUSED_ALREADY_BOOKED.format(number=invoice.number)
+    if invoice.customer_id is None:
+        return REFUSED_NO_CUSTOMER
+    if not invoice.lines.exists():
+        return REFUSED_NO_LINES
+    if invoice.total == Decimal("0"):
+        return REFUSED_ZERO_TOTAL
+    return None
+
+
+def _next_number(company_id: int, kind: str, year: int) -> str:
+    """Take the next number of the sequence; the caller holds the transaction.
+
+    The row is locked with SELECT ... FOR UPDATE. When it does not exist yet, two bookers may both
+    try to create it: the unique constraint makes the loser wait for the winner's commit, fail,
+    and then read and lock the winner's row (what `get_or_create` does on IntegrityError).
+    """
+    sequence, _created = NumberSequence.objects.select_for_update().get_or_create(
+        company_id=company_id, kind=kind, year=year
+    )
+    sequence.last_number += 1
+    sequence.save(update_fields=["last_number"])
+    return NUMBER_FORMATS[kind].format(year=year, n=sequence.last_number)
+
+
+def book_invoice(invoice: Invoice, *, user: AbstractBaseUser | None) -> Invoice:
+    """Book a draft: give it the next number of its company's yearly sequence for its kind.
+
+    Raises `BookingRefused` (with a message for the user) for an invoice that is already booked,
+    has no customer, no lines or a zero total. The invoice row and the sequence row are locked
+    inside one transaction, so a number is used exactly once and none is skipped: a refused or
+    failed booking rolls the sequence back with it.
+    """
+    with transaction.atomic():
+        locked = Invoice.objects.select_for_update().get(pk=invoice.pk)
+        problem = booking_problem(locked)
+        if problem:
+            raise BookingRefused(problem)
+        locked.number = _next_number(locked.company_id, locked.kind, locked.invoice_date.year)
+        locked.status = Invoice.Status.BOOKED
+        locked.booked_at = timezone.now()
+        locked.booked_by = user if user is not None and user.is_authenticated else None
+        locked.save(update_fields=["number", "status", "booked_at", "booked_by", "updated_at"])
+    return locked
+
+
+# Overview preferences -----------------------------------------------------------------------
+
+
+def overview_columns(user: AbstractBaseUser) -> list[str]:
+    """The extra overview columns `user` chose, in the order of OVERVIEW_COLUMNS."""
+    preference = OverviewPreference.objects.filter(user=user).first()
+    chosen = set(preference.columns) if preference else set()
+    return [key for key in OVERVIEW_COLUMNS if key in chosen]
+
+
+def save_overview_columns(user: AbstractBaseUser, *, columns: Sequence[str]) -> list[str]:
+    """Remember the extra overview columns of `user`; unknown names are ignored."""
+    chosen = [key for key in OVERVIEW_COLUMNS if key in set(columns)]
+    OverviewPreference.objects.update_or_create(user=user, defaults={"columns": chosen})
+    return chosen

@@ -1,0 +1,249 @@
+"""Invoicing pages: thin views that parse input, scope to the company and call the services."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from invoicing import services
+from invoicing.forms import (
+    LOCKED_FIELDS,
+    CustomerForm,
+    InvoiceForm,
+    initial_for,
+    line_formset,
+    posted_rows,
+)
+from invoicing.models import Customer, Invoice
+from invoicing.overview import SYNC_FILTERS, OverviewFilters, overview_page
+from invoicing.tenancy import company_required, get_for_company, switch_company
+
+CUSTOMERS_PER_PAGE = 100
+
+
+# Overview -----------------------------------------------------------------------------------
+
+
+@company_required
+def overview(request: HttpRequest) -> HttpResponse:
+    filters = OverviewFilters.from_query(request.GET)
+    page = overview_page(request.company, filters, request.GET.get("page"))
+    columns = services.overview_columns(request.user)
+    return render(
+        request,
+        "invoicing/overview.html",
+        {
+            "page": page,
+            "filters": filters,
+            "sync_filters": SYNC_FILTERS,
+            "columns": columns,
+            "column_choices": services.OVERVIEW_COLUMNS.items(),
+        },
+    )
+
+
+@company_required
+@require_POST
+def save_columns(request: HttpRequest) -> HttpResponse:
+    services.save_overview_columns(request.user, columns=request.POST.getlist("columns"))
+    messages.success(request, "Columns saved.")
+    return redirect(_safe_next(request) or "invoicing:overview")
+
+
+def _safe_next(request: HttpRequest) -> str:
+    """A same-site path to go back to (the overview with its filters), or ''."""
+    target = request.POST.get("next", "")
+    if target.startswith("/") and not target.startswith("//"):
+        return target
+    return ""
+
+
+# Invoices -----------------------------------------------------------------------------------
+
+
+def _invoice_page(request, *, invoice, form, formset, status=200) -> HttpResponse:
+    return render(
+        request,
+        "invoicing/invoice_form.html",
+        {"invoice": invoice, "form": form, "formset": formset},
+        status=status,
+    )
+
+
+def _add_line(request: HttpRequest, invoice: Invoice | None) -> HttpResponse:
+    """Without JavaScript, "Add line" posts the form: show it again as typed, plus one row."""
+    initial = initial_for(invoice) if invoice else {"kind": Invoice.Kind.INVOICE}
+    locked = LOCKED_FIELDS if invoice is not None and invoice.is_booked else ()
+    for name in InvoiceForm.base_fields:
+        if name in request.POST and name not in locked:
+            initial[name] = request.POST[name]
+    form = InvoiceForm(company=request.company, invoice=invoice, initial=initial)
+    rows, blanks = posted_rows(request.POST)
+    formset = line_formset(request.company, invoice=invoice, initial=rows, extra=blanks + 1)
+    return _invoice_page(request, invoice=invoice, form=form, formset=formset)
+
+
+def _save_invoice(request: HttpRequest, invoice: Invoice | None) -> HttpResponse:
+    if "add_line" in request.POST:
+        return _add_line(request, invoice)
+    form = InvoiceForm(request.POST, company=request.company, invoice=invoice)
+    formset = line_formset(request.company, invoice=invoice, data=request.POST)
+    if form.is_valid() and formset.is_valid():
+        try:
+            if invoice is None:
+                invoice = services.create_invoice(
+                    request.company, data=form.invoice_data(), lines=formset.lines()
+                )
+                messages.success(request, "Draft invoice saved.")
+            else:
+                invoice = services.update_invoice(
+                    invoice, data=form.invoice_data(), lines=formset.lines()
+                )
+                messages.success(request, f"Invoice {invoice.display_number} saved.")
+        except services.InvoiceError as exc:
+            form.add_error(None, str(exc))
+        else:
+            return redirect(invoice)
+    return _invoice_page(request, invoice=invoice, form=form, formset=formset, status=400)
+
+
+@company_required
+def invoice_create(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        return _save_invoice(request, None)
+    initial = {"invoice_date": services.today(), "currency": request.company.currency}
+    customer_id = request.GET.get("customer", "")
+    if customer_id.isdigit():
+        initial["customer"] = customer_id
+    form = InvoiceForm(company=request.company, initial=initial)
+    return _invoice_page(
+        request, invoice=None, form=form, formset=line_formset(request.company)
+    )
+
+
+@company_required
+def invoice_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    invoice = get_for_company(Invoice, request, pk=pk)
+    if request.method == "POST":
+        return _save_invoice(request, invoice)
+    form = InvoiceForm(company=request.company, invoice=invoice)
+    formset = line_formset(request.company, invoice=invoice, extra=2)
+    return _invoice_page(request, invoice=invoice, form=form, formset=formset)
+
+
+@company_required
+def invoice_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    queryset = Invoice.objects.select_related("customer", "booked_by", "credited_invoice")
+    invoice = get_for_company(queryset, request, pk=pk)
+    lines = list(invoice.lines.all())
+    return render(
+        request,
+        "invoicing/invoice_detail.html",
+        {
+            "invoice": invoice,
+            "lines": lines,
+            "per_rate": services.vat_breakdown(lines),
+            "booking_problem": None if invoice.is_booked else services.booking_problem(invoice),
+        },
+    )
+
+
+@company_required
+@require_POST
+def invoice_book(request: HttpRequest, pk: int) -> HttpResponse:
+    invoice = get_for_company(Invoice, request, pk=pk)
+    try:
+        invoice = services.book_invoice(invoice, user=request.user)
+    except services.BookingRefused as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"Invoice booked as {invoice.number}.")
+    return redirect(invoice)
+
+
+@company_required
+@require_POST
+def invoice_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    invoice = get_for_company(Invoice, request, pk=pk)
+    try:
+        services.delete_draft(invoice)
+    except services.InvoiceLocked as exc:
+        messages.error(request, str(exc))
+        return redirect(invoice)
+    messages.success(request, "Draft deleted.")
+    return redirect("invoicing:overview")
+
+
+# Customers ----------------------------------------------------------------------------------
+
+
+def _posted(request: HttpRequest):
+    return request.POST if request.method == "POST" else None
+
+
+@company_required
+def customer_list(request: HttpRequest) -> HttpResponse:
+    q = request.GET.get("q", "").strip()[:100]
+    customers = Customer.objects.filter(company=request.company)
+    if q:
+        customers = customers.filter(
+            Q(name__icontains=q) | Q(code__icontains=q) | Q(vat_number__icontains=q)
+        )
+    page = Paginator(customers.order_by("name", "id"), CUSTOMERS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    query = urlencode({"q": q}) if q else ""
+    return render(
+        request, "invoicing/customer_list.html", {"page": page, "q": q, "query": query}
+    )
+
+
+@company_required
+def customer_create(request: HttpRequest) -> HttpResponse:
+    form = CustomerForm(_posted(request), company=request.company)
+    if request.method == "POST" and form.is_valid():
+        customer = services.create_customer(request.company, customer=form.instance)
+        messages.success(request, f"Customer {customer.name} saved with code {customer.code}.")
+        return redirect("invoicing:customer_list")
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request, "invoicing/customer_form.html", {"form": form, "customer": None}, status=status
+    )
+
+
+@company_required
+def customer_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    customer = get_for_company(Customer, request, pk=pk)
+    form = CustomerForm(_posted(request), instance=customer, company=request.company)
+    if request.method == "POST" and form.is_valid():
+        customer = services.update_customer(form.instance)
+        messages.success(request, f"Customer {customer.name} saved.")
+        return redirect("invoicing:customer_list")
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "invoicing/customer_form.html",
+        {"form": form, "customer": customer},
+        status=status,
+    )
+
+
+# Company switcher ---------------------------------------------------------------------------
+
+
+@company_required
+@require_POST
+def company_switch(request: HttpRequest) -> HttpResponse:
+    company_id = request.POST.get("company", "")
+    if not company_id.isdigit():
+        messages.error(request, "Choose a company.")
+        return redirect("invoicing:overview")
+    company = switch_company(request, int(company_id))
+    messages.success(request, f"You now work in {company.name}.")
+    return redirect("invoicing:overview")
