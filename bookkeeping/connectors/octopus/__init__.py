@@ -171,7 +171,7 @@ class OctopusConnector(OctopusDossier, OctopusAuth, Connector):
         """Our booking of the invoice, found by its number in `reference` among the journal's
         bookings modified since the invoice was booked (a day of margin), or None. Read-only."""
         journal = self._journal_of(invoice)
-        since = dt.datetime(2000, 1, 1)  # noqa: DTZ001 (Octopus compares local wall-clock times)
+        since = dt.datetime(2000, 1, 1)  # noqa: DTZ001 (Octopus timestamps are naive)
         if invoice.booked_at:
             since = invoice.booked_at.astimezone(dt.UTC).replace(tzinfo=None) - dt.timedelta(days=1)
         rows = self._get_list(
