@@ -108,6 +108,12 @@ def _lists(request: HttpRequest, integration: Integration) -> dict[str, list[Cho
 def settings_page(request: HttpRequest) -> HttpResponse:
     """The whole settings page: tool, connection, target, mapping, test, nightly, disconnect."""
     integration = integrations.active_integration(request.company)
+    return render(request, "bookkeeping/settings.html", _page_context(request, integration))
+
+
+def _page_context(
+    request: HttpRequest, integration: Integration | None, form: MappingForm | None = None
+) -> dict[str, Any]:
     context: dict[str, Any] = {
         "integration": integration,
         "tool_form": ToolForm(
@@ -117,7 +123,9 @@ def settings_page(request: HttpRequest) -> HttpResponse:
     }
     if integration is not None:
         context.update(_connection_context(request, integration))
-    return render(request, "bookkeeping/settings.html", context)
+    if form is not None:
+        context["mapping_form"] = form
+    return context
 
 
 def _connection_context(request: HttpRequest, integration: Integration) -> dict[str, Any]:
@@ -350,20 +358,6 @@ def save_mapping(request: HttpRequest) -> HttpResponse:
             + " cannot be synced until the rate is mapped to a VAT code.",
         )
     return _settings_redirect()
-
-
-def _page_context(
-    request: HttpRequest, integration: Integration, form: MappingForm
-) -> dict[str, Any]:
-    context: dict[str, Any] = {
-        "integration": integration,
-        "tool_form": ToolForm(
-            tools=integrations.offered_tools(request.company), initial={"tool": integration.tool}
-        ),
-    }
-    context.update(_connection_context(request, integration))
-    context["mapping_form"] = form
-    return context
 
 
 @company_admin_required
