@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -478,4 +479,6 @@ def _call(run: SyncRun, call):  # noqa: ANN001, ANN202 (a thunk and its result)
 def _unexpected(exc: Exception) -> str:
     if isinstance(exc, TransientError | InvoiceRejected):
         return exc.message
+    if isinstance(exc, ImproperlyConfigured):  # a setting the operator must fix; no secrets
+        return f"Booksync is not configured for this tool: {exc}"
     return "The sync stopped on an unexpected error; the team has been told. Try again later."
