@@ -14,7 +14,9 @@ from invoicing.money import compute_totals
 from invoicing.services import InvoiceData, LineData
 from invoicing.vat import clean_vat_number, vat_rate_choices
 
-CURRENCY_CHOICES = [(code, code) for code in ("EUR", "USD", "GBP", "CHF", "DKK", "SEK", "NOK", "PLN")]
+CURRENCY_CHOICES = [
+    (code, code) for code in ("EUR", "USD", "GBP", "CHF", "DKK", "SEK", "NOK", "PLN")
+]
 MAX_QUANTITY = Decimal("1000000")
 MAX_PAYMENT_TERMS_DAYS = 365
 # Stored totals have 14 digits, 2 of them decimals.
@@ -196,7 +198,9 @@ class InvoiceLineForm(forms.Form):
     unit_price = forms.DecimalField(
         max_digits=12,
         decimal_places=2,
-        error_messages={"max_digits": "The unit price can have at most 10 digits before the point."},
+        error_messages={
+            "max_digits": "The unit price can have at most 10 digits before the point."
+        },
     )
     vat_rate = forms.TypedChoiceField(label="VAT", coerce=Decimal, choices=[])
     revenue_account = forms.CharField(label="Account", max_length=20, required=False)
@@ -250,7 +254,9 @@ class BaseLineFormSet(forms.BaseFormSet):
         lines = [form.line_data() for form in self.kept_forms()]
         totals = compute_totals((line.quantity, line.unit_price, line.vat_rate) for line in lines)
         if abs(totals.total) > MAX_TOTAL or abs(totals.subtotal) > MAX_TOTAL:
-            raise ValidationError("The invoice total is too large: check the quantities and prices.")
+            raise ValidationError(
+                "The invoice total is too large: check the quantities and prices."
+            )
 
     def lines(self) -> list[LineData]:
         return [form.line_data() for form in self.kept_forms()]
@@ -315,4 +321,3 @@ def line_formset(
         prefix="lines",
         form_kwargs={"vat_choices": choices},
     )
-

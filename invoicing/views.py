@@ -122,9 +122,7 @@ def invoice_create(request: HttpRequest) -> HttpResponse:
     if customer_id.isdigit():
         initial["customer"] = customer_id
     form = InvoiceForm(company=request.company, initial=initial)
-    return _invoice_page(
-        request, invoice=None, form=form, formset=line_formset(request.company)
-    )
+    return _invoice_page(request, invoice=None, form=form, formset=line_formset(request.company))
 
 
 @company_required
@@ -199,9 +197,7 @@ def customer_list(request: HttpRequest) -> HttpResponse:
         request.GET.get("page")
     )
     query = urlencode({"q": q}) if q else ""
-    return render(
-        request, "invoicing/customer_list.html", {"page": page, "q": q, "query": query}
-    )
+    return render(request, "invoicing/customer_list.html", {"page": page, "q": q, "query": query})
 
 
 @company_required
