@@ -8,7 +8,7 @@ DEMO_ENV := EXACT_ONLINE_BASE_URL=http://127.0.0.1:8701 \
 	OCTOPUS_BASE_URL=http://127.0.0.1:8702/octopus-rest-api/v1 \
 	YUKI_BASE_URL=http://127.0.0.1:8703/ws \
 	EXACT_ONLINE_CLIENT_ID={demo-client-id} EXACT_ONLINE_CLIENT_SECRET=demo-client-secret \
-	OCTOPUS_SOFTWARE_HOUSE_UUID=00000000-0000-4000-8000-000000000001
+	OCTOPUS_SOFTWARE_HOUSE_UUID=6f1c2a9e-4b7d-4e0a-9c3f-2d8e5b1a7c40
 
 .PHONY: demo test test-fast lint format bench clean
 
@@ -26,7 +26,7 @@ demo: $(VENV)/.runtime
 	$(DEMO_ENV) $(PY) manage.py migrate --noinput
 	$(DEMO_ENV) $(PY) manage.py seed_demo
 	@echo "Booksync runs at http://127.0.0.1:8000 - log in as demo / demo (Ctrl-C stops it)"
-	$(DEMO_ENV) $(VENV)/bin/honcho start -f Procfile
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(DEMO_ENV) honcho start -f Procfile
 
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .

@@ -75,7 +75,8 @@ def _yuki() -> dict[str, Any]:
         "credit_note_journal": "sales",
         "default_revenue_account": yuki.DEFAULT_GL_ACCOUNT,
         "default_cost_centre": "",
-        "vat_mapping": dict(yuki.VAT_MAPPING),
+        # Yuki's low-rate VAT type is 6% in Belgium and 9% in the Netherlands.
+        "vat_mapping": {**yuki.VAT_MAPPING, "9.00": "2"},
         "vat_codes": {code: rate for code, (_label, rate) in yuki.VAT_TYPES.items()},
     }
 

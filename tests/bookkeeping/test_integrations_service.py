@@ -230,10 +230,11 @@ def test_seeding_again_resets_the_credentials_and_keeps_one_integration(demo_com
 
 def test_demo_leaves_a_rate_unmapped_when_the_tool_has_no_code_for_it(demo_companies):
     invoice = InvoiceFactory(company=demo_companies[2])
-    InvoiceLineFactory(invoice=invoice, vat_rate=Decimal("9"))
+    InvoiceLineFactory(invoice=invoice, vat_rate=Decimal("5.5"))
 
     seed_demo_integrations(demo_companies)
 
     mapping = integrations.active_integration(demo_companies[2]).vat_mapping
     assert mapping["21.00"] == yuki_data.VAT_MAPPING["21.00"]
-    assert "9.00" not in mapping
+    assert mapping["9.00"] == "2"  # Yuki's low rate is 9% in the Netherlands
+    assert "5.50" not in mapping

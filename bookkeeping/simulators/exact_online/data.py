@@ -37,6 +37,9 @@ GL_ACCOUNTS = {
     "701000": ("Sales of services", 110),
     "704000": ("Sales of licences", 110),
     "708000": ("Sales discounts", 110),
+    # Dutch chart of accounts (Netherlands divisions use four-digit codes).
+    "8000": ("Omzet", 110),
+    "8010": ("Omzet diensten", 110),
     "400000": ("Trade debtors", 20),
     "451000": ("VAT payable", 121),
 }
@@ -47,6 +50,7 @@ VAT_CODES = {
     "1": ("6% VAT", 0.06, "S", False),
     "2": ("12% VAT", 0.12, "S", False),
     "3": ("21% VAT", 0.21, "S", False),
+    "4": ("9% VAT (Netherlands low rate)", 0.09, "S", False),
     "IC": ("Intra-community supply 0%", 0.0, "S", False),
     "5": ("21% VAT purchases", 0.21, "P", False),
     "9": ("19% VAT (old)", 0.19, "S", True),

@@ -150,7 +150,7 @@ def test_it_lists_sales_journals_revenue_accounts_and_sales_vat_codes(exact_onli
     assert journals == {"70", "71"}
     assert "700000" in accounts
     assert "400000" not in accounts
-    assert vat_codes == {"0": "0", "1": "6", "2": "12", "3": "21", "IC": "0"}
+    assert vat_codes == {"0": "0", "1": "6", "2": "12", "3": "21", "4": "9", "IC": "0"}
     assert "division 123456" in connector.test_connection()
 
 
@@ -165,7 +165,7 @@ def test_it_follows_the_next_links_when_a_list_has_more_than_sixty_rows(
 
     codes = [choice.code for choice in get_connector(exact_online_integration).list_accounts()]
 
-    assert len(codes) == 74
+    assert len(codes) == 76
     assert exact_online.count(operation="GET financial/GLAccounts") == 2
 
 
