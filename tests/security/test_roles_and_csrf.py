@@ -143,7 +143,10 @@ def test_the_oauth_callback_saves_nothing_for_a_missing_or_forged_state(
         tool="exact_online", status=Integration.Status.NOT_CONNECTED, credentials={}
     )
     session = alice_client.session
-    session[OAUTH_SESSION_KEY] = {"state": "the-real-state", "company_id": acme_world.run.company_id}
+    session[OAUTH_SESSION_KEY] = {
+        "state": "the-real-state",
+        "company_id": acme_world.run.company_id,
+    }
     session.save()
     row = integration_row(acme_world.integration)
 
