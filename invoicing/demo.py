@@ -200,7 +200,7 @@ def _lines_for(company: Company, index: int) -> list[tuple[str, Decimal, Decimal
     for k in range(count):
         rate = rates[(index + k) % len(rates)] if k else rates[0]
         description, price = by_rate[rate][(index // 3 + k) % len(by_rate[rate])]
-        quantity = Decimal(1 + (index * 7 + k) % 12)
+        quantity = Decimal(1 + (index * 7 + k + index // 12) % 12)
         lines.append((description, quantity, Decimal(price), Decimal(rate)))
     return lines
 
@@ -334,13 +334,18 @@ def _insert_booked(pairs: list[tuple[Invoice, list]], account: str) -> None:
 
 
 def _execute_many(table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
+    """INSERT `rows`: COPY on PostgreSQL, executemany elsewhere (SQLite is fast at that)."""
     quote = connection.ops.quote_name
-    sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608 (names from our models)
-        quote(table), ", ".join(quote(c) for c in columns), ", ".join(["%s"] * len(columns))
-    )
+    names = ", ".join(quote(column) for column in columns)
     with connection.cursor() as cursor:
-        for start in range(0, len(rows), BATCH_SIZE):
-            cursor.executemany(sql, rows[start : start + BATCH_SIZE])
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {quote(table)} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        placeholders = ", ".join(["%s"] * len(columns))
+        sql = f"INSERT INTO {quote(table)} ({names}) VALUES ({placeholders})"  # noqa: S608
+        cursor.executemany(sql, rows)
 
 
 def _seed_drafts(company: Company, customers: tuple[list[Customer], int]) -> int:
@@ -388,7 +393,7 @@ def _seed_booked(company, customers, *, wanted: int, user) -> int:
             pairs.append(
                 _build(
                     company,
-                    people[(n * 5) % len(people)],
+                    people[(n * 5 + n // 7) % len(people)],
                     index=n,
                     invoice_date=invoice_date,
                     status=Invoice.Status.BOOKED,
