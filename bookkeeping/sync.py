@@ -377,39 +377,47 @@ def _settle_in_flight(run: SyncRun, connector: Connector, batch: list[Invoice]) 
 
 
 def _mark_pushing(run: SyncRun, batch: list[Invoice]) -> None:
-    """The intent, committed before the call to the tool."""
+    """The intent, committed before the call to the tool (one transaction for the batch)."""
     now = timezone.now()
-    for invoice in batch:
-        record, created = ExternalRecord.objects.get_or_create(
-            integration=run.integration,
-            invoice=invoice,
-            defaults={"kind": ExternalRecord.Kind.INVOICE, "pushed_at": now, "attempts": 1},
+    ids = [invoice.pk for invoice in batch]
+    with transaction.atomic():
+        records = ExternalRecord.objects.filter(integration=run.integration, invoice_id__in=ids)
+        existing = set(records.values_list("invoice_id", flat=True))
+        records.update(
+            state=ExternalRecord.State.PUSHING, pushed_at=now, attempts=F("attempts") + 1
         )
-        if not created:
-            ExternalRecord.objects.filter(pk=record.pk).update(
-                state=ExternalRecord.State.PUSHING, pushed_at=now, attempts=F("attempts") + 1
+        ExternalRecord.objects.bulk_create(
+            ExternalRecord(
+                integration=run.integration,
+                invoice=invoice,
+                kind=ExternalRecord.Kind.INVOICE,
+                pushed_at=now,
+                attempts=1,
             )
-    Invoice.objects.filter(pk__in=[i.pk for i in batch]).update(
-        sync_state=Invoice.SyncState.PENDING
-    )
+            for invoice in batch
+            if invoice.pk not in existing
+        )
+        Invoice.objects.filter(pk__in=ids).update(sync_state=Invoice.SyncState.PENDING)
 
 
 def _save_booking(run: SyncRun, invoice: Invoice, ref: RemoteRef) -> None:
+    """Booking number, record and the run's counters in one transaction."""
     now = timezone.now()
+    values = {
+        "kind": ExternalRecord.Kind.INVOICE,
+        "state": ExternalRecord.State.SYNCED,
+        "remote_id": ref.remote_id,
+        "remote_number": ref.number,
+        "remote_data": dict(ref.extra),
+        "content_hash": content_hash(invoice),
+        "pushed_at": now,
+    }
     with transaction.atomic():
-        ExternalRecord.objects.update_or_create(
-            integration=run.integration,
-            invoice=invoice,
-            defaults={
-                "kind": ExternalRecord.Kind.INVOICE,
-                "state": ExternalRecord.State.SYNCED,
-                "remote_id": ref.remote_id,
-                "remote_number": ref.number,
-                "remote_data": dict(ref.extra),
-                "content_hash": content_hash(invoice),
-                "pushed_at": now,
-            },
-        )
+        updated = ExternalRecord.objects.filter(
+            integration=run.integration, invoice=invoice
+        ).update(**values)
+        if not updated:
+            ExternalRecord.objects.create(integration=run.integration, invoice=invoice, **values)
         Invoice.objects.filter(pk=invoice.pk).update(
             booking_number=ref.number,
             sync_state=Invoice.SyncState.SYNCED,
@@ -417,7 +425,7 @@ def _save_booking(run: SyncRun, invoice: Invoice, ref: RemoteRef) -> None:
             synced_at=now,
         )
         SyncIssue.objects.filter(invoice=invoice, resolved=False).update(resolved=True)
-    heartbeat(run, invoices_booked=1, done=1)
+        heartbeat(run, invoices_booked=1, done=1)
 
 
 # Updates (tools that accept changes to a booking) -----------------------------------------
