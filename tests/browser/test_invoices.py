@@ -1,0 +1,65 @@
+"""In the browser: a new user creates a customer and an invoice, books it, and picks columns."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.factories import CustomerFactory, make_booked_invoice
+
+pytestmark = pytest.mark.browser
+
+
+def test_it_creates_a_customer_and_books_a_two_line_invoice(page, live_server, login, alice, shoot):
+    login("alice")
+    page.get_by_role("link", name="Customers").click()
+    page.get_by_role("link", name="New customer").first.click()
+    page.get_by_label("Name").fill("Brasserie du Parc")
+    page.get_by_label("Email").fill("factures@brasserie.example")
+    page.get_by_label("City").fill("Brussels")
+    page.get_by_role("button", name="Save customer").click()
+    expect(page.get_by_text("Brasserie du Parc").first).to_be_visible()
+
+    page.get_by_role("link", name="Invoices").click()
+    page.get_by_role("link", name="New invoice").click()
+    customer = page.get_by_label("Customer")
+    customer.select_option(customer.locator("option", has_text="Brasserie du Parc").get_attribute("value"))
+    page.get_by_label("Description (line 1)").fill("Espresso machine service")
+    page.get_by_label("Quantity (line 1)").fill("2")
+    page.get_by_label("Unit price (line 1)").fill("120.00")
+    page.get_by_label("Description (line 2)").fill("Descaling kit")
+    page.get_by_label("Quantity (line 2)").fill("1")
+    page.get_by_label("Unit price (line 2)").fill("35.50")
+    page.get_by_label("VAT (line 2)").select_option("6")
+    page.get_by_role("button", name="Save draft").click()
+    expect(page.get_by_role("heading", name=re.compile(r"Invoice\s+draft #"))).to_be_visible()
+    expect(page.get_by_role("cell", name="Descaling kit")).to_be_visible()
+
+    page.get_by_role("button", name="Book", exact=True).click()
+
+    heading = page.get_by_role("heading", level=1)
+    expect(heading).to_have_text(re.compile(r"Invoice \d{4}-\d{4}"))
+    number = heading.inner_text().removeprefix("Invoice ").strip()
+    # 2 x 120.00 at 21 % and 35.50 at 6 %: 290.40 + 37.63.
+    expect(page.get_by_role("row", name=re.compile("Total"))).to_contain_text("328.03")
+    shoot("invoice-booked")
+    page.get_by_role("link", name="Invoices").click()
+    expect(page.get_by_role("link", name=number)).to_be_visible()
+
+
+def test_the_booking_number_column_stays_after_a_reload(page, live_server, login, alice, acme, shoot):
+    make_booked_invoice(acme, number="2026-0001", customer=CustomerFactory(company=acme))
+    login("alice")
+
+    page.get_by_label("Choose columns").click()
+    page.get_by_label("Booking number").check()
+    page.get_by_role("button", name="Save columns").click()
+    page.reload()
+
+    header = page.get_by_role("columnheader", name="Booking number")
+    expect(header).to_be_visible()
+    row = page.get_by_role("row", name=re.compile("2026-0001"))
+    expect(row.locator("td[data-column=booking_number]")).to_have_text("")
+    shoot("overview-columns")
