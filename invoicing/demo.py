@@ -245,95 +245,79 @@ def _insert_drafts(pairs: list[tuple[Invoice, list]], account: str) -> None:
     )
 
 
+# Columns written by the fast insert; the others keep their database defaults or are NULL.
+INVOICE_COLUMNS = [
+    "company_id",
+    "customer_id",
+    "status",
+    "kind",
+    "number",
+    "invoice_date",
+    "due_date",
+    "currency",
+    "notes",
+    "subtotal",
+    "vat_total",
+    "total",
+    "booked_at",
+    "booked_by_id",
+    "booking_number",
+    "sync_state",
+    "sync_message",
+    "created_at",
+    "updated_at",
+]
+LINE_COLUMNS = [
+    "invoice_id",
+    "position",
+    "description",
+    "quantity",
+    "unit_price",
+    "vat_rate",
+    "revenue_account",
+    "cost_centre",
+]
+
+
+def _invoice_row(inv: Invoice, now: object) -> tuple:
+    """The values of INVOICE_COLUMNS for `inv`, adapted for the database in use."""
+    ops = connection.ops
+    return (
+        *(inv.company_id, inv.customer_id, inv.status, inv.kind, inv.number),
+        ops.adapt_datefield_value(inv.invoice_date),
+        ops.adapt_datefield_value(inv.due_date),
+        *(inv.currency, "", str(inv.subtotal), str(inv.vat_total), str(inv.total)),
+        ops.adapt_datetimefield_value(inv.booked_at),
+        *(inv.booked_by_id, "", Invoice.SyncState.NOT_SYNCED, "", now, now),
+    )
+
+
 def _insert_booked(pairs: list[tuple[Invoice, list]], account: str) -> None:
-    """Insert booked invoices and their lines with plain INSERTs.
+    """Insert booked invoices and their lines without the ORM.
 
     The ORM's per-value preparation is most of the time of a 100,000-invoice seed; the lines
     find their invoice by its number, unique within the company.
     """
     if not pairs:
         return
-    ops = connection.ops
-    now = ops.adapt_datetimefield_value(timezone.now())
-    invoice_rows = [
-        (
-            inv.company_id,
-            inv.customer_id,
-            inv.status,
-            inv.kind,
-            inv.number,
-            ops.adapt_datefield_value(inv.invoice_date),
-            ops.adapt_datefield_value(inv.due_date),
-            inv.currency,
-            "",
-            str(inv.subtotal),
-            str(inv.vat_total),
-            str(inv.total),
-            ops.adapt_datetimefield_value(inv.booked_at),
-            inv.booked_by_id,
-            "",
-            Invoice.SyncState.NOT_SYNCED,
-            "",
-            now,
-            now,
-        )
-        for inv, _ in pairs
-    ]
-    columns = (
-        "company_id",
-        "customer_id",
-        "status",
-        "kind",
-        "number",
-        "invoice_date",
-        "due_date",
-        "currency",
-        "notes",
-        "subtotal",
-        "vat_total",
-        "total",
-        "booked_at",
-        "booked_by_id",
-        "booking_number",
-        "sync_state",
-        "sync_message",
-        "created_at",
-        "updated_at",
-    )
-    _execute_many(Invoice._meta.db_table, columns, invoice_rows)
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    rows = [_invoice_row(inv, now) for inv, _ in pairs]
+    _execute_many(Invoice._meta.db_table, INVOICE_COLUMNS, rows)
+    numbers = [inv.number for inv, _ in pairs]
     ids = dict(
-        Invoice.objects.filter(
-            company_id=pairs[0][0].company_id, number__in=[inv.number for inv, _ in pairs]
-        ).values_list("number", "id")
+        Invoice.objects.filter(company_id=pairs[0][0].company_id, number__in=numbers).values_list(
+            "number", "id"
+        )
     )
     line_rows = [
-        (
-            ids[inv.number],
-            position,
-            description,
-            str(quantity),
-            str(price),
-            str(rate),
-            account,
-            "",
-        )
+        (ids[inv.number], position, text, str(quantity), str(price), str(rate), account, "")
         for inv, lines in pairs
-        for position, (description, quantity, price, rate) in enumerate(lines)
+        for position, (text, quantity, price, rate) in enumerate(lines)
     ]
-    line_columns = (
-        "invoice_id",
-        "position",
-        "description",
-        "quantity",
-        "unit_price",
-        "vat_rate",
-        "revenue_account",
-        "cost_centre",
-    )
-    _execute_many(InvoiceLine._meta.db_table, line_columns, line_rows)
+    _execute_many(InvoiceLine._meta.db_table, LINE_COLUMNS, line_rows)
 
 
-def _execute_many(table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
+def _execute_many(table: str, columns: list[str], rows: list[tuple]) -> None:
     """INSERT `rows`: COPY on PostgreSQL, executemany elsewhere (SQLite is fast at that)."""
     quote = connection.ops.quote_name
     names = ", ".join(quote(column) for column in columns)
