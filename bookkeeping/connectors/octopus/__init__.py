@@ -9,7 +9,8 @@ a token, `POST /dossiers?dossierId=` turns it into a dossier token that every ot
 the `dossierToken` header. Both are renewed after 9.5 minutes or after a 401.
 
 A booking is identified by (book year, journal, document number); we choose the number as the
-journal's `lastBookedDocumentNr` + 1, read just before each booking. Our invoice number goes into
+journal's `lastBookedDocumentNr` + 1, read before the first booking of a run and then counted on
+(a number taken meanwhile, error -13, makes us read it again). Our invoice number goes into
 `reference` (and `comment`), which is how `find_invoice` recognises a booking of ours.
 """
 
@@ -124,6 +125,8 @@ class OctopusConnector(OctopusDossier, OctopusAuth, Connector):
         self.config = OctopusConfig.from_integration(integration)
         self._init_auth()
         self._bookyears: list[dict[str, Any]] | None = None
+        # (book year id, journal) -> the last document number we booked in this run.
+        self._last_numbers: dict[tuple[int, str], int] = {}
 
     # Interface: customers --------------------------------------------------------------------
 
@@ -250,7 +253,8 @@ class OctopusConnector(OctopusDossier, OctopusAuth, Connector):
         bookyear_id = key_id(bookyear["bookyearKey"])
         period = self._period_of(bookyear, invoice.invoice_date)
         for attempt in (1, 2):
-            number = self._next_number(invoice, bookyear, journal)
+            last = self._last_numbers.get((bookyear_id, journal)) if attempt == 1 else None
+            number = last + 1 if last is not None else self._next_number(invoice, bookyear, journal)
             payload = booking_payload(
                 invoice,
                 lines,
@@ -266,6 +270,7 @@ class OctopusConnector(OctopusDossier, OctopusAuth, Connector):
                 if exc.code == "-13" and attempt == 1:
                     continue  # someone booked in the journal meanwhile: take the next number
                 raise self._rejection(invoice, exc, period, lines) from exc
+            self._last_numbers[(bookyear_id, journal)] = number
             return self._booking_ref(bookyear_id, journal, number)
         raise AssertionError("unreachable")  # pragma: no cover
 
