@@ -75,6 +75,7 @@ def run_list(request: HttpRequest) -> HttpResponse:
         SyncRun.objects.filter(company=request.company)
         .select_related("integration", "started_by")
         .annotate(open_issues=Count("issues", filter=Q(issues__resolved=False)))
+        .order_by("-started_at", "-id")
     )
     page = Paginator(runs, 25).get_page(request.GET.get("page"))
     return render(request, "bookkeeping/run_list.html", {"page": page})

@@ -215,10 +215,10 @@ def test_an_expired_token_is_renewed_during_the_run(tool, acme, alice):
     assert sim.booking_count() == 2
 
 
-def test_a_short_rate_limit_is_waited_for_inside_the_run(tool, acme, alice):
-    key, sim, integration = tool
-    if key == "yuki":
-        pytest.skip("Yuki has a daily quota, not a short rate limit")
+@pytest.mark.parametrize("key", ["exact_online", "octopus"])  # Yuki has a daily quota only
+def test_a_short_rate_limit_is_waited_for_inside_the_run(request, key, acme, alice):
+    sim = request.getfixturevalue(key)
+    request.getfixturevalue(f"{key}_integration")
     book_some(acme, 2)
     sim.fail_next(kind="status", status=429, headers={"Retry-After": "1"}, method="POST")
 
