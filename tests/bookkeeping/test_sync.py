@@ -9,7 +9,7 @@ import pytest
 from bookkeeping import sync as sync_module
 from bookkeeping.connectors.base import CONNECTORS
 from bookkeeping.models import ExternalRecord, Integration, SyncIssue, SyncRun
-from bookkeeping.sync import claim_run, sync_company
+from bookkeeping.sync import SyncRescheduled, claim_run, sync_company
 from invoicing.models import Invoice
 from notifications.models import Notification
 from tests.factories import CustomerFactory, InvoiceFactory, InvoiceLineFactory, make_booked_invoice
@@ -278,3 +278,21 @@ def test_a_closed_octopus_period_is_a_clear_issue(octopus, octopus_integration, 
     assert issue.kind == SyncIssue.Kind.CLOSED_PERIOD
     assert "Book year period is closed" in issue.message
     assert "Octopus" in issue.hint
+
+
+def test_a_long_wait_pauses_the_run_and_says_when_it_goes_on(yuki, yuki_integration, acme, alice):
+    book_some(acme, 2)
+    yuki.fail_next(kind="429", times=100)  # Yuki's daily quota is used up
+
+    with pytest.raises(SyncRescheduled) as excinfo:
+        sync_company(acme, trigger=SyncRun.Trigger.MANUAL, user=alice)
+
+    run = excinfo.value.run
+    run.refresh_from_db()
+    assert run.status == SyncRun.Status.RESCHEDULED
+    assert excinfo.value.retry_after > 60
+    assert yuki.booking_count() == 0
+    note = Notification.objects.get(recipient=alice)
+    assert note.level == Notification.Level.WARNING
+    assert note.title.startswith("Sync to Yuki paused:")
+    assert "daily" in note.title
