@@ -128,7 +128,11 @@ def sync_company(
     connected integration and SyncRescheduled when the tool asked for a long pause.
     """
     integration = active_integration(company)
-    if run is None or not _still_ours(run):
+    if run is not None and not _still_running(run):
+        # A task delivered again after its run finished (or was taken over): nothing to do.
+        logger.info("Sync %s already ended (%s)", run.pk, run.status)
+        return run
+    if run is None:
         run, started = claim_run(integration, trigger=trigger, user=user, invoice_ids=invoice_ids)
         if not started:
             return run
@@ -203,7 +207,7 @@ def _add_watcher(run: SyncRun, user_id: int) -> None:
             locked.save(update_fields=["watcher_ids"])
 
 
-def _still_ours(run: SyncRun) -> bool:
+def _still_running(run: SyncRun) -> bool:
     run.refresh_from_db()
     return run.status == SyncRun.Status.RUNNING
 

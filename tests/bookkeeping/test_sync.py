@@ -296,3 +296,19 @@ def test_a_long_wait_pauses_the_run_and_says_when_it_goes_on(yuki, yuki_integrat
     assert note.level == Notification.Level.WARNING
     assert note.title.startswith("Sync to Yuki paused:")
     assert "daily" in note.title
+
+
+def test_a_task_delivered_again_after_its_run_ended_does_nothing(
+    exact_online, exact_online_integration, acme, alice
+):
+    book_some(acme, 2)
+    run, _ = claim_run(exact_online_integration, trigger=SyncRun.Trigger.MANUAL, user=alice)
+    sync_company(acme, trigger=SyncRun.Trigger.MANUAL, user=alice, run=run)
+    exact_online.reset_calls()
+
+    again = sync_company(acme, trigger=SyncRun.Trigger.MANUAL, user=alice, run=run)
+
+    assert again.pk == run.pk
+    assert SyncRun.objects.count() == 1
+    assert Notification.objects.filter(recipient=alice).count() == 1
+    assert exact_online.calls == []
