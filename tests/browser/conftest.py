@@ -90,7 +90,7 @@ def _page_timeouts(request: pytest.FixtureRequest) -> None:
         request.getfixturevalue("page").set_default_timeout(15_000)
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture(scope="session", autouse=True)
 def _own_broker_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """The file-system broker gets a folder of its own, so tests running in other processes
     neither take our tasks nor have theirs purged. Redis keeps its configured database."""
@@ -107,17 +107,16 @@ def _own_broker_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Non
     }
     for folder in folders.values():
         folder.mkdir(exist_ok=True)
-    app.conf.broker_transport_options = {**options, **{k: str(v) for k, v in folders.items()}}
-    _drop_connections()
+    _use_transport_options({**options, **{key: str(path) for key, path in folders.items()}})
     yield
+    _use_transport_options(options)
+
+
+def _use_transport_options(options: dict[str, Any]) -> None:
+    """New connections and producers use `options`; the pools made before are left alone."""
     app.conf.broker_transport_options = options
-    _drop_connections()
-
-
-def _drop_connections() -> None:
-    if app._pool is not None:
-        app._pool.force_close_all()
-        app._pool = None
+    app._pool = None
+    app.amqp._producer_pool = None
 
 
 @pytest.fixture(scope="session")
