@@ -256,7 +256,8 @@ class Connector:
         Connection errors, timeouts and 5xx become TransientError. Idempotent calls (GET, PUT,
         DELETE, or `idempotent=True`) are retried a bounded number of times with backoff and
         jitter first; a POST is not, since the tool may have acted on it: the sync checks with
-        find_invoice instead. A 401 calls `reauthenticate()` once and retries once; 429 raises
+        find_invoice instead. A 401 calls `reauthenticate()` and retries once (a 401 right after
+        that is an AuthError; one after a retried failure renews again); 429 raises
         RateLimited; other 4xx go to `raise_for_response`.
         """
         if idempotent is None:
@@ -278,6 +279,8 @@ class Connector:
                     self.reauthenticate()
                     attempt -= 1
                     continue
+                if response.status_code != 401:  # a later expiry (after a retry) renews again
+                    reauthenticated = False
                 self.check_response(response)
                 return response
             except TransientError as exc:
@@ -343,7 +346,7 @@ class Connector:
         """The reply's JSON; an unreadable body is a TransientError (the call may be repeated)."""
         try:
             return response.json()
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:  # RecursionError: absurdly deep nesting
             raise TransientError(
                 f"{self.label} sent a reply we could not read.",
                 hint="This is usually temporary; the next sync tries again.",

@@ -330,7 +330,7 @@ class ExactOnlineConnector(ExactOnlineAccess):
                 self._path("financial/GLAccounts"),
                 {"$filter": f"Code eq {quote(code)}", "$select": "ID,Code"},
             )
-            self._gl_accounts[code] = rows[0]["ID"] if rows else None
+            self._gl_accounts[code] = _field(rows[0], "ID") if rows else None
         account_id = self._gl_accounts[code]
         if account_id is None:
             raise InvoiceRejected(
@@ -364,12 +364,16 @@ class ExactOnlineConnector(ExactOnlineAccess):
 
     @staticmethod
     def _account_ref(row: Mapping[str, Any]) -> RemoteRef:
-        return RemoteRef(remote_id=str(row["ID"]), number=str(row.get("Code") or "").strip())
+        return RemoteRef(
+            remote_id=str(_field(row, "ID")), number=str(row.get("Code") or "").strip()
+        )
 
     @staticmethod
     def _entry_ref(row: Mapping[str, Any]) -> RemoteRef:
         extra = {"journal": str(row.get("Journal") or "").strip(), "type": row.get("Type")}
-        return RemoteRef(str(row["EntryID"]), number=str(row["EntryNumber"]), extra=extra)
+        return RemoteRef(
+            str(_field(row, "EntryID")), number=str(_field(row, "EntryNumber")), extra=extra
+        )
 
     def _entity(self, response: requests.Response) -> dict[str, Any]:
         body = self.json(response)
@@ -389,17 +393,25 @@ class ExactOnlineConnector(ExactOnlineAccess):
         for _ in range(MAX_PAGES):
             response = self.request("GET", url, params=params if url == path else None)
             data = self._entity(response)
-            rows.extend(data.get("results", []))
+            results = data.get("results", [])
+            if not isinstance(results, list) or not all(isinstance(r, dict) for r in results):
+                raise _unreadable()
+            rows.extend(results)
             url = data.get("__next")
             if not url:
                 break
+            if not isinstance(url, str):
+                raise _unreadable()
         return rows
 
     def _current_division(self) -> int:
         rows = self._get_all("/api/v1/current/Me", {"$select": "CurrentDivision"})
         if not rows:
             raise AuthError("Exact Online did not tell us your division.", hint=RECONNECT_HINT)
-        return int(rows[0]["CurrentDivision"])
+        try:
+            return int(rows[0]["CurrentDivision"])
+        except (KeyError, TypeError, ValueError):
+            raise _unreadable() from None
 
     def _division(self) -> str:
         if not self.config.division:
@@ -449,10 +461,25 @@ class ExactOnlineConnector(ExactOnlineAccess):
         """The text of Exact's `{"error": {"message": {"value": ...}}}`, or ""."""
         try:
             error = response.json().get("error")
-        except (ValueError, AttributeError):
+        except (ValueError, AttributeError, RecursionError):
             return ""
         if not isinstance(error, dict):
             return ""
         message = error.get("message")
         value = message.get("value") if isinstance(message, dict) else message
         return " ".join(str(value or "").split("\r\n")).strip()
+
+
+def _unreadable() -> TransientError:
+    return TransientError(
+        "Exact Online sent a reply we could not read.",
+        hint="Sync again: already booked invoices are found, not booked twice.",
+    )
+
+
+def _field(row: Mapping[str, Any], name: str) -> Any:
+    """A field every row of this kind has; a reply without it could not be read."""
+    value = row.get(name)
+    if value is None or value == "":
+        raise _unreadable()
+    return value

@@ -277,7 +277,13 @@ class OctopusConnector(OctopusDossier, OctopusAuth, Connector):
     def _next_number(self, invoice: Invoice, bookyear: dict[str, Any], journal: str) -> int:
         for row in self._get_list(self._journals_path(bookyear)):
             if str(row.get("journalKey")) == journal:
-                return int(row.get("lastBookedDocumentNr") or 0) + 1
+                last = to_int(row.get("lastBookedDocumentNr") or 0)
+                if last is None:
+                    raise TransientError(
+                        f"Octopus sent journal {journal} with a document number we could not read.",
+                        hint="This is usually temporary; the next sync tries again.",
+                    )
+                return last + 1
         raise InvoiceRejected(
             f"Invoice {invoice.number}: Octopus has no journal {journal} in book year "
             f"{bookyear.get('bookyearDescription', '')}.",

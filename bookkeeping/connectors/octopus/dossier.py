@@ -9,13 +9,23 @@ from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 
-from bookkeeping.connectors.base import Choice, InvoiceRejected
+from bookkeeping.connectors.base import Choice, InvoiceRejected, TransientError
 from bookkeeping.connectors.octopus.payload import day_of, key_id
 
 if TYPE_CHECKING:
     from invoicing.models import Invoice
 
 BOOKYEAR_HINT = "Create the book year of the invoice date in Octopus, then retry the invoice."
+UNREADABLE_HINT = "This is usually temporary; the next sync tries again."
+
+
+def _readable_bookyear(row: dict[str, Any]) -> bool:
+    """A book year with a key and a start and end date we can read."""
+    try:
+        day_of(row["startDate"]), day_of(row["endDate"])
+    except (KeyError, TypeError, ValueError):
+        return False
+    return key_id(row.get("bookyearKey")) is not None
 
 
 class OctopusDossier:
@@ -95,7 +105,12 @@ class OctopusDossier:
 
     def _load_bookyears(self) -> list[dict[str, Any]]:
         if self._bookyears is None:
-            self._bookyears = self._get_list(self._path("/bookyears"))
+            bookyears = self._get_list(self._path("/bookyears"))
+            if not all(_readable_bookyear(row) for row in bookyears):
+                raise TransientError(
+                    "Octopus sent book years we could not read.", hint=UNREADABLE_HINT
+                )
+            self._bookyears = bookyears
         return self._bookyears
 
     def _bookyear_of(self, invoice: Invoice) -> dict[str, Any]:
@@ -127,9 +142,13 @@ class OctopusDossier:
     @staticmethod
     def _period_of(bookyear: dict[str, Any], day: dt.date) -> int:
         """The book year period (YYYYMM) that contains the day."""
-        for period in bookyear.get("periods") or []:
-            if day_of(period["startDate"]) <= day <= day_of(period["endDate"]):
-                return int(period["bookyearPeriod"])
+        periods = bookyear.get("periods")
+        for period in periods if isinstance(periods, list) else []:
+            try:
+                if day_of(period["startDate"]) <= day <= day_of(period["endDate"]):
+                    return int(period["bookyearPeriod"])
+            except (KeyError, TypeError, ValueError):
+                continue  # an unreadable period: the period is computed from the day
         return day.year * 100 + day.month
 
     # Plumbing --------------------------------------------------------------------------------
@@ -153,4 +172,5 @@ class OctopusDossier:
         data = self.json(response)
         if isinstance(data, dict):
             return [data]
-        return data if isinstance(data, list) else []
+        # Rows that are not objects cannot be read: they are left out.
+        return [row for row in data if isinstance(row, dict)] if isinstance(data, list) else []

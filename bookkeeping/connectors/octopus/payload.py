@@ -265,7 +265,7 @@ def error_body(response: requests.Response) -> tuple[int | None, str, str]:
     """(errorCode, errorMessage, technicalInfo) of an Octopus error reply; blanks when absent."""
     try:
         body = response.json()
-    except ValueError:
+    except (ValueError, RecursionError):
         return None, "", ""
     if not isinstance(body, dict):
         return None, "", ""
