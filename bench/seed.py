@@ -19,7 +19,6 @@ from bookkeeping.models import Integration
 from bookkeeping.simulators.exact_online import data as exact_data
 from bookkeeping.simulators.octopus import data as octopus_data
 from bookkeeping.simulators.yuki import common as yuki_data
-from invoicing.demo import demo_vat_number
 from invoicing.models import Company, Customer, Invoice, InvoiceLine, Membership
 
 BATCH = 2000
@@ -51,7 +50,7 @@ def customers(company: Company, n: int) -> list[Customer]:
             company=company,
             name=f"Customer {i:05d} of {company.slug}",
             code=f"{i:05d}",
-            vat_number=demo_vat_number("BE", company.pk * 1000 + i),
+            vat_number=be_vat_number(company.pk * 1000 + i),
             email=f"billing{i}@example.com",
             address=f"Kerkstraat {i}",
             postal_code="2000",
@@ -62,6 +61,12 @@ def customers(company: Company, n: int) -> list[Customer]:
     ]
     Customer.objects.bulk_create(rows, batch_size=BATCH)
     return list(Customer.objects.filter(company=company).order_by("id"))
+
+
+def be_vat_number(k: int) -> str:
+    """A valid Belgian VAT number, different for every k below 5,000,000."""
+    base = f"0{4_000_000 + k % 5_000_000:07d}"
+    return f"BE{base}{97 - int(base) % 97:02d}"
 
 
 def invoices(
