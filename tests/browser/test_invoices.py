@@ -63,3 +63,19 @@ def test_the_booking_number_column_stays_after_a_reload(page, live_server, login
     row = page.get_by_role("row", name=re.compile("2026-0001"))
     expect(row.locator("td[data-column=booking_number]")).to_have_text("")
     shoot("overview-columns")
+
+
+def test_the_overview_and_the_bell_fit_a_phone_screen(page, live_server, login, alice, acme, shoot):
+    make_booked_invoice(acme, number="2026-0001", customer=CustomerFactory(company=acme))
+    page.set_viewport_size({"width": 390, "height": 844})
+    login("alice")
+
+    page_width = page.evaluate("document.documentElement.scrollWidth")
+    assert page_width <= 390, f"the page scrolls sideways: {page_width}px wide"
+    page.locator("[data-bell-button]").click()
+    panel = page.locator("[data-bell-panel]")
+    expect(panel).to_be_visible()
+    box = panel.bounding_box()
+    assert box["x"] >= 0
+    assert box["x"] + box["width"] <= 390
+    shoot("overview-phone")

@@ -69,7 +69,9 @@ def test_pressing_sync_shows_progress_then_the_bell_and_the_booking_numbers(
     shoot("sync-progress")
     expect(progress).to_be_hidden(timeout=SYNC_TIMEOUT)
 
-    expect(page.locator("[data-bell-count]")).to_have_text("1")
+    badge = page.locator("[data-bell-badge]")
+    expect(badge).to_have_attribute("aria-live", "polite")
+    expect(badge).to_have_text("1 unread")
     for invoice in invoices:
         invoice.refresh_from_db()
         row = page.get_by_role("row", name=re.compile(invoice.number))
