@@ -70,7 +70,9 @@ def record_issue(
     *,
     invoice: Invoice | None = None,
     customer: Customer | None = None,
+    message: str = "",
 ) -> SyncIssue:
+    """Files the error as an issue of the run; `message` replaces the error's own message."""
     logger.warning("Sync %s: %s", run.pk, exc)
     return SyncIssue.objects.create(
         run=run,
@@ -78,7 +80,7 @@ def record_issue(
         customer=customer,
         kind=_issue_kind(exc),
         code=getattr(exc, "code", "") or "",
-        message=exc.message,
+        message=message or exc.message,
         hint=exc.hint,
         link=_issue_link(exc, invoice=invoice, customer=customer),
     )
@@ -96,14 +98,17 @@ def fail_invoice(
 
     if transient and not exc.hint:
         exc.hint = TRANSIENT_HINT
-    record_issue(run, exc, invoice=invoice)
+    message = exc.message
+    if invoice.number not in message:  # a failure of the call says which invoice it hit
+        message = f"Invoice {invoice.number}: {message}"
+    record_issue(run, exc, invoice=invoice, message=message)
     if not transient:
         ExternalRecord.objects.filter(
             integration=run.integration, invoice=invoice, state=ExternalRecord.State.PUSHING
         ).update(state=ExternalRecord.State.FAILED)
     Invoice.objects.filter(pk=invoice.pk).update(
         sync_state=Invoice.SyncState.FAILED,
-        sync_message=f"{exc.message} {exc.hint}".strip(),
+        sync_message=f"{message} {exc.hint}".strip(),
     )
     heartbeat(run, invoices_failed=1, done=1)
 
@@ -214,16 +219,14 @@ def issue_line(issue: SyncIssue) -> str:
 
 
 def _recipients(run: SyncRun, has_problems: bool) -> list:
-    users = get_user_model().objects
-    if run.trigger == SyncRun.Trigger.NIGHTLY:
-        if not has_problems:
-            return []
-        admins = Membership.objects.filter(
-            company_id=run.company_id, role=Membership.Role.ADMIN
-        ).values("user_id")
-        return list(users.filter(pk__in=admins))
+    """Who pressed Sync for this run (also when they joined the nightly one), and, for a nightly
+    run with problems, the company's admins."""
     ids = [*([run.started_by_id] if run.started_by_id else []), *run.watcher_ids]
-    return list(users.filter(pk__in=ids))
+    if run.trigger == SyncRun.Trigger.NIGHTLY and has_problems:
+        ids += Membership.objects.filter(
+            company_id=run.company_id, role=Membership.Role.ADMIN
+        ).values_list("user_id", flat=True)
+    return list(get_user_model().objects.filter(pk__in=ids)) if ids else []
 
 
 def _notify(run: SyncRun, title: str, body: list[str], issues: Sequence[SyncIssue]) -> None:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -149,6 +149,7 @@ def sync_company(
         raise SyncRescheduled(run, exc.retry_after) from exc
     except Exception as exc:
         logger.exception("Sync %s of %s failed", run.pk, company)
+        _reconnect_if_lost()
         reporting.finish(run, status=SyncRun.Status.FAILED, error=_unexpected(exc))
         raise
     reporting.finish(run)
@@ -338,6 +339,7 @@ def _push_batch(run: SyncRun, connector: Connector, work: Work, batch: list[Invo
                 run, lambda b=batch: connector.push_invoices(b, customer_refs=work.customer_refs)
             )
         except TransientError as exc:
+            batch = _unsaved(run, batch)  # a settle may have saved some before it failed
             if attempt == MAX_ATTEMPTS_PER_RUN:
                 for invoice in batch:
                     reporting.fail_invoice(run, invoice, exc, transient=True)
@@ -378,6 +380,16 @@ def _settle_in_flight(run: SyncRun, connector: Connector, batch: list[Invoice]) 
         else:
             remaining.append(invoice)
     return remaining
+
+
+def _unsaved(run: SyncRun, batch: list[Invoice]) -> list[Invoice]:
+    """The invoices of the batch whose booking is not saved yet."""
+    saved = set(
+        ExternalRecord.objects.filter(
+            integration=run.integration, invoice__in=batch, state=ExternalRecord.State.SYNCED
+        ).values_list("invoice_id", flat=True)
+    )
+    return [invoice for invoice in batch if invoice.pk not in saved]
 
 
 def _mark_pushing(run: SyncRun, batch: list[Invoice]) -> None:
@@ -486,6 +498,13 @@ def _call(run: SyncRun, call):  # noqa: ANN001, ANN202 (a thunk and its result)
         except AuthError as exc:
             reporting.reconnect_needed(run, exc)
             raise RunAborted from exc
+
+
+def _reconnect_if_lost() -> None:
+    """A database connection that broke under the run is replaced, so the run can be closed
+    (outside a transaction only: inside one, the caller owns the connection)."""
+    if not connection.in_atomic_block:
+        connection.close_if_unusable_or_obsolete()
 
 
 def _unexpected(exc: Exception) -> str:
