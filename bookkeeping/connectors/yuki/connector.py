@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
 
 import requests
+from django.conf import settings
 from lxml import etree
 
 from bookkeeping.connectors.base import (
@@ -426,10 +427,12 @@ class YukiConnector(Connector):
     ) -> Any:
         """The <OperationResult> element of one SOAP call (None when absent).
 
-        Read-only operations pass `idempotent=True` (they are POSTs but safe to repeat). When
-        Yuki refuses the session, authenticates again once and repeats the call.
+        Read-only operations pass `idempotent=True` (they are POSTs but safe to repeat): an
+        unreadable reply to one of those is asked again (bounded). When Yuki refuses the
+        session, authenticates again once and repeats the call.
         """
         renewed = False
+        unreadable = 0
         while True:
             values = [(session_param, self.session_id())] if session_param else []
             body = envelope(operation, [*values, *params])
@@ -445,7 +448,13 @@ class YukiConnector(Connector):
                 renewed = True
                 self.authenticate()
                 continue
-            return self.result(response, operation)
+            try:
+                return self.result(response, operation)
+            except TransientError:
+                unreadable += 1
+                if not idempotent or unreadable > settings.TOOL_HTTP_RETRIES:
+                    raise
+                self.sleep(self.backoff(unreadable))
 
     def result(self, response: requests.Response, operation: str) -> Any:
         root = parse_xml(response.content, status=response.status_code)
