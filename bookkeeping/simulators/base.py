@@ -99,6 +99,7 @@ class Simulator:
         self.faults: list[Fault] = []
         self.fault_rate = 0.0
         self.fault_kinds: tuple[str, ...] = FAULT_KINDS
+        self.fault_spared: tuple[str, ...] = ()
         self.faults_injected: Counter[str] = Counter()
         self.timeout_seconds = 3.0
         self._random = random.Random(1234)  # noqa: S311 (fault injection, not cryptography)
@@ -174,12 +175,21 @@ class Simulator:
             )
 
     def set_fault_rate(
-        self, rate: float, kinds: tuple[str, ...] = FAULT_KINDS, seed: int = 1234
+        self,
+        rate: float,
+        kinds: tuple[str, ...] = FAULT_KINDS,
+        seed: int = 1234,
+        *,
+        spare: tuple[str, ...] = (),
     ) -> None:
-        """Inject a random fault of `kinds` into this share of the calls (0 turns it off)."""
+        """Inject a random fault of `kinds` into this share of the calls (0 turns it off).
+
+        Calls whose path starts with one of `spare` are never faulted at random.
+        """
         with self.lock:
             self.fault_rate = rate
             self.fault_kinds = kinds
+            self.fault_spared = spare
             self._random.seed(seed)
 
     def reset_calls(self) -> None:
@@ -232,7 +242,8 @@ class Simulator:
                 if fault.times <= 0:
                     self.faults.remove(fault)
                 return fault
-            if self.fault_rate and self._random.random() < self.fault_rate:
+            spared = request.path.startswith(self.fault_spared)
+            if self.fault_rate and not spared and self._random.random() < self.fault_rate:
                 return Fault(self._random.choice(self.fault_kinds))
         return None
 

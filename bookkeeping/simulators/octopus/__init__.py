@@ -52,6 +52,8 @@ class OctopusSimulator(Simulator):
     """The Octopus REST API for one dossier, in memory. See the module docstring."""
 
     name = "octopus"
+    # The Retry-After of the injected 429 fault (a knob: fault storms use a short one).
+    retry_after_seconds = 30
 
     def __init__(self, *, host: str = "127.0.0.1", port: int = 0, latency_ms: float = 0):
         super().__init__(host=host, port=port, latency_ms=latency_ms)
@@ -185,7 +187,7 @@ class OctopusSimulator(Simulator):
     def fault_response(self, kind: str) -> SimResponse:
         if kind == "429":
             response = SimResponse.text("Too Many Requests", status=429)
-            response.headers["Retry-After"] = "30"
+            response.headers["Retry-After"] = str(self.retry_after_seconds)
             return response
         if kind == "503":
             return SimResponse.text("Service Unavailable", status=503)
