@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -124,10 +125,8 @@ def forget_unacked(url: str) -> None:
     that they never reach a later test run."""
     import redis
 
-    try:
+    with contextlib.suppress(redis.RedisError):
         redis.Redis.from_url(url).delete("unacked", "unacked_index", "unacked_mutex")
-    except redis.RedisError:
-        pass
 
 
 def redis_ping() -> bool:

@@ -83,9 +83,9 @@ def test_ten_kills_of_a_real_worker_book_every_invoice_exactly_once(
     rng = random.Random(f"worker-kill-{key}")  # noqa: S311 (test randomness, seeded)
     kills, synced_at_kill = 0, []
     for _ in range(KILLS):
-        wait_until_stale(acme)
-        worker = worker_process(settings)
+        worker = worker_process(settings)  # it starts while the killed run grows stale
         try:
+            wait_until_stale(acme)
             sync_company_task.delay(acme.pk, SyncRun.Trigger.MANUAL, alice.pk)
             killed = kill_at_random_moment(sim, worker, rng, key, acme)
         finally:
