@@ -55,6 +55,11 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    # pytest-base-url (brought by pytest-playwright) still declares a fixture the old way.
+    quiet = pytest.mark.filterwarnings("ignore:Session-scoped fixtures defined as instance methods")
+    for item in items:
+        if "browser" in item.keywords:
+            item.add_marker(quiet)
     if chromium_executable() or REQUIRE_SERVICES:
         return
     skip = pytest.mark.skip(

@@ -25,7 +25,9 @@ def test_it_creates_a_customer_and_books_a_two_line_invoice(page, live_server, l
     page.get_by_role("link", name="Invoices").click()
     page.get_by_role("link", name="New invoice").click()
     customer = page.get_by_label("Customer")
-    customer.select_option(customer.locator("option", has_text="Brasserie du Parc").get_attribute("value"))
+    customer.select_option(
+        customer.locator("option", has_text="Brasserie du Parc").get_attribute("value")
+    )
     page.get_by_label("Description (line 1)").fill("Espresso machine service")
     page.get_by_label("Quantity (line 1)").fill("2")
     page.get_by_label("Unit price (line 1)").fill("120.00")
@@ -49,7 +51,9 @@ def test_it_creates_a_customer_and_books_a_two_line_invoice(page, live_server, l
     expect(page.get_by_role("link", name=number)).to_be_visible()
 
 
-def test_the_booking_number_column_stays_after_a_reload(page, live_server, login, alice, acme, shoot):
+def test_the_booking_number_column_stays_after_a_reload(
+    page, live_server, login, alice, acme, shoot
+):
     make_booked_invoice(acme, number="2026-0001", customer=CustomerFactory(company=acme))
     login("alice")
 

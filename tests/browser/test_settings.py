@@ -17,10 +17,14 @@ def test_an_admin_connects_exact_online_picks_the_division_and_journals_and_test
     page, live_server, login, acme, alice, exact_online, shoot
 ):
     login("alice")
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Integration settings").click()
+    page.get_by_role("navigation", name="Main").get_by_role(
+        "link", name="Integration settings"
+    ).click()
     page.get_by_label("Exact Online").check()
     page.get_by_role("button", name="Use this tool").click()
-    expect(page.get_by_text("Exact Online is your bookkeeping tool. Now connect it.")).to_be_visible()
+    expect(
+        page.get_by_text("Exact Online is your bookkeeping tool. Now connect it.")
+    ).to_be_visible()
 
     page.get_by_role("button", name="Connect Exact Online").click()
     page.wait_for_url(re.compile(re.escape(exact_online.url)))
@@ -32,7 +36,9 @@ def test_an_admin_connects_exact_online_picks_the_division_and_journals_and_test
     division = page.get_by_role("combobox", name="Division")
     division.select_option(str(data.DEMO_DIVISION))
     page.get_by_role("button", name="Use this division").click()
-    expect(page.get_by_text(f"division {data.DIVISIONS[data.DEMO_DIVISION]} chosen")).to_be_visible()
+    expect(
+        page.get_by_text(f"division {data.DIVISIONS[data.DEMO_DIVISION]} chosen")
+    ).to_be_visible()
 
     page.get_by_role("combobox", name="Sales journal").select_option(data.SALES_JOURNAL)
     page.get_by_role("combobox", name="Credit-note journal").select_option(data.CREDIT_NOTE_JOURNAL)

@@ -13,16 +13,19 @@ from bookkeeping.sync import sync_company
 from invoicing.models import Invoice
 from notifications.models import Notification
 from notifications.services import notify
-from tests.integration.conftest import wait_for
 from tests.factories import CustomerFactory, InvoiceFactory, make_booked_invoice
+from tests.integration.conftest import wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 
 SYNC_TIMEOUT = 45_000
 
 
+CUSTOMER_NAMES = ["Brasserie du Parc", "Garage Lenaerts", "Atelier Verbeke"]
+
+
 def book(company, count: int, *, customers: int, first: int = 1) -> list[Invoice]:
-    people = [CustomerFactory(company=company) for _ in range(customers)]
+    people = [CustomerFactory(company=company, name=CUSTOMER_NAMES[n]) for n in range(customers)]
     return [
         make_booked_invoice(company, number=f"2026-{n:04d}", customer=people[n % customers])
         for n in range(first, first + count)
@@ -53,11 +56,19 @@ def open_bell(page):
 
 
 def test_pressing_sync_shows_progress_then_the_bell_and_the_booking_numbers(
-    page, live_server, login, acme, alice, exact_online, exact_online_integration, celery_worker,
-    monkeypatch, shoot,
+    page,
+    live_server,
+    login,
+    acme,
+    alice,
+    exact_online,
+    exact_online_integration,
+    celery_worker,
+    monkeypatch,
+    shoot,
 ):
     monkeypatch.setattr(exact_online, "latency_ms", 150)
-    invoices = book(acme, 4, customers=2)
+    invoices = book(acme, 6, customers=2)
     login("alice")
     show_booking_numbers(page)
     expect(page.locator("td[data-column=booking_number]").first).to_have_text("")
@@ -65,7 +76,7 @@ def test_pressing_sync_shows_progress_then_the_bell_and_the_booking_numbers(
     page.locator("[data-sync-button]").click()
     progress = page.locator("[data-sync-progress]")
     expect(progress.get_by_role("progressbar", name="Sync progress")).to_be_visible()
-    expect(progress).to_contain_text(re.compile(r"Syncing: \d of 4"))
+    expect(progress).to_contain_text(re.compile(r"Syncing: [1-5] of 6"))
     shoot("sync-progress")
     expect(progress).to_be_hidden(timeout=SYNC_TIMEOUT)
 
@@ -80,13 +91,20 @@ def test_pressing_sync_shows_progress_then_the_bell_and_the_booking_numbers(
     shoot("overview-booking-number")
     panel = open_bell(page)
     expect(panel.locator(".bell__item").first).to_contain_text(
-        "2 customers and 4 invoices synced to Exact Online"
+        "2 customers and 6 invoices synced to Exact Online"
     )
     shoot("bell-after-sync")
 
 
 def test_a_second_sync_says_no_changes_and_why(
-    page, live_server, login, acme, alice, exact_online, exact_online_integration, celery_worker,
+    page,
+    live_server,
+    login,
+    acme,
+    alice,
+    exact_online,
+    exact_online_integration,
+    celery_worker,
     shoot,
 ):
     book(acme, 3, customers=1)
@@ -94,9 +112,7 @@ def test_a_second_sync_says_no_changes_and_why(
     sync_company(acme, trigger=SyncRun.Trigger.MANUAL)
     writes = exact_online.write_calls
     login("alice")
-    expect(page.locator(".sync-panel")).to_contain_text(
-        "Everything booked is synced"
-    )
+    expect(page.locator(".sync-panel")).to_contain_text("Everything booked is synced")
 
     page.locator("[data-sync-button]").click()
     expect(page.locator("[data-bell-count]")).to_have_text("1", timeout=SYNC_TIMEOUT)
@@ -109,7 +125,14 @@ def test_a_second_sync_says_no_changes_and_why(
 
 
 def test_an_unmapped_vat_rate_is_reported_fixed_in_the_settings_and_retried(
-    page, live_server, login, acme, alice, exact_online, exact_online_integration, celery_worker,
+    page,
+    live_server,
+    login,
+    acme,
+    alice,
+    exact_online,
+    exact_online_integration,
+    celery_worker,
     shoot,
 ):
     customer = CustomerFactory(company=acme)
