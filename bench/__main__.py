@@ -14,7 +14,7 @@ import platform
 import sys
 import time
 
-PARTS = ("calls", "overhead", "scaling", "overview", "memory")
+PARTS = ("calls", "overhead", "scaling", "memory", "overview")
 
 
 def main() -> None:
