@@ -199,6 +199,12 @@ class Invoice(models.Model):
                 fields=["company", "sync_state", "-invoice_date", "-id"], name="invoice_sync_idx"
             ),
             models.Index(fields=["company", "number"], name="invoice_number_idx"),
+            # "Not synced": booked invoices still without a booking number, newest first.
+            models.Index(
+                fields=["company", "-invoice_date", "-id"],
+                condition=models.Q(status="booked", booking_number=""),
+                name="invoice_not_synced_idx",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -11,13 +11,16 @@ from typing import TYPE_CHECKING
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Q, QuerySet
+from django.utils.functional import cached_property
 
-from invoicing.models import Company, Invoice
+from invoicing.models import Company, Customer, Invoice
 
 if TYPE_CHECKING:
     from django.http import QueryDict
 
 PAGE_SIZE = 50
+# The overview counts matching invoices up to this many (see CappedPaginator).
+COUNT_CAP = 10_000
 STATUS_FILTERS = {"draft": "Drafts", "booked": "Booked"}
 SYNC_FILTERS = {
     "not_synced": "Not synced",
@@ -67,14 +70,34 @@ def overview_invoices(company: Company, filters: OverviewFilters) -> QuerySet[In
     elif filters.sync:
         invoices = invoices.filter(sync_state=filters.sync)
     if filters.q:
+        # Customers are few: find the matching ones first, so the invoice scan needs no join.
+        customers = Customer.objects.filter(company=company, name__icontains=filters.q)
         invoices = invoices.filter(
-            Q(number__icontains=filters.q) | Q(customer__name__icontains=filters.q)
+            Q(number__icontains=filters.q) | Q(customer_id__in=customers.values("pk"))
         )
     return invoices.order_by("-invoice_date", "-id")
 
 
+class CappedPaginator(Paginator):
+    """A paginator that counts at most COUNT_CAP + 1 rows.
+
+    Counting every invoice of a company with years of history costs as much as reading them all;
+    past COUNT_CAP the page says "more than 10,000" and the filters narrow it down.
+    """
+
+    cap = COUNT_CAP
+
+    @cached_property
+    def count(self) -> int:
+        return self.object_list.order_by()[: self.cap + 1].count()
+
+    @property
+    def is_capped(self) -> bool:
+        return self.count > self.cap
+
+
 def overview_page(company: Company, filters: OverviewFilters, page_number: str | None) -> Page:
-    """One page of the overview: one COUNT and one SELECT whatever the page holds."""
+    """One page of the overview: one bounded COUNT and one SELECT whatever the page holds."""
     invoices = overview_invoices(company, filters).select_related("customer")
-    paginator = Paginator(invoices, PAGE_SIZE)
+    paginator = CappedPaginator(invoices, PAGE_SIZE)
     return paginator.get_page(page_number)

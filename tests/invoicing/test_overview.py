@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from invoicing import services
 from invoicing.models import Invoice
-from tests.factories import CustomerFactory
+from tests.factories import CustomerFactory, InvoiceFactory
 from tests.invoicing.conftest import make_draft
 
 pytestmark = pytest.mark.django_db
@@ -199,3 +199,16 @@ def test_the_overview_has_no_inline_script_or_style(alice_client, mixed):
     assert "<script>" not in page
     assert "style=" not in page
     assert " onclick=" not in page
+
+
+def test_a_huge_list_is_counted_only_up_to_the_cap(alice_client, acme, monkeypatch):
+    from invoicing.overview import CappedPaginator
+
+    monkeypatch.setattr(CappedPaginator, "cap", 5)
+    for _ in range(8):
+        InvoiceFactory(company=acme)
+
+    response = alice_client.get("/invoices/")
+
+    assert "More than 5 invoices: use the search or the filters" in response.content.decode()
+    assert response.context["page"].paginator.num_pages == 1
