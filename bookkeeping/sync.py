@@ -45,6 +45,8 @@ logger = logging.getLogger(__name__)
 
 # How often one invoice is tried inside a run after temporary failures.
 MAX_ATTEMPTS_PER_RUN = 3
+# Invoices loaded from the database at a time while pushing.
+LOAD_CHUNK = 200
 
 
 class SyncNotPossible(Exception):
@@ -68,7 +70,8 @@ class RunAborted(Exception):
 class Work:
     """What one run has to do, selected in a few queries."""
 
-    new: list[Invoice] = field(default_factory=list)
+    # Ids only: a backlog of many thousands is loaded a chunk at a time (flat memory).
+    new_ids: list[int] = field(default_factory=list)
     changed: list[tuple[Invoice, ExternalRecord]] = field(default_factory=list)
     customers: list[Customer] = field(default_factory=list)
     customer_refs: dict[int, RemoteRef] = field(default_factory=dict)
@@ -235,12 +238,12 @@ def select_work(run: SyncRun, integration: Integration) -> Work:
     if run.only_invoice_ids:
         booked = booked.filter(pk__in=run.only_invoice_ids)
     work = Work()
-    work.new = list(
+    new_rows = list(
         booked.exclude(pk__in=synced.values("invoice_id"))
-        .select_related("customer")
-        .prefetch_related("lines")
         .order_by("invoice_date", "id")
+        .values_list("pk", "customer_id")
     )
+    work.new_ids = [pk for pk, _ in new_rows]
     if get_connector(integration).supports_updates:
         candidates = (
             synced.filter(
@@ -252,7 +255,7 @@ def select_work(run: SyncRun, integration: Integration) -> Work:
             .prefetch_related("invoice__lines")
         )
         work.changed = [(record.invoice, record) for record in candidates]
-    customer_ids = {inv.customer_id for inv in work.new} | {
+    customer_ids = {customer_id for _, customer_id in new_rows} | {
         inv.customer_id for inv, _ in work.changed
     }
     known = ExternalRecord.objects.filter(
@@ -266,7 +269,7 @@ def select_work(run: SyncRun, integration: Integration) -> Work:
     work.customers = list(
         Customer.objects.filter(pk__in=customer_ids - set(work.customer_refs)).order_by("id")
     )
-    run.total = len(work.new) + len(work.changed)
+    run.total = len(work.new_ids) + len(work.changed)
     run.already_synced = synced.count()
     run.drafts_skipped = company_invoices.filter(status=Invoice.Status.DRAFT).count()
     SyncRun.objects.filter(pk=run.pk).update(
@@ -314,9 +317,23 @@ def push_customers(run: SyncRun, connector: Connector, work: Work) -> None:
 
 
 def push_invoices(run: SyncRun, connector: Connector, work: Work) -> None:
-    """Pushes the new invoices in batches of the tool's size (Yuki many, others one)."""
+    """Pushes the new invoices in batches of the tool's size (Yuki many, others one), loading
+    them from the database a chunk at a time."""
+    chunk = max(LOAD_CHUNK, connector.max_batch)
+    for start in range(0, len(work.new_ids), chunk):
+        ids = work.new_ids[start : start + chunk]
+        invoices = (
+            Invoice.objects.filter(pk__in=ids)
+            .select_related("customer")
+            .prefetch_related("lines")
+            .order_by("invoice_date", "id")
+        )
+        _push_chunk(run, connector, work, list(invoices))
+
+
+def _push_chunk(run: SyncRun, connector: Connector, work: Work, invoices: list[Invoice]) -> None:
     pending = []
-    for invoice in work.new:
+    for invoice in invoices:
         if invoice.customer_id in work.refused_customers:
             reporting.fail_invoice(
                 run, invoice, reporting.customer_refused(invoice, connector.label)
