@@ -7,6 +7,7 @@ import contextlib
 import json
 import os
 import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -89,6 +90,46 @@ def record_figures(section: str, figures: dict[str, Any]) -> None:
     data[section] = figures
     FIGURES.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
     print(f"\nreliability figures [{section}]: {json.dumps(figures, sort_keys=True)}")
+
+
+# Worker processes ----------------------------------------------------------------------------
+
+WORKER_LOG = ROOT / "var" / "reliability-worker.log"
+
+
+def worker_process(settings) -> subprocess.Popen:
+    """A real `celery worker` process on the test database and broker, with the tool URLs of the
+    test; its output is appended to var/reliability-worker.log (shown when a wait times out)."""
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.test_settings",
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+        "EXACT_ONLINE_BASE_URL": settings.EXACT_ONLINE_BASE_URL,
+        "EXACT_ONLINE_CLIENT_ID": settings.EXACT_ONLINE_CLIENT_ID,
+        "EXACT_ONLINE_CLIENT_SECRET": settings.EXACT_ONLINE_CLIENT_SECRET,
+        "OCTOPUS_BASE_URL": settings.OCTOPUS_BASE_URL,
+        "OCTOPUS_SOFTWARE_HOUSE_UUID": settings.OCTOPUS_SOFTWARE_HOUSE_UUID,
+        "YUKI_BASE_URL": settings.YUKI_BASE_URL,
+    }
+    command = [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo"]
+    command += ["--concurrency=1", "--without-heartbeat", "--without-gossip", "--without-mingle"]
+    WORKER_LOG.parent.mkdir(exist_ok=True)
+    with WORKER_LOG.open("ab") as log:
+        return subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+
+
+def wait_for(predicate, *, timeout: float, interval: float = 0.05):
+    """Polls until predicate() is truthy; returns its value, or fails with the worker log."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    tail = WORKER_LOG.read_text(errors="replace")[-3000:] if WORKER_LOG.exists() else ""
+    pytest.fail(f"timed out after {timeout} s waiting for {predicate.__doc__}\n{tail}")
 
 
 # Services ------------------------------------------------------------------------------------

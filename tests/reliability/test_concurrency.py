@@ -12,8 +12,7 @@ from bookkeeping.models import SyncRun
 from bookkeeping.sync import start_sync
 from bookkeeping.tasks import sync_company_task
 from notifications.models import Notification
-from tests.integration.conftest import wait_for
-from tests.reliability.conftest import book_invoices, record_figures
+from tests.reliability.conftest import book_invoices, record_figures, wait_for
 
 pytestmark = [
     pytest.mark.slow,

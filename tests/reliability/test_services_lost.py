@@ -15,8 +15,6 @@ from django.db import connection
 from bookkeeping.models import ExternalRecord, SyncRun
 from bookkeeping.sync import sync_company
 from invoicing.models import Invoice
-from tests.integration.conftest import wait_for
-from tests.integration.test_worker_killed import worker_process
 from tests.reliability.conftest import (
     assert_all_booked_exactly_once,
     assert_synced_ones_are_in_the_tool,
@@ -24,6 +22,8 @@ from tests.reliability.conftest import (
     record_figures,
     relax_rate_limits,
     restart_redis,
+    wait_for,
+    worker_process,
 )
 
 pytestmark = [
