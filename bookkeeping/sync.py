@@ -76,6 +76,10 @@ class Work:
     customers: list[Customer] = field(default_factory=list)
     customer_refs: dict[int, RemoteRef] = field(default_factory=dict)
     refused_customers: set[int] = field(default_factory=set)
+    # State of the records the new invoices already have (none: never tried), kept up to date
+    # by this run, and the invoices with open issues: read once instead of once per invoice.
+    record_states: dict[int, str] = field(default_factory=dict)
+    open_issues: set[int] = field(default_factory=set)
 
 
 # Entry points ------------------------------------------------------------------------------
@@ -244,6 +248,15 @@ def select_work(run: SyncRun, integration: Integration) -> Work:
         .values_list("pk", "customer_id")
     )
     work.new_ids = [pk for pk, _ in new_rows]
+    unsynced = ExternalRecord.objects.filter(
+        integration=integration, kind=ExternalRecord.Kind.INVOICE, invoice__in=booked
+    ).exclude(state=ExternalRecord.State.SYNCED)
+    work.record_states = dict(unsynced.values_list("invoice_id", "state"))
+    work.open_issues = set(
+        SyncIssue.objects.filter(
+            run__integration=integration, resolved=False, invoice__isnull=False
+        ).values_list("invoice_id", flat=True)
+    )
     if get_connector(integration).supports_updates:
         candidates = (
             synced.filter(
@@ -348,10 +361,10 @@ def _push_chunk(run: SyncRun, connector: Connector, work: Work, invoices: list[I
 def _push_batch(run: SyncRun, connector: Connector, work: Work, batch: list[Invoice]) -> None:
     for attempt in range(1, MAX_ATTEMPTS_PER_RUN + 1):
         try:
-            batch = _settle_in_flight(run, connector, batch)
+            batch = _settle_in_flight(run, connector, work, batch)
             if not batch:
                 return
-            _mark_pushing(run, batch)
+            _mark_pushing(run, work, batch)
             results = _call(
                 run, lambda b=batch: connector.push_invoices(b, customer_refs=work.customer_refs)
             )
@@ -365,35 +378,32 @@ def _push_batch(run: SyncRun, connector: Connector, work: Work, batch: list[Invo
             continue
         except InvoiceRejected as exc:  # a refusal of the whole call: every invoice in it
             for invoice in batch:
+                work.record_states[invoice.pk] = ExternalRecord.State.FAILED
                 reporting.fail_invoice(run, invoice, exc)
             return
         by_id = {invoice.pk: invoice for invoice in batch}
         for result in results:
             invoice = by_id[result.invoice_id]
             if result.ok:
-                _save_booking(run, invoice, result.ref)
+                _save_booking(run, work, invoice, result.ref)
             else:
+                work.record_states[invoice.pk] = ExternalRecord.State.FAILED
                 reporting.fail_invoice(run, invoice, result.error)
         return
 
 
-def _settle_in_flight(run: SyncRun, connector: Connector, batch: list[Invoice]) -> list[Invoice]:
+def _settle_in_flight(
+    run: SyncRun, connector: Connector, work: Work, batch: list[Invoice]
+) -> list[Invoice]:
     """Asks the tool about every invoice whose earlier push may have reached it; saves what the
     tool already has and returns the invoices that still need a push."""
-    in_flight = set(
-        ExternalRecord.objects.filter(
-            integration=run.integration,
-            invoice__in=batch,
-            state=ExternalRecord.State.PUSHING,
-        ).values_list("invoice_id", flat=True)
-    )
     remaining = []
     for invoice in batch:
         ref = None
-        if invoice.pk in in_flight:
+        if work.record_states.get(invoice.pk) == ExternalRecord.State.PUSHING:
             ref = _call(run, lambda i=invoice: connector.find_invoice(i))
         if ref is not None:
-            _save_booking(run, invoice, ref)
+            _save_booking(run, work, invoice, ref)
         else:
             remaining.append(invoice)
     return remaining
@@ -409,16 +419,16 @@ def _unsaved(run: SyncRun, batch: list[Invoice]) -> list[Invoice]:
     return [invoice for invoice in batch if invoice.pk not in saved]
 
 
-def _mark_pushing(run: SyncRun, batch: list[Invoice]) -> None:
+def _mark_pushing(run: SyncRun, work: Work, batch: list[Invoice]) -> None:
     """The intent, committed before the call to the tool (one transaction for the batch)."""
     now = timezone.now()
     ids = [invoice.pk for invoice in batch]
+    existing = {pk for pk in ids if pk in work.record_states}
     with transaction.atomic():
-        records = ExternalRecord.objects.filter(integration=run.integration, invoice_id__in=ids)
-        existing = set(records.values_list("invoice_id", flat=True))
-        records.update(
-            state=ExternalRecord.State.PUSHING, pushed_at=now, attempts=F("attempts") + 1
-        )
+        if existing:
+            ExternalRecord.objects.filter(
+                integration=run.integration, invoice_id__in=existing
+            ).update(state=ExternalRecord.State.PUSHING, pushed_at=now, attempts=F("attempts") + 1)
         ExternalRecord.objects.bulk_create(
             ExternalRecord(
                 integration=run.integration,
@@ -431,9 +441,10 @@ def _mark_pushing(run: SyncRun, batch: list[Invoice]) -> None:
             if invoice.pk not in existing
         )
         Invoice.objects.filter(pk__in=ids).update(sync_state=Invoice.SyncState.PENDING)
+    work.record_states.update(dict.fromkeys(ids, ExternalRecord.State.PUSHING))
 
 
-def _save_booking(run: SyncRun, invoice: Invoice, ref: RemoteRef) -> None:
+def _save_booking(run: SyncRun, work: Work, invoice: Invoice, ref: RemoteRef) -> None:
     """Booking number, record and the run's counters in one transaction."""
     now = timezone.now()
     values = {
@@ -457,8 +468,11 @@ def _save_booking(run: SyncRun, invoice: Invoice, ref: RemoteRef) -> None:
             sync_message="",
             synced_at=now,
         )
-        SyncIssue.objects.filter(invoice=invoice, resolved=False).update(resolved=True)
+        if invoice.pk in work.open_issues:
+            SyncIssue.objects.filter(invoice=invoice, resolved=False).update(resolved=True)
+            work.open_issues.discard(invoice.pk)
         heartbeat(run, invoices_booked=1, done=1)
+    work.record_states.pop(invoice.pk, None)
 
 
 # Updates (tools that accept changes to a booking) -----------------------------------------
