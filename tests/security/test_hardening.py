@@ -24,7 +24,15 @@ def check_deploy(**overrides: str) -> subprocess.CompletedProcess[str]:
     env = {
         name: value
         for name, value in os.environ.items()
-        if name not in {"DATABASE_URL", "SECRET_KEY", "FIELD_ENCRYPTION_KEY", "DEBUG"}
+        # The browser tests allow async-unsafe calls in this process; production never does.
+        if name
+        not in {
+            "DATABASE_URL",
+            "SECRET_KEY",
+            "FIELD_ENCRYPTION_KEY",
+            "DEBUG",
+            "DJANGO_ALLOW_ASYNC_UNSAFE",
+        }
     }
     env |= {
         "DJANGO_SETTINGS_MODULE": "config.settings",
