@@ -172,6 +172,7 @@ def claim_run(
     trigger: str,
     user: AbstractBaseUser | None,
     invoice_ids: list[int] | None = None,
+    _retrying: bool = False,
 ) -> tuple[SyncRun, bool]:
     """One running run per integration, by a partial unique constraint.
 
@@ -199,8 +200,13 @@ def claim_run(
         running = SyncRun.objects.filter(
             integration=integration, status=SyncRun.Status.RUNNING
         ).first()
-        if running is None:  # it finished in between: try once more
-            return claim_run(integration, trigger=trigger, user=user, invoice_ids=invoice_ids)
+        if running is None:
+            if _retrying:  # not the one-running-run constraint: a real error
+                raise
+            # The running run finished in between: try once more.
+            return claim_run(
+                integration, trigger=trigger, user=user, invoice_ids=invoice_ids, _retrying=True
+            )
         if user is not None and user.pk != running.started_by_id:
             _add_watcher(running, user.pk)
         return running, False
