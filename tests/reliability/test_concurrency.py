@@ -71,7 +71,7 @@ def assert_one_run_and_both_told(sim, company, alice, bob) -> SyncRun:
 
 
 def test_two_users_and_the_nightly_run_at_the_same_moment_make_one_run(
-    exact_online, exact_online_integration, acme, alice, bob, eager, postgres, monkeypatch
+    postgres, exact_online, exact_online_integration, acme, alice, bob, eager, monkeypatch
 ):
     monkeypatch.setattr(exact_online, "latency_ms", 20)
     book_invoices(acme, INVOICES, customers=2)
@@ -94,7 +94,7 @@ def test_two_users_and_the_nightly_run_at_the_same_moment_make_one_run(
 
 
 def test_users_who_press_sync_during_the_nightly_run_hear_how_it_went(
-    exact_online, exact_online_integration, acme, alice, bob, eager, postgres, monkeypatch
+    postgres, exact_online, exact_online_integration, acme, alice, bob, eager, monkeypatch
 ):
     monkeypatch.setattr(exact_online, "latency_ms", 20)
     book_invoices(acme, INVOICES, customers=2)

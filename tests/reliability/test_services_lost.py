@@ -38,7 +38,7 @@ KEY = "exact_online"
 
 
 @pytest.fixture
-def tool(exact_online, exact_online_integration, monkeypatch):
+def tool(postgres, broker, exact_online, exact_online_integration, monkeypatch):
     relax_rate_limits(exact_online)
     monkeypatch.setattr(exact_online, "latency_ms", 10)
     return exact_online

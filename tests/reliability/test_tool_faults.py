@@ -145,7 +145,7 @@ def test_a_storm_of_tool_faults_books_every_invoice_exactly_once_within_three_ru
             "faults_injected": dict(sim.faults_injected),
             "faults_total": sum(sim.faults_injected.values()),
             "token_expiries": expirer.count,
-            "calls_retried_in_place": retried,
+            "request_retries_logged": retried,
             "sync_issues": dict(Counter(SyncIssue.objects.values_list("kind", flat=True))),
             "bookings_in_tool": sim.booking_count(),
             "duplicates": sim.booking_count() - INVOICES,

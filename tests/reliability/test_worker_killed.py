@@ -75,7 +75,7 @@ def kill_at_random_moment(sim, worker, rng: random.Random, key: str, company) ->
 
 @pytest.mark.parametrize("key", list(CONNECTORS))
 def test_ten_kills_of_a_real_worker_book_every_invoice_exactly_once(
-    request, key, acme, alice, settings, monkeypatch, postgres, broker
+    postgres, broker, request, key, acme, alice, settings, monkeypatch
 ):
     sim = request.getfixturevalue(key)
     request.getfixturevalue(f"{key}_integration")
