@@ -308,10 +308,7 @@ def push_customers(run: SyncRun, connector: Connector, work: Work) -> None:
     """Find before create, one customer at a time, saving each result as it comes."""
     for customer in work.customers:
         try:
-            ref = _call(run, lambda c=customer: connector.find_customer(c))
-            created = ref is None
-            if created:
-                ref = _call(run, lambda c=customer: connector.push_customer(c))
+            ref, created = _find_or_create_customer(run, connector, customer)
         except (InvoiceRejected, TransientError) as exc:
             work.refused_customers.add(customer.pk)
             reporting.record_issue(run, exc, customer=customer)
@@ -330,6 +327,25 @@ def push_customers(run: SyncRun, connector: Connector, work: Work) -> None:
         )
         work.customer_refs[customer.pk] = ref
         heartbeat(run, customers_created=int(created))
+
+
+def _find_or_create_customer(
+    run: SyncRun, connector: Connector, customer: Customer
+) -> tuple[RemoteRef, bool]:
+    """(ref, created). Temporary failures are tried again a few times: find first each time, so
+    a create that reached the tool before its reply was lost is not made twice."""
+    attempt = 1
+    while True:
+        try:
+            ref = _call(run, lambda: connector.find_customer(customer))
+            if ref is not None:
+                return ref, False
+            return _call(run, lambda: connector.push_customer(customer)), True
+        except TransientError:
+            if attempt >= MAX_ATTEMPTS_PER_RUN:
+                raise
+            connector.sleep(connector.backoff(attempt))
+            attempt += 1
 
 
 # Invoices ----------------------------------------------------------------------------------

@@ -312,3 +312,16 @@ def test_a_task_delivered_again_after_its_run_ended_does_nothing(
     assert SyncRun.objects.count() == 1
     assert Notification.objects.filter(recipient=alice).count() == 1
     assert exact_online.calls == []
+
+
+def test_a_customer_whose_create_reply_was_lost_is_found_not_created_twice(
+    exact_online, exact_online_integration, acme, alice
+):
+    book_some(acme, 2, customers=[CustomerFactory(company=acme)])
+    exact_online.fail_next("POST", "/api/v1/123456/crm/Accounts", kind="reset")
+
+    run = sync_company(acme, trigger=SyncRun.Trigger.MANUAL, user=alice)
+
+    assert run.status == SyncRun.Status.SUCCEEDED
+    assert exact_online.customer_count() == 1
+    assert exact_online.booking_count() == 2
