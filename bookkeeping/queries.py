@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bookkeeping.models import ExternalRecord, Integration, SyncRun
+from bookkeeping.models import Integration, SyncRun
 from invoicing.models import Invoice
 
 if TYPE_CHECKING:
@@ -16,17 +16,11 @@ def active_integration_or_none(company: Company) -> Integration | None:
 
 
 def waiting_count(integration: Integration) -> int:
-    """Booked invoices that have no booking in this integration's tool yet."""
-    synced = ExternalRecord.objects.filter(
-        integration=integration,
-        kind=ExternalRecord.Kind.INVOICE,
-        state=ExternalRecord.State.SYNCED,
-    ).values("invoice_id")
-    return (
-        Invoice.objects.filter(company_id=integration.company_id, status=Invoice.Status.BOOKED)
-        .exclude(pk__in=synced)
-        .count()
-    )
+    """Booked invoices without a booking number: what the next sync sends (one index-only count,
+    the same rule as the overview's "Not synced" filter)."""
+    return Invoice.objects.filter(
+        company_id=integration.company_id, status=Invoice.Status.BOOKED, booking_number=""
+    ).count()
 
 
 def current_run(company: Company) -> SyncRun | None:
