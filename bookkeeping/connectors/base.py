@@ -275,8 +275,8 @@ class Connector:
                 response = self.session.request(method, url, **kwargs)
                 self.after_response(response)
                 if response.status_code == 401 and not reauthenticated:
+                    self.reauthenticate()  # may fail for a moment: then the next 401 tries again
                     reauthenticated = True
-                    self.reauthenticate()
                     attempt -= 1
                     continue
                 if response.status_code != 401:  # a later expiry (after a retry) renews again

@@ -15,6 +15,7 @@ import pytest
 
 from bookkeeping.connectors.base import CONNECTORS
 from bookkeeping.models import Integration, SyncIssue, SyncRun
+from bookkeeping.reporting import plural
 from bookkeeping.sync import sync_company
 from invoicing.models import Invoice
 from notifications.models import Notification
@@ -92,7 +93,7 @@ def assert_run_tells_the_truth(run: SyncRun, user) -> None:
     note = Notification.objects.filter(recipient=user, sync_run=run).get()
     if not issues:
         assert run.status == SyncRun.Status.SUCCEEDED
-        assert f"{run.invoices_booked} invoices synced" in note.title
+        assert f"{plural(run.invoices_booked, 'invoice')} synced" in note.title
         return
     expected = SyncRun.Status.PARTIALLY_FAILED if run.invoices_booked else SyncRun.Status.FAILED
     assert run.status == expected

@@ -349,7 +349,13 @@ class OctopusConnector(OctopusDossier, OctopusAuth, Connector):
         """Reads `{"errorCode", "errorMessage", "technicalInfo"}`: a closed or protected period
         is ClosedPeriod, anything else InvoiceRejected with the tool's message."""
         code, text, _ = error_body(response)
-        text = text or f"HTTP {response.status_code}"
+        if code is None and not text:  # a refusal we cannot read: ask again later
+            raise TransientError(
+                f"Octopus sent a refusal we could not read (HTTP {response.status_code}).",
+                hint="This is usually temporary; the next sync tries again.",
+                status=response.status_code,
+                detail=response.text,
+            )
         closed = code in self.CLOSED_CODES or (
             code not in self.REJECTION_HINTS
             and "period" in text.lower()

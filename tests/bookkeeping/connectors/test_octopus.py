@@ -7,7 +7,13 @@ from decimal import Decimal
 
 import pytest
 
-from bookkeeping.connectors.base import AuthError, ClosedPeriod, InvoiceRejected, get_connector
+from bookkeeping.connectors.base import (
+    AuthError,
+    ClosedPeriod,
+    InvoiceRejected,
+    TransientError,
+    get_connector,
+)
 from bookkeeping.connectors.octopus.auth import CREDENTIALS_HINT, TOKEN_RENEW_AFTER_SECONDS
 from bookkeeping.connectors.octopus.payload import (
     CLOSED_PERIOD_HINT,
@@ -256,6 +262,27 @@ def test_it_logs_in_again_with_both_tokens_when_they_expired(connector, octopus,
     assert octopus.count(operation="authentication") == 2
     assert octopus.count(operation="dossier_token") == 2
     assert len(octopus.bookings("2026-0031")) == 1
+
+
+def test_a_login_that_fails_for_a_moment_is_tried_again_not_reported_as_refused(
+    connector, octopus, acme
+):
+    invoice = make_booked_invoice(acme, number="2026-0033")
+    connector.find_invoice(invoice)
+    octopus.expire_tokens()
+    octopus.fail_next("POST", "/octopus-rest-api/v1/authentication", kind="503")
+
+    assert connector.find_invoice(invoice) is None
+    assert octopus.count(operation="authentication") == 3
+
+
+def test_a_refusal_we_cannot_read_is_temporary(connector, octopus, acme):
+    invoice = make_booked_invoice(acme, number="2026-0034")
+    customer_ref = connector.push_customer(invoice.customer)
+    octopus.fail_next("POST", "/octopus-rest-api/v1/dossiers", kind="status", status=400, body="{")
+
+    with pytest.raises(TransientError):
+        connector.push_invoices([invoice], customer_refs={invoice.customer_id: customer_ref})
 
 
 def test_it_renews_the_tokens_before_they_expire(connector, octopus, acme):
