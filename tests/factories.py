@@ -9,6 +9,7 @@ import factory
 from django.contrib.auth import get_user_model
 
 from invoicing.models import Company, Customer, Invoice, InvoiceLine, Membership
+from invoicing.money import compute_totals
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -91,8 +92,6 @@ def make_booked_invoice(
     invoice_date: dt.date | None = None,
 ) -> Invoice:
     """A booked invoice with stored totals. `lines` are (quantity, unit price, VAT %, account)."""
-    from invoicing.money import compute_totals
-
     lines = lines or [("2", "100.00", "21", ""), ("1", "50.00", "6", "")]
     invoice = InvoiceFactory(
         company=company,
@@ -102,15 +101,25 @@ def make_booked_invoice(
         kind=kind,
         **({"invoice_date": invoice_date} if invoice_date else {}),
     )
-    for position, (quantity, price, rate, account) in enumerate(lines):
+    set_lines(invoice, [(q, p, r, {"revenue_account": a}) for q, p, r, a in lines])
+    return invoice
+
+
+def set_lines(
+    invoice: Invoice, lines: list[tuple[str, str, str, dict]], *, prefix: str = "Line"
+) -> None:
+    """Replaces the invoice's lines by (quantity, unit price, VAT %, extra fields) and stores
+    its totals, as an edit in the product would."""
+    invoice.lines.all().delete()
+    for position, (quantity, price, rate, extra) in enumerate(lines):
         InvoiceLineFactory(
             invoice=invoice,
             position=position,
-            description=f"Line {position + 1}",
+            description=f"{prefix} {position + 1}",
             quantity=Decimal(quantity),
             unit_price=Decimal(price),
             vat_rate=Decimal(rate),
-            revenue_account=account,
+            **extra,
         )
     totals = compute_totals((Decimal(q), Decimal(p), Decimal(r)) for q, p, r, _ in lines)
     invoice.subtotal, invoice.vat_total, invoice.total = (
@@ -119,4 +128,3 @@ def make_booked_invoice(
         totals.total,
     )
     invoice.save()
-    return invoice

@@ -23,8 +23,7 @@ from bookkeeping.connectors.octopus.payload import (
 )
 from bookkeeping.simulators import octopus as sim_data
 from invoicing.models import Invoice
-from invoicing.money import compute_totals
-from tests.factories import CustomerFactory, InvoiceLineFactory, make_booked_invoice
+from tests.factories import CustomerFactory, make_booked_invoice, set_lines
 
 pytestmark = pytest.mark.django_db
 
@@ -44,24 +43,9 @@ def book(connector, invoice):
 
 def replace_lines(invoice, lines):
     """Edits a booked invoice: new (quantity, price, VAT %, cost centre) lines and totals."""
-    invoice.lines.all().delete()
-    for position, (quantity, price, rate, cost_centre) in enumerate(lines):
-        InvoiceLineFactory(
-            invoice=invoice,
-            position=position,
-            description=f"Edited line {position + 1}",
-            quantity=Decimal(quantity),
-            unit_price=Decimal(price),
-            vat_rate=Decimal(rate),
-            cost_centre=cost_centre,
-        )
-    totals = compute_totals((Decimal(q), Decimal(p), Decimal(r)) for q, p, r, _ in lines)
-    invoice.subtotal, invoice.vat_total, invoice.total = (
-        totals.subtotal,
-        totals.vat_total,
-        totals.total,
+    set_lines(
+        invoice, [(q, p, r, {"cost_centre": c}) for q, p, r, c in lines], prefix="Edited line"
     )
-    invoice.save()
 
 
 # Booking ---------------------------------------------------------------------------------------
