@@ -9,6 +9,8 @@ error. No transaction is held open across a call to a tool.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
@@ -21,6 +23,7 @@ from bookkeeping.connectors.base import (
     AuthError,
     Choice,
     ConnectorError,
+    TransientError,
     connector_class,
     get_connector,
     tools_for_country,
@@ -251,7 +254,22 @@ def list_targets(integration: Integration) -> list[Choice]:
 
 
 def _list_targets(integration: Integration) -> list[Choice]:
-    return list(connector_for(integration).list_targets())
+    with _readable_reply(integration):
+        return list(connector_for(integration).list_targets())
+
+
+@contextmanager
+def _readable_reply(integration: Integration) -> Iterator[None]:
+    """A list from the tool that we cannot read (missing keys, wrong types) is a temporary tool
+    error shown on the page, never a crash of the settings page."""
+    try:
+        yield
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+        logger.warning("%s sent a list we could not read: %r", integration.tool_label, exc)
+        raise TransientError(
+            f"{integration.tool_label} sent a reply we could not read.",
+            hint="Try again in a moment; if it keeps happening, check the settings in the tool.",
+        ) from exc
 
 
 def choose_target(integration: Integration, *, target_id: str, target_name: str = "") -> None:
@@ -288,10 +306,11 @@ def fetch_lists(integration: Integration) -> ToolLists:
     """
     try:
         connector = connector_for(integration)
-        journals = list(connector.list_journals())
-        accounts = list(connector.list_accounts())
-        vat_codes = list(connector.list_vat_codes())
-        cost_centres = _cost_centres(connector)
+        with _readable_reply(integration):
+            journals = list(connector.list_journals())
+            accounts = list(connector.list_accounts())
+            vat_codes = list(connector.list_vat_codes())
+            cost_centres = _cost_centres(connector)
     except ConnectorError as exc:
         if isinstance(exc, AuthError):
             _record_error(integration, exc)
@@ -353,7 +372,8 @@ def check_connection(integration: Integration) -> str:
     if not has_credentials(integration):
         raise IntegrationRefused(f"Connect {integration.tool_label} first.")
     try:
-        line = connector_for(integration).test_connection()
+        with _readable_reply(integration):
+            line = connector_for(integration).test_connection()
     except ConnectorError as exc:
         _record_error(integration, exc)
         raise

@@ -544,3 +544,21 @@ def test_the_admin_shows_a_run_with_its_issues(acme, yuki_integration):
         assert listing.status_code == 200, name
     issues = client.get(reverse("admin:bookkeeping_syncissue_changelist"), {"q": "2026-0007"})
     assert "Yuki refused invoice 2026-0007" in issues.content.decode()
+
+
+def test_a_list_the_tool_sends_in_a_shape_we_cannot_read_is_an_error_on_the_page_not_a_crash(
+    exact_online, exact_online_integration, alice_client
+):
+    exact_online.fail_next(
+        "GET",
+        "/api/v1/123456/financial/Journals",
+        kind="status",
+        status=200,
+        headers={"Content-Type": "application/json"},
+        body='{"d": {"results": [{"Unexpected": 1}]}}',
+    )
+
+    response = alice_client.get("/bookkeeping/settings/")
+
+    assert response.status_code == 200
+    assert "Exact Online sent a reply we could not read." in response.content.decode()
