@@ -3,22 +3,22 @@ twice: the next run asks the tool about the invoice that was in flight."""
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
-from django.db import connection
 
 from bookkeeping.connectors.base import CONNECTORS
 from bookkeeping.models import ExternalRecord, SyncRun
 from bookkeeping.sync import sync_company
 from invoicing.models import Invoice
 from tests.factories import CustomerFactory, make_booked_invoice
-from tests.integration.conftest import broker_reachable, wait_for
+from tests.integration.conftest import (
+    broker_reachable,
+    relax_rate_limits,
+    wait_for,
+    worker_process,
+)
 
 pytestmark = [
     pytest.mark.integration,
@@ -27,36 +27,7 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
 ]
 
-ROOT = Path(__file__).resolve().parents[2]
 INVOICES = 200
-
-
-def relax_rate_limits(sim) -> None:
-    """The test is about crashes, not quotas: give the simulator room for 200 invoices."""
-    for name in ("minutely_limit", "daily_limit", "daily_quota"):
-        if hasattr(sim, name):
-            setattr(sim, name, 1_000_000)
-
-
-def worker_process(settings) -> subprocess.Popen:
-    db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.test_settings",
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
-        "EXACT_ONLINE_BASE_URL": settings.EXACT_ONLINE_BASE_URL,
-        "EXACT_ONLINE_CLIENT_ID": settings.EXACT_ONLINE_CLIENT_ID,
-        "EXACT_ONLINE_CLIENT_SECRET": settings.EXACT_ONLINE_CLIENT_SECRET,
-        "OCTOPUS_BASE_URL": settings.OCTOPUS_BASE_URL,
-        "OCTOPUS_SOFTWARE_HOUSE_UUID": settings.OCTOPUS_SOFTWARE_HOUSE_UUID,
-        "YUKI_BASE_URL": settings.YUKI_BASE_URL,
-    }
-    command = [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo"]
-    command += ["--concurrency=1", "--without-heartbeat", "--without-gossip", "--without-mingle"]
-    return subprocess.Popen(
-        command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
 
 
 @pytest.mark.parametrize("key", list(CONNECTORS))

@@ -7,7 +7,6 @@ import contextlib
 import json
 import os
 import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -19,17 +18,15 @@ from bookkeeping.models import ExternalRecord
 from bookkeeping.simulators.octopus.data import BOOKYEARS as OCTOPUS_BOOKYEARS
 from invoicing.models import Company, Customer, Invoice
 from tests.factories import CustomerFactory, make_booked_invoice
+from tests.integration.conftest import (  # noqa: F401 (used by the tests of this folder)
+    WORKER_LOG,
+    relax_rate_limits,
+    worker_process,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 FIGURES = ROOT / "var" / "reliability-figures.json"
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
-
-
-def relax_rate_limits(sim: Any) -> None:
-    """These tests are about crashes and faults, not quotas: room for thousands of calls."""
-    for name in ("minutely_limit", "daily_limit", "daily_quota"):
-        if hasattr(sim, name):
-            setattr(sim, name, 1_000_000)
 
 
 def book_invoices(company: Company, count: int, *, customers: int) -> list[Invoice]:
@@ -93,31 +90,6 @@ def record_figures(section: str, figures: dict[str, Any]) -> None:
 
 
 # Worker processes ----------------------------------------------------------------------------
-
-WORKER_LOG = ROOT / "var" / "reliability-worker.log"
-
-
-def worker_process(settings) -> subprocess.Popen:
-    """A real `celery worker` process on the test database and broker, with the tool URLs of the
-    test; its output is appended to var/reliability-worker.log (shown when a wait times out)."""
-    db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.test_settings",
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
-        "EXACT_ONLINE_BASE_URL": settings.EXACT_ONLINE_BASE_URL,
-        "EXACT_ONLINE_CLIENT_ID": settings.EXACT_ONLINE_CLIENT_ID,
-        "EXACT_ONLINE_CLIENT_SECRET": settings.EXACT_ONLINE_CLIENT_SECRET,
-        "OCTOPUS_BASE_URL": settings.OCTOPUS_BASE_URL,
-        "OCTOPUS_SOFTWARE_HOUSE_UUID": settings.OCTOPUS_SOFTWARE_HOUSE_UUID,
-        "YUKI_BASE_URL": settings.YUKI_BASE_URL,
-    }
-    command = [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo"]
-    command += ["--concurrency=1", "--without-heartbeat", "--without-gossip", "--without-mingle"]
-    WORKER_LOG.parent.mkdir(exist_ok=True)
-    with WORKER_LOG.open("ab") as log:
-        return subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
 
 
 def wait_for(predicate, *, timeout: float, interval: float = 0.05):
