@@ -32,8 +32,9 @@ logger = logging.getLogger(__name__)
 VERSION = "1.0"
 DETAIL_LIMIT = 1000
 # Values of these keys (and bearer tokens) are blanked before a reply reaches a message or log.
+# Whole keys only ("errorCode" and "Dossiertoken" stay readable where they are not secrets).
 SECRET_PATTERN = re.compile(
-    r"(?i)(\"?(?:access_token|refresh_token|token|dossiertoken|password|accesskey|access_key|"
+    r"(?i)(?<![a-z_])(\"?(?:access_token|refresh_token|token|dossiertoken|password|accesskey|access_key|"
     r"client_secret|sessionid|session_id|code)\"?\s*[:=]\s*\"?)([^\"&\s<,}]+)"
 )
 BEARER_PATTERN = re.compile(r"(?i)(bearer\s+)[\w\-.~+/=]+")
