@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -372,15 +373,14 @@ def refresh_lists(request: HttpRequest) -> HttpResponse:
 # Step 4-5: test, nightly, disconnect ------------------------------------------------------------
 
 
-@company_admin_required
-@require_POST
-def test_connection(request: HttpRequest) -> HttpResponse:
-    """Asks the tool whether our access works; shows its answer or the error with its hint."""
+def _act_on_integration(request: HttpRequest, action: Callable[[Integration], str]) -> HttpResponse:
+    """Runs one action on the company's integration; shows the line it returns, or its refusal
+    or the tool's error with its hint, on the settings page."""
     integration = _integration_or_redirect(request)
     if integration is None:
         return _settings_redirect()
     try:
-        line = integrations.check_connection(integration)
+        line = action(integration)
     except IntegrationRefused as exc:
         messages.error(request, exc.message)
     except ConnectorError as exc:
@@ -392,33 +392,32 @@ def test_connection(request: HttpRequest) -> HttpResponse:
 
 @company_admin_required
 @require_POST
+def test_connection(request: HttpRequest) -> HttpResponse:
+    """Asks the tool whether our access works; shows its answer or the error with its hint."""
+    return _act_on_integration(request, integrations.check_connection)
+
+
+@company_admin_required
+@require_POST
 def toggle_nightly(request: HttpRequest) -> HttpResponse:
     """Switches the nightly sync on (`enabled=1`) or off (`enabled=0`)."""
-    integration = _integration_or_redirect(request)
-    if integration is None:
-        return _settings_redirect()
     enabled = request.POST.get("enabled") == "1"
-    try:
+
+    def switch(integration: Integration) -> str:
         integrations.set_nightly_sync(integration, enabled=enabled)
-    except IntegrationRefused as exc:
-        messages.error(request, exc.message)
-        return _settings_redirect()
-    messages.success(request, f"Nightly sync switched {'on' if enabled else 'off'}.")
-    return _settings_redirect()
+        return f"Nightly sync switched {'on' if enabled else 'off'}."
+
+    return _act_on_integration(request, switch)
 
 
 @company_admin_required
 @require_POST
 def disconnect(request: HttpRequest) -> HttpResponse:
     """Forgets the credentials; the sync history and the choices stay."""
-    integration = _integration_or_redirect(request)
-    if integration is None:
-        return _settings_redirect()
-    try:
+
+    def forget(integration: Integration) -> str:
         integrations.disconnect(integration)
-    except IntegrationRefused as exc:
-        messages.error(request, exc.message)
-        return _settings_redirect()
-    _forget_lists(request)
-    messages.success(request, f"{integration.tool_label} disconnected. The sync history is kept.")
-    return _settings_redirect()
+        _forget_lists(request)
+        return f"{integration.tool_label} disconnected. The sync history is kept."
+
+    return _act_on_integration(request, forget)
