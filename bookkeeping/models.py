@@ -96,6 +96,8 @@ class ExternalRecord(models.Model):
         PUSHING = "pushing", "Being pushed"
         SYNCED = "synced", "Synced"
         FAILED = "failed", "Failed"
+        # The tool holds another booking under this invoice's number: looked up before any push.
+        CONFLICT = "conflict", "Number taken in the tool"
 
     integration = models.ForeignKey(Integration, on_delete=models.CASCADE, related_name="records")
     kind = models.CharField(max_length=10, choices=Kind.choices)

@@ -122,6 +122,25 @@ def customer_refused(invoice: Invoice, label: str) -> InvoiceRejected:
     )
 
 
+CREDITED_INVOICE_MISSING = (
+    "Credit note {number} was not sent: the invoice it credits, {credited}, is not in {label} "
+    "yet, and a credit note must never reach the books before its invoice."
+)
+CREDITED_INVOICE_MISSING_HINT = (
+    "Fix invoice {credited} first (see its issue in the sync history); this credit note is sent "
+    "by the next sync after it."
+)
+
+
+def credited_invoice_missing(credit_note: Invoice, label: str) -> InvoiceRejected:
+    credited = credit_note.credited_invoice.number or "(a draft)"
+    return InvoiceRejected(
+        CREDITED_INVOICE_MISSING.format(number=credit_note.number, credited=credited, label=label),
+        code="credited_invoice_missing",
+        hint=CREDITED_INVOICE_MISSING_HINT.format(credited=credited),
+    )
+
+
 def reconnect_needed(run: SyncRun, exc: AuthError) -> None:
     """Access was refused for good: the integration needs a reconnect; the run ends."""
     Integration.objects.filter(pk=run.integration_id).update(

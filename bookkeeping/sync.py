@@ -22,7 +22,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from bookkeeping import reporting
+from bookkeeping import proof, reporting
 from bookkeeping.connectors.base import (
     AuthError,
     Connector,
@@ -64,6 +64,12 @@ class SyncRescheduled(Exception):
 
 class RunAborted(Exception):
     """Ends a run early (access refused); the run is finished as failed."""
+
+
+class RunTakenOver(Exception):
+    """This run no longer owns its integration: another run took it over (this worker was
+    presumed dead). The worker stops before its next call to the tool and leaves the run as the
+    takeover closed it."""
 
 
 @dataclass
@@ -149,8 +155,12 @@ def sync_company(
         push_customers(run, connector, work)
         push_invoices(run, connector, work)
         push_updates(run, connector, work)
+        fence(run)  # a run that was taken over meanwhile is closed by the one that took over
     except RunAborted:
         pass
+    except RunTakenOver:
+        logger.warning("Sync %s was taken over by another run; this worker stops.", run.pk)
+        return run
     except RateLimited as exc:
         reporting.finish(run, status=SyncRun.Status.RESCHEDULED, error=exc.message)
         raise SyncRescheduled(run, exc.retry_after) from exc
@@ -226,12 +236,24 @@ def _still_running(run: SyncRun) -> bool:
     return run.status == SyncRun.Status.RUNNING
 
 
-def heartbeat(run: SyncRun, **increments: int) -> None:
-    """Proves the run is alive and moves its counters (one UPDATE)."""
+def heartbeat(run: SyncRun, **increments: int) -> bool:
+    """Proves the run is alive and moves its counters (one UPDATE). Returns False, changing
+    nothing, when the run no longer owns its integration (another run took it over)."""
     updates = {name: F(name) + value for name, value in increments.items()}
-    SyncRun.objects.filter(pk=run.pk).update(heartbeat_at=timezone.now(), **updates)
+    owned = SyncRun.objects.filter(pk=run.pk, status=SyncRun.Status.RUNNING).update(
+        heartbeat_at=timezone.now(), **updates
+    )
     for name, value in increments.items():
         setattr(run, name, getattr(run, name) + value)
+    return bool(owned)
+
+
+def fence(run: SyncRun) -> None:
+    """Raises RunTakenOver unless this run still owns its integration: checked before every
+    call to the tool and with every "pushing" mark, so a worker that was only paused (and
+    presumed dead) never pushes beside the run that took over."""
+    if not heartbeat(run):
+        raise RunTakenOver(run.pk)
 
 
 # Select ------------------------------------------------------------------------------------
@@ -367,6 +389,8 @@ def push_invoices(run: SyncRun, connector: Connector, work: Work) -> None:
 
 
 def _push_chunk(run: SyncRun, connector: Connector, work: Work, invoices: list[Invoice]) -> None:
+    """Pushes a chunk in batches; a credit note only once the invoice it credits is in the
+    tool (a second pass takes those whose invoice this chunk booked)."""
     pending = []
     for invoice in invoices:
         if invoice.customer_id in work.refused_customers:
@@ -375,9 +399,48 @@ def _push_chunk(run: SyncRun, connector: Connector, work: Work, invoices: list[I
             )
             continue
         pending.append(invoice)
+    ready, waiting = _split_waiting_credit_notes(run, pending)
+    _push_batches(run, connector, work, ready)
+    ready, waiting = _split_waiting_credit_notes(run, waiting)
+    _push_batches(run, connector, work, ready)
+    for credit_note in waiting:
+        reporting.fail_invoice(
+            run, credit_note, reporting.credited_invoice_missing(credit_note, connector.label)
+        )
+
+
+def _push_batches(run: SyncRun, connector: Connector, work: Work, invoices: list[Invoice]) -> None:
     size = max(1, connector.max_batch)
-    for start in range(0, len(pending), size):
-        _push_batch(run, connector, work, pending[start : start + size])
+    for start in range(0, len(invoices), size):
+        _push_batch(run, connector, work, invoices[start : start + size])
+
+
+def _split_waiting_credit_notes(
+    run: SyncRun, invoices: list[Invoice]
+) -> tuple[list[Invoice], list[Invoice]]:
+    """(ready, waiting): credit notes whose credited invoice is not in the tool yet wait, so
+    that the books never hold a credit without the invoice it credits."""
+    credited = {
+        invoice.credited_invoice_id
+        for invoice in invoices
+        if invoice.kind == Invoice.Kind.CREDIT_NOTE and invoice.credited_invoice_id
+    }
+    if not credited:
+        return invoices, []
+    in_tool = set(
+        ExternalRecord.objects.filter(
+            integration=run.integration,
+            invoice_id__in=credited,
+            state=ExternalRecord.State.SYNCED,
+        ).values_list("invoice_id", flat=True)
+    )
+    ready, waiting = [], []
+    for invoice in invoices:
+        credited_id = (
+            invoice.credited_invoice_id if invoice.kind == Invoice.Kind.CREDIT_NOTE else None
+        )
+        (waiting if credited_id and credited_id not in in_tool else ready).append(invoice)
+    return ready, waiting
 
 
 def _push_batch(run: SyncRun, connector: Connector, work: Work, batch: list[Invoice]) -> None:
@@ -406,7 +469,10 @@ def _push_batch(run: SyncRun, connector: Connector, work: Work, batch: list[Invo
         by_id = {invoice.pk: invoice for invoice in batch}
         for result in results:
             invoice = by_id[result.invoice_id]
-            if result.ok:
+            if result.already_booked:
+                ref = result.ref or _call(run, lambda i=invoice: connector.find_invoice(i))
+                _link_if_proven(run, connector, work, invoice, ref)
+            elif result.ok:
                 _save_booking(run, work, invoice, result.ref)
             else:
                 work.record_states[invoice.pk] = ExternalRecord.State.FAILED
@@ -414,21 +480,48 @@ def _push_batch(run: SyncRun, connector: Connector, work: Work, batch: list[Invo
         return
 
 
+# Records whose invoice the tool may already hold: asked about before any push.
+LOOK_UP_FIRST = (ExternalRecord.State.PUSHING, ExternalRecord.State.CONFLICT)
+
+
 def _settle_in_flight(
     run: SyncRun, connector: Connector, work: Work, batch: list[Invoice]
 ) -> list[Invoice]:
-    """Asks the tool about every invoice whose earlier push may have reached it; saves what the
-    tool already has and returns the invoices that still need a push."""
+    """Asks the tool about every invoice whose earlier push may have reached it (or whose number
+    another booking held); links what the tool provably has, fails what it holds for another
+    booking, and returns the invoices that still need a push."""
     remaining = []
     for invoice in batch:
         ref = None
-        if work.record_states.get(invoice.pk) == ExternalRecord.State.PUSHING:
+        if work.record_states.get(invoice.pk) in LOOK_UP_FIRST:
             ref = _call(run, lambda i=invoice: connector.find_invoice(i))
         if ref is not None:
-            _save_booking(run, work, invoice, ref)
+            _link_if_proven(run, connector, work, invoice, ref)
         else:
             remaining.append(invoice)
     return remaining
+
+
+def _link_if_proven(
+    run: SyncRun, connector: Connector, work: Work, invoice: Invoice, ref: RemoteRef | None
+) -> None:
+    """Saves `ref` as this invoice's booking only when the tool shows the same reference,
+    customer and total; otherwise the invoice fails with an issue naming the booking that holds
+    its number, and the next run looks again before it pushes."""
+    found = (
+        ["no booking shown"]
+        if ref is None
+        else proof.differences(invoice, ref, work.customer_refs.get(invoice.customer_id))
+    )
+    if ref is not None and not found:
+        _save_booking(run, work, invoice, ref)
+        return
+    error = proof.conflict(invoice, ref, found, label=connector.label, reference=invoice.number)
+    reporting.fail_invoice(run, invoice, error)
+    ExternalRecord.objects.filter(integration=run.integration, invoice=invoice).update(
+        state=ExternalRecord.State.CONFLICT
+    )
+    work.record_states[invoice.pk] = ExternalRecord.State.CONFLICT
 
 
 def _unsaved(run: SyncRun, batch: list[Invoice]) -> list[Invoice]:
@@ -447,6 +540,7 @@ def _mark_pushing(run: SyncRun, work: Work, batch: list[Invoice]) -> None:
     ids = [invoice.pk for invoice in batch]
     existing = {pk for pk in ids if pk in work.record_states}
     with transaction.atomic():
+        fence(run)
         if existing:
             ExternalRecord.objects.filter(
                 integration=run.integration, invoice_id__in=existing
@@ -540,6 +634,7 @@ def _call(run: SyncRun, call):  # noqa: ANN001, ANN202 (a thunk and its result)
     is rescheduled). AuthError ends the run and asks for a reconnect.
     """
     while True:
+        fence(run)
         try:
             return call()
         except RateLimited as exc:

@@ -11,23 +11,32 @@ import logging
 import random
 import re
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from decimal import Decimal
 from functools import cache
-from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
+from typing import TYPE_CHECKING, Any, ClassVar, NoReturn, TypeVar
 
 import requests
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils.module_loading import import_string
+
+from bookkeeping.connectors.outgoing import (
+    PayloadFieldError,
+    check_sendable,
+    clean_payload,
+    tool_text,
+)
 
 if TYPE_CHECKING:
     from bookkeeping.models import Integration
     from invoicing.models import Customer, Invoice
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 VERSION = "1.0"
 DETAIL_LIMIT = 1000
@@ -54,16 +63,34 @@ def scrub(text: str) -> str:
 
 
 @dataclass(frozen=True)
+class BookingFacts:
+    """What the tool shows of a booking it holds: the proof that it is (or is not) our invoice.
+
+    `reference` is the tool's reference field exactly as stored; `customer_id` the tool's key of
+    the customer (and `customer_code` its code where the tool gives one); `total` the booking's
+    total including VAT in the tool's own sign (credit notes negative), None when not shown.
+    """
+
+    reference: str
+    customer_id: str = ""
+    customer_code: str = ""
+    total: Decimal | None = None
+    document: str = ""
+
+
+@dataclass(frozen=True)
 class RemoteRef:
     """Where one of our records lives in the tool.
 
     `remote_id` is the tool's key (a GUID, a relation id, a booking key); `number` is what users
-    see: the booking number of an invoice, the code of a customer.
+    see: the booking number of an invoice, the code of a customer. `facts` (from `find_invoice`)
+    is what the tool shows of the booking, for the sync to prove it is this invoice.
     """
 
     remote_id: str
     number: str = ""
     extra: Mapping[str, Any] = field(default_factory=dict)
+    facts: BookingFacts | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -73,7 +100,9 @@ class PushResult:
     invoice_id: int
     ref: RemoteRef | None = None
     error: InvoiceRejected | None = None
-    # True when the tool already had this invoice (a duplicate reference): nothing new was booked.
+    # True when the tool answered that it already holds this reference: nothing new was booked.
+    # Not proof that the booking is this invoice: `ref` is what find_invoice found (None when it
+    # found nothing), and the sync links it only when its facts match the invoice.
     already_booked: bool = False
 
     @property
@@ -144,6 +173,16 @@ class ClosedPeriod(InvoiceRejected):
 
 class QuotaExceeded(RateLimited):
     """A daily call quota is used up; the next run after the reset can go on."""
+
+
+# A record whose document could not be built: named, with the field when it is known.
+UNSENDABLE_FIELD = "{what} cannot be sent to {label}: {field} is not usable ({problem})."
+UNSENDABLE_FIELD_HINT = "Correct {field} in Booksync, then retry it from the sync history."
+UNSENDABLE = "{what} cannot be sent to {label}: a value of it cannot be put into {label}'s format."
+UNSENDABLE_HINT = (
+    "Check its texts, dates and amounts (and its customer's) in Booksync, correct what looks "
+    "wrong, then retry it from the sync history."
+)
 
 
 # The connector ------------------------------------------------------------------------------
@@ -247,6 +286,47 @@ class Connector:
         Raises ClosedPeriod when the period is closed. Safe to repeat."""
         raise NotImplementedError(f"{type(self).__name__} cannot update a booked invoice")
 
+    # Building documents ------------------------------------------------------------------
+
+    def prepare_invoice(self, invoice: Invoice, build: Callable[[], T]) -> T:
+        """Builds the tool's document of one invoice, after `check_sendable`.
+
+        Whatever goes wrong while building it is that invoice's refusal (InvoiceRejected naming
+        it, the field when known, and the fix), never the failure of the run or of a batch.
+        """
+        what = f"Invoice {tool_text(invoice.number)}"
+        return self._prepare(what, lambda: (check_sendable(invoice), build())[1])
+
+    def prepare_customer(self, customer: Customer, build: Callable[[], T]) -> T:
+        """Builds the tool's document of one customer; failures as in `prepare_invoice`."""
+        what = f"Customer {tool_text(customer.name)} ({tool_text(customer.code)})"
+        return self._prepare(what, build)
+
+    def _prepare(self, what: str, build: Callable[[], T]) -> T:
+        try:
+            return build()
+        except (
+            ConnectorError,
+            DatabaseError,
+        ):  # the database's trouble is the run's, not the record's
+            raise
+        except PayloadFieldError as exc:
+            raise InvoiceRejected(
+                UNSENDABLE_FIELD.format(
+                    what=what, label=self.label, field=exc.field, problem=exc.problem
+                ),
+                code="unsendable",
+                hint=UNSENDABLE_FIELD_HINT.format(field=exc.field),
+            ) from exc
+        except Exception as exc:
+            logger.exception("%s: the document of %s could not be built", self.label, what)
+            raise InvoiceRejected(
+                UNSENDABLE.format(what=what, label=self.label),
+                code="unsendable",
+                hint=UNSENDABLE_HINT,
+                detail=f"{type(exc).__name__}: {exc}",
+            ) from exc
+
     # Plumbing ----------------------------------------------------------------------------
 
     def request(
@@ -265,6 +345,8 @@ class Connector:
             idempotent = method.upper() in {"GET", "HEAD", "PUT", "DELETE"}
         url = path if path.startswith("http") else f"{self.base_url}{path}"
         kwargs.setdefault("timeout", self.timeout)
+        if "json" in kwargs:  # the one rule for outgoing text (bookkeeping.connectors.outgoing)
+            kwargs["json"] = clean_payload(kwargs["json"])
         attempts = settings.TOOL_HTTP_RETRIES + 1 if idempotent else 1
         reauthenticated = False
         attempt = 0

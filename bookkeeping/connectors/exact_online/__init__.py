@@ -17,13 +17,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
 
 import requests
 
 from bookkeeping.connectors.base import (
     AuthError,
+    BookingFacts,
     Choice,
     ClosedPeriod,
     InvoiceRejected,
@@ -189,18 +190,7 @@ class ExactOnlineConnector(ExactOnlineAccess):
         return None
 
     def push_customer(self, customer: Customer) -> RemoteRef:
-        payload = {
-            "Code": customer.code.strip(),
-            "Name": customer.name,
-            "VATNumber": "".join(customer.vat_number.split()).replace(".", "").upper(),
-            "Email": customer.email,
-            "AddressLine1": customer.address,
-            "Postcode": customer.postal_code,
-            "City": customer.city,
-            "Country": customer.country,
-            "Status": "C",
-            "IsSales": True,
-        }
+        payload = self.prepare_customer(customer, lambda: self._account_payload(customer))
         try:
             response = self.request("POST", self._path("crm/Accounts"), json=payload)
         except InvoiceRejected as exc:
@@ -217,16 +207,43 @@ class ExactOnlineConnector(ExactOnlineAccess):
             raise self._rejection(f"customer {customer.code} ({customer.name})", exc) from exc
         return self._account_ref(self._entity(response))
 
+    @staticmethod
+    def _account_payload(customer: Customer) -> dict[str, Any]:
+        return {
+            "Code": customer.code.strip(),
+            "Name": customer.name,
+            "VATNumber": "".join(customer.vat_number.split()).replace(".", "").upper(),
+            "Email": customer.email,
+            "AddressLine1": customer.address,
+            "Postcode": customer.postal_code,
+            "City": customer.city,
+            "Country": customer.country,
+            "Status": "C",
+            "IsSales": True,
+        }
+
     def find_invoice(self, invoice: Invoice) -> RemoteRef | None:
+        """The sales entry whose YourRef is exactly our number (of the invoice's type), with its
+        customer and total as facts, or None. Read-only."""
         entry_type = self.ENTRY_TYPES.get(invoice.kind, 20)
         rows = self._get_all(
             self._path("salesentry/SalesEntries"),
             {
                 "$filter": f"YourRef eq {quote(invoice.number)} and Type eq {entry_type}",
-                "$select": "EntryID,EntryNumber,YourRef,Journal,Type",
+                "$select": "EntryID,EntryNumber,YourRef,Journal,Type,Customer,AmountFC",
             },
         )
-        return self._entry_ref(rows[0]) if rows else None
+        for row in rows:
+            if str(row.get("YourRef") or "") == invoice.number:
+                ref = self._entry_ref(row)
+                facts = BookingFacts(
+                    reference=invoice.number,
+                    customer_id=str(row.get("Customer") or "").lower(),
+                    total=_amount(row.get("AmountFC")),
+                    document=ref.number,
+                )
+                return RemoteRef(ref.remote_id, ref.number, ref.extra, facts=facts)
+        return None
 
     def push_invoices(
         self, invoices: Sequence[Invoice], *, customer_refs: Mapping[int, RemoteRef]
@@ -234,7 +251,9 @@ class ExactOnlineConnector(ExactOnlineAccess):
         results = []
         for invoice in invoices:
             try:
-                payload = self._entry_payload(invoice, customer_refs)
+                payload = self.prepare_invoice(
+                    invoice, lambda i=invoice: self._entry_payload(i, customer_refs)
+                )
                 response = self.request("POST", self._path("salesentry/SalesEntries"), json=payload)
             except InvoiceRejected as exc:
                 # Without a status it is our own check, already worded for this invoice.
@@ -475,6 +494,17 @@ def _unreadable() -> TransientError:
         "Exact Online sent a reply we could not read.",
         hint="Sync again: already booked invoices are found, not booked twice.",
     )
+
+
+def _amount(value: Any) -> Decimal | None:
+    """An amount of a reply (a JSON number), or None when absent or unreadable."""
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        amount = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return None
+    return amount if amount.is_finite() else None
 
 
 def _field(row: Mapping[str, Any], name: str) -> Any:

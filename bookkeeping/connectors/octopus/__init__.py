@@ -38,6 +38,7 @@ from bookkeeping.connectors.octopus.payload import (
     CLOSED_PERIOD_HINT,
     CLOSED_PERIOD_MESSAGE,
     OctopusConfig,
+    booking_facts,
     booking_payload,
     check_invoice,
     error_body,
@@ -147,8 +148,9 @@ class OctopusConnector(OctopusDossier, OctopusAuth, Connector):
     def push_customer(self, customer: Customer) -> RemoteRef:
         """Upserts the relation (matched by Octopus on our customer id). Safe to repeat.
         Raises InvoiceRejected when Octopus refuses the data."""
+        body = self.prepare_customer(customer, lambda: relation_body(customer))
         try:
-            response = self.request("PUT", self._path("/relations"), json=relation_body(customer))
+            response = self.request("PUT", self._path("/relations"), json=body)
         except InvoiceRejected as exc:
             raise InvoiceRejected(
                 f"Customer {customer.name} ({customer.code}): {_tool_message(exc)}",
@@ -185,7 +187,7 @@ class OctopusConnector(OctopusDossier, OctopusAuth, Connector):
         )
         for row in rows:
             data = unwrap_booking(row)
-            if str(data.get("reference", "")) != invoice.number:
+            if str(data.get("reference") or "") != invoice.number:
                 continue
             if str(data.get("journalKey", journal)) != journal:
                 continue
@@ -194,7 +196,8 @@ class OctopusConnector(OctopusDossier, OctopusAuth, Connector):
                 to_int(data.get("documentSequenceNr")),
             )
             if bookyear_id is not None and number is not None:
-                return self._booking_ref(bookyear_id, journal, number)
+                ref = self._booking_ref(bookyear_id, journal, number)
+                return RemoteRef(ref.remote_id, ref.number, ref.extra, facts=booking_facts(data))
         return None
 
     def push_invoices(
@@ -226,7 +229,7 @@ class OctopusConnector(OctopusDossier, OctopusAuth, Connector):
                 hint="Book the invoice again from the sync history.",
             )
         bookyear_id, journal, number = int(parts[0]), parts[1], int(parts[2])
-        lines = check_invoice(invoice, self.config)
+        lines = self.prepare_invoice(invoice, lambda: check_invoice(invoice, self.config))
         period = self._period_of(self._bookyear_by_id(bookyear_id), invoice.invoice_date)
         payload = booking_payload(
             invoice,
@@ -246,7 +249,7 @@ class OctopusConnector(OctopusDossier, OctopusAuth, Connector):
     # Booking ---------------------------------------------------------------------------------
 
     def _book(self, invoice: Invoice, customer_ref: RemoteRef | None) -> RemoteRef:
-        lines = check_invoice(invoice, self.config)  # before any call
+        lines = self.prepare_invoice(invoice, lambda: check_invoice(invoice, self.config))
         relation_id = _ref_relation_id(invoice, customer_ref)
         journal = self._journal_of(invoice)
         bookyear = self._bookyear_of(invoice)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 
-from bookkeeping.connectors.base import InvoiceRejected, RemoteRef
+from bookkeeping.connectors.base import BookingFacts, InvoiceRejected, RemoteRef
 from invoicing.money import CENT, compute_totals, round_cents
 
 if TYPE_CHECKING:
@@ -305,6 +305,21 @@ def relation_id_of(row: Mapping[str, Any]) -> int | None:
 def external_id_of(row: Mapping[str, Any]) -> int | None:
     ident = identification(row)
     return to_int(ident.get("externalRelationId", row.get("externalRelationId")))
+
+
+def booking_facts(data: Mapping[str, Any]) -> BookingFacts:
+    """What a buy/sell booking of a reply shows: reference, relation and total (incl. VAT)."""
+    relation = relation_id_of(data)
+    try:
+        total = Decimal(str(data.get("amount")))
+    except ArithmeticError:
+        total = None
+    return BookingFacts(
+        reference=str(data.get("reference") or ""),
+        customer_id="" if relation is None else str(relation),
+        total=total if total is not None and total.is_finite() else None,
+        document=str(data.get("documentSequenceNr") or ""),
+    )
 
 
 def relation_ref(row: Mapping[str, Any]) -> RemoteRef:

@@ -16,7 +16,9 @@ Integration.credentials (encrypted):
 - `access_key`: the web-service access key (Yuki: Settings > Web services). Required.
 - `session_id`: the cached session ID; `domain_id`: the cached domain GUID of the administration.
 - `digits_only_reference` (optional, default false): send only the digits of the invoice number as
-  the Reference, for administrations that accept numeric references only.
+  the Reference, for administrations that accept numeric references only. A credit note's digits
+  get a leading 9 (CN-2027-0001 -> 920270001), so it never shares a reference with the invoice of
+  the same sequence number (2027-0001 -> 20270001): invoice numbers start with their year.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from lxml import etree
 
 from bookkeeping.connectors.base import (
     AuthError,
+    BookingFacts,
     Choice,
     Connector,
     ConnectorError,
@@ -53,6 +56,7 @@ from bookkeeping.connectors.yuki.soap import (
     local_name,
     parse_xml,
     seconds_until_midnight_utc,
+    to_decimal,
     vat_key,
     xml_result,
 )
@@ -288,7 +292,7 @@ class YukiConnector(Connector):
 
     def push_customer(self, customer: Customer) -> RemoteRef:
         """Upserts the contact (Yuki matches by code, then by type and name). Safe to repeat."""
-        document = contact_document(customer)
+        document = self.prepare_customer(customer, lambda: contact_document(customer))
         params = [("domainID", self.domain_id()), ("xmlDoc", document)]
         result = self.call("Contact", "UpdateContact", params, idempotent=True)
         reply = xml_result(result)
@@ -310,21 +314,32 @@ class YukiConnector(Connector):
 
     def reference(self, invoice: Invoice) -> str:
         number = invoice.number
-        return re.sub(r"\D", "", number) if self.config.digits_only_reference else number
+        if not self.config.digits_only_reference:
+            return number
+        digits = re.sub(r"\D", "", number)
+        return f"9{digits}" if invoice.kind == "credit_note" else digits
 
     def find_invoice(self, invoice: Invoice) -> RemoteRef | None:
-        """The booked invoice whose Reference is our number (CheckOutstandingItem), or None."""
+        """The booked item whose Reference is exactly our reference (CheckOutstandingItem), with
+        what Yuki shows of it (contact, original amount) as its facts, or None. An item without
+        a Reference, or with another one, is not a match. Read-only."""
         reference = self.reference(invoice)
         result = self.call(
             "Accounting", "CheckOutstandingItem", [("Reference", reference)], idempotent=True
         )
-        document = xml_result(result)
-        for item in [] if document is None else document.iter():
-            names = {local_name(child) for child in item}
-            if not names & {"OpenAmount", "OriginalAmount", "Reference", "DocumentId"}:
+        for item in descendants(xml_result(result), "Item"):
+            if find_text(item, "Reference") != reference:
                 continue
-            if find_text(item, "Reference") in ("", reference):
-                return self.booking_ref(reference, find_text(item, "DocumentId"))
+            document_id = find_text(item, "DocumentId") or (item.get("ID") or "").strip()
+            ref = self.booking_ref(reference, document_id)
+            facts = BookingFacts(
+                reference=reference,
+                customer_id=find_text(item, "ContactID"),
+                customer_code=find_text(item, "ContactCode"),
+                total=to_decimal(find_text(item, "OriginalAmount")),
+                document=document_id,
+            )
+            return RemoteRef(ref.remote_id, ref.number, ref.extra, facts=facts)
         return None
 
     @staticmethod
@@ -337,14 +352,16 @@ class YukiConnector(Connector):
     ) -> list[PushResult]:
         """Books the invoices in ONE ProcessSalesInvoices call; one PushResult per invoice.
 
-        A rate without a VAT type is refused before the call; a duplicate Reference is
-        `already_booked`. NOT safe to repeat blindly: after a TransientError, call find_invoice.
+        An invoice whose document cannot be built (an unmapped VAT rate, unusable data) is
+        refused before the call, alone. A duplicate Reference is `already_booked`, with what
+        find_invoice shows of the booking holding it (the sync decides whether that is this
+        invoice). NOT safe to repeat blindly: after a TransientError, call find_invoice.
         """
         results: dict[int, PushResult] = {}
         batch = etree.Element(f"{{{INVOICES_NS}}}SalesInvoices", nsmap={None: INVOICES_NS})
         for invoice in invoices:
             try:
-                batch.append(self.sales_invoice(invoice))
+                batch.append(self.prepare_invoice(invoice, lambda i=invoice: self.sales_invoice(i)))
             except InvoiceRejected as exc:
                 results[invoice.pk] = PushResult(invoice.pk, error=exc)
         sent = [invoice for invoice in invoices if invoice.pk not in results]
@@ -389,10 +406,10 @@ class YukiConnector(Connector):
                 ref = RemoteRef(ref.remote_id, ref.number, {**ref.extra, "draft": True})
             return PushResult(invoice.pk, ref=ref)
         if self.DUPLICATE.search(message):
-            try:  # the booking's own number when Yuki tells it; the reference otherwise
-                ref = self.find_invoice(invoice) or self.booking_ref(reference)
+            try:  # what Yuki holds under the reference: the sync proves whether it is ours
+                ref = self.find_invoice(invoice)
             except ConnectorError:
-                ref = self.booking_ref(reference)
+                ref = None  # the sync asks again
             return PushResult(invoice.pk, ref=ref, already_booked=True)
         skipped = re.search(r"not processed|stopped after|skipped", message, re.IGNORECASE)
         return self.rejected(invoice, message, "not_processed" if skipped else "rejected")

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from lxml import etree
 
 from bookkeeping.connectors.base import InvoiceRejected
+from bookkeeping.connectors.outgoing import tool_text
 from bookkeeping.connectors.yuki.soap import INVOICES_NS, plain_number
 
 if TYPE_CHECKING:
@@ -85,9 +86,11 @@ def sales_invoice(invoice: Invoice, *, reference: str, config: YukiConfig) -> An
 
 
 def add(parent: Any, children: Sequence[tuple[str, str]]) -> None:
-    """Child elements in the parent's namespace, in order; empty values are left out."""
+    """Child elements in the parent's namespace, in order; empty values are left out. Texts go
+    through the one outgoing rule (`tool_text`): XML cannot carry control characters."""
     namespace = etree.QName(parent).namespace
-    for tag, value in children:
+    for tag, raw in children:
+        value = tool_text(raw)
         if value:
             name = f"{{{namespace}}}{tag}" if namespace else tag
             etree.SubElement(parent, name).text = value

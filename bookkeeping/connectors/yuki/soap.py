@@ -11,6 +11,7 @@ from typing import Any
 from lxml import etree
 
 from bookkeeping.connectors.base import TransientError
+from bookkeeping.connectors.outgoing import tool_text
 
 SOAP_NS = "http://schemas.xmlsoap.org/soap/envelope/"
 YUKI_NS = "http://www.theyukicompany.com/"
@@ -46,6 +47,15 @@ def vat_key(number: str) -> str:
     return re.sub(r"[^A-Z0-9]", "", number.upper())
 
 
+def to_decimal(text: str) -> Decimal | None:
+    """A decimal of a reply ("121.00", "-121,00"), or None when absent or unreadable."""
+    try:
+        value = Decimal(text.strip().replace(",", "."))
+    except ArithmeticError:
+        return None
+    return value if value.is_finite() else None
+
+
 def plain_number(value: Decimal) -> str:
     return format(value.normalize(), "f")
 
@@ -73,7 +83,7 @@ def envelope(operation: str, params: Sequence[tuple[str, Any]]) -> bytes:
         if isinstance(value, etree._Element):
             param.append(value)
         else:
-            param.text = value
+            param.text = tool_text(value)
     return etree.tostring(envelope, xml_declaration=True, encoding="utf-8")
 
 

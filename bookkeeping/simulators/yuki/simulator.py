@@ -361,10 +361,16 @@ class YukiSimulator(Simulator):
         reference = self._arg(args, "Reference")
         root = etree.Element("OutstandingItems")
         for invoice in self.invoices:
-            if invoice["processed"] and reference and reference in invoice["reference"]:
-                item = etree.SubElement(root, "Item")
+            # Matched by the whole reference, as a reference (not a free-text search). Several
+            # items may answer one number (Yuki's WSDL documentation says so).
+            if invoice["processed"] and reference and reference == invoice["reference"]:
+                item = etree.SubElement(root, "Item", ID=invoice["documentid"])
                 for tag in ("Reference", "Date", "DocumentId", "OpenAmount", "OriginalAmount"):
                     etree.SubElement(item, tag).text = str(invoice[tag.lower()])
+                contact = self.contacts.get(invoice["contact_id"], {})
+                etree.SubElement(item, "Contact").text = contact.get("Name", "")
+                etree.SubElement(item, "ContactID").text = invoice["contact_id"]
+                etree.SubElement(item, "ContactCode").text = contact.get("Code", "")
         return root
 
     def _op_SalesInvoiceSchemaPath(self, args: dict[str, Any]) -> str:
