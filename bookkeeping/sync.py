@@ -25,6 +25,7 @@ from django.utils import timezone
 from bookkeeping import proof, reporting
 from bookkeeping.connectors.base import (
     AuthError,
+    CallsForbidden,
     Connector,
     InvoiceRejected,
     RateLimited,
@@ -66,7 +67,7 @@ class RunAborted(Exception):
     """Ends a run early (access refused); the run is finished as failed."""
 
 
-class RunTakenOver(Exception):
+class RunTakenOver(CallsForbidden):
     """This run no longer owns its integration: another run took it over (this worker was
     presumed dead). The worker stops before its next call to the tool and leaves the run as the
     takeover closed it."""
@@ -150,6 +151,7 @@ def sync_company(
         if not started:
             return run
     connector = get_connector(integration)
+    connector.before_call = lambda: fence(run)  # every call, also inside one connector method
     try:
         work = select_work(run, integration)
         push_customers(run, connector, work)
@@ -634,7 +636,6 @@ def _call(run: SyncRun, call):  # noqa: ANN001, ANN202 (a thunk and its result)
     is rescheduled). AuthError ends the run and asks for a reconnect.
     """
     while True:
-        fence(run)
         try:
             return call()
         except RateLimited as exc:

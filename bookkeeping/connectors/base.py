@@ -175,6 +175,12 @@ class QuotaExceeded(RateLimited):
     """A daily call quota is used up; the next run after the reset can go on."""
 
 
+class CallsForbidden(Exception):  # noqa: N818 (a stop signal, not an error of the tool)
+    """Raised by a connector's `before_call` guard: its caller may no longer call the tool (a
+    sync run that another run took over). Not a ConnectorError: nothing is wrong with the tool
+    or the record, and nobody catches it but the caller that set the guard."""
+
+
 # A record whose document could not be built: named, with the field when it is known.
 UNSENDABLE_FIELD = "{what} cannot be sent to {label}: {field} is not usable ({problem})."
 UNSENDABLE_FIELD_HINT = "Correct {field} in Booksync, then retry it from the sync history."
@@ -212,6 +218,9 @@ class Connector:
         self.session = requests.Session()
         self.session.headers["User-Agent"] = f"Booksync/{VERSION} ({self.key})"
         self.timeout = settings.TOOL_HTTP_TIMEOUT
+        # Set by the caller (the sync): run before every call to the tool; raises
+        # CallsForbidden when the caller may no longer call (its run was taken over).
+        self.before_call: Callable[[], None] | None = None
 
     @property
     def base_url(self) -> str:
@@ -305,10 +314,7 @@ class Connector:
     def _prepare(self, what: str, build: Callable[[], T]) -> T:
         try:
             return build()
-        except (
-            ConnectorError,
-            DatabaseError,
-        ):  # the database's trouble is the run's, not the record's
+        except (ConnectorError, DatabaseError, CallsForbidden):  # the run's, not the record's
             raise
         except PayloadFieldError as exc:
             raise InvoiceRejected(
@@ -352,6 +358,8 @@ class Connector:
         attempt = 0
         while True:
             attempt += 1
+            if self.before_call is not None:
+                self.before_call()
             self.before_request()
             self.prepare_request(kwargs)
             try:
