@@ -10,7 +10,7 @@ DEMO_ENV := EXACT_ONLINE_BASE_URL=http://127.0.0.1:8701 \
 	EXACT_ONLINE_CLIENT_ID={demo-client-id} EXACT_ONLINE_CLIENT_SECRET=demo-client-secret \
 	OCTOPUS_SOFTWARE_HOUSE_UUID=6f1c2a9e-4b7d-4e0a-9c3f-2d8e5b1a7c40
 
-.PHONY: demo test test-fast lint format bench clean
+.PHONY: demo test test-fast test-busy lint format bench clean
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -35,6 +35,14 @@ lint: $(VENV)/.dev
 
 test: lint
 	$(VENV)/bin/pytest
+
+# The whole suite twice in a row on a busy machine: 2 CPU burners a core, stopping by themselves
+# after BUSY_SECONDS. No test may depend on timing (see bookkeeping/simulators/base.py, Gate).
+BUSY_WORKERS ?= $(shell echo $$((2 * $$(nproc))))
+BUSY_SECONDS ?= 1800
+test-busy: lint
+	$(PY) tests/load.py --workers $(BUSY_WORKERS) --seconds $(BUSY_SECONDS) --times 2 -- \
+		$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 test-fast: $(VENV)/.dev
 	$(VENV)/bin/pytest -m "not browser and not slow"

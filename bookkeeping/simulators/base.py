@@ -1,9 +1,13 @@
-"""The plumbing every tool simulator shares: a threaded local HTTP server, a call log, latency
-and fault injection.
+"""The plumbing every tool simulator shares: a threaded local HTTP server, a call log, latency,
+fault injection and gates.
 
 A simulator speaks its tool's real API (paths, envelopes, errors) so that a connector cannot tell
 it from the real service. Tests, the demo and the benchmarks start one with `start()` on a free
 port of 127.0.0.1 and point the connector's base URL at `url`.
+
+A test that must see an intermediate state (a run half done, a worker killed mid-call) holds the
+simulator on a gate instead of slowing it down: `gate = sim.hold("POST", "SalesEntries",
+after=1)`, then `gate.wait_until_held()`, look, `gate.release()`. No test depends on timing.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import json
 import logging
 import random
+import re
 import socket
 import threading
 import time
@@ -85,6 +90,104 @@ class Fault:
     times: int = 1
 
 
+class Gate:
+    """Holds the requests that match it, after the first `after`, inside the simulator's request
+    handler until the test releases them. Made by `Simulator.hold()`.
+
+    A held request blocks only its own connection: the server is threaded, so every other request
+    is answered meanwhile. `release()` lets the held requests (and all later ones) through to the
+    simulator as usual; `drop()` closes their connections without carrying them out, which is
+    what `reset()`, `stop()` and the fixtures' teardown do, so that no thread hangs and no
+    request of a finished test changes the next test's state.
+    """
+
+    def __init__(self, simulator: Simulator, method: str, pattern: str, after: int, limit: float):
+        self.simulator = simulator
+        self.method = method.upper()
+        self.pattern = pattern
+        self.after = after
+        self.limit = limit
+        self.seen = 0  # matching requests so far, held or not
+        self.held = 0  # requests blocked right now
+        self.passed = 0  # requests let through after being held
+        self.state = "closed"  # "closed", "released" or "dropped"
+        self._condition = threading.Condition()
+
+    def __repr__(self) -> str:
+        return (
+            f"<Gate {self.method or '*'} {self.pattern or '*'} after={self.after} "
+            f"{self.state} seen={self.seen} held={self.held}>"
+        )
+
+    def __enter__(self) -> Gate:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        """Leaving a `with sim.hold(...)` block drops what is still held (a failed test)."""
+        self.drop()
+
+    def matches(self, request: SimRequest, operation: str) -> bool:
+        if self.method and self.method != request.method:
+            return False
+        if not self.pattern:
+            return True
+        return operation == self.pattern or re.search(self.pattern, request.path) is not None
+
+    def wait_until_held(self, timeout: float = 30.0, count: int = 1) -> None:
+        """Returns once `count` requests are blocked on the gate; TimeoutError after `timeout`."""
+        with self._condition:
+            if not self._condition.wait_for(lambda: self.held >= count, timeout):
+                raise TimeoutError(f"no {count} request(s) held within {timeout} s: {self!r}")
+
+    def wait_until_passed(self, timeout: float = 30.0, count: int = 1) -> None:
+        """Returns once `count` held requests were released and carried out by the simulator."""
+        with self._condition:
+            if not self._condition.wait_for(lambda: self.passed >= count, timeout):
+                raise TimeoutError(f"no {count} held request(s) passed in {timeout} s: {self!r}")
+
+    def release(self) -> None:
+        """Lets the held requests and every later one through."""
+        self._open("released")
+
+    def drop(self) -> None:
+        """Closes the connections of the held requests without carrying them out; later
+        matching requests pass."""
+        self._open("dropped")
+
+    def _open(self, state: str) -> None:
+        with self._condition:
+            if self.state == "closed":
+                self.state = state
+            self._condition.notify_all()
+        with self.simulator.lock:
+            if self in self.simulator.gates:
+                self.simulator.gates.remove(self)
+
+    def _enter(self) -> str:
+        """Called by the handler thread of a matching request: "free" (not held), "released"
+        (held, then let through) or "dropped" (held, then to be closed without a reply). Blocks
+        while the gate is closed."""
+        with self._condition:
+            self.seen += 1
+            if self.seen <= self.after or self.state != "closed":
+                return "free"
+            self.held += 1
+            self._condition.notify_all()
+            opened = self._condition.wait_for(lambda: self.state != "closed", self.limit)
+            self.held -= 1
+            if not opened:
+                logger.warning(
+                    "%s: held longer than %s s, dropped: %r", self.simulator.name, self.limit, self
+                )
+                return "dropped"
+            return self.state
+
+    def _passed(self) -> None:
+        with self._condition:
+            self.passed += 1
+            self._condition.notify_all()
+
+
 class Simulator:
     """Base class of the tool simulators. Subclasses implement `handle()` and `operation()`."""
 
@@ -102,6 +205,7 @@ class Simulator:
         self.fault_spared: tuple[str, ...] = ()
         self.faults_injected: Counter[str] = Counter()
         self.timeout_seconds = 3.0
+        self.gates: list[Gate] = []
         self._random = random.Random(1234)  # noqa: S311 (fault injection, not cryptography)
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -135,6 +239,7 @@ class Simulator:
         return self
 
     def stop(self) -> None:
+        self.drop_holds()
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -191,6 +296,31 @@ class Simulator:
             self.fault_kinds = kinds
             self.fault_spared = spare
             self._random.seed(seed)
+
+    def hold(
+        self, method: str = "", path: str = "", *, after: int = 0, limit: float = 120.0
+    ) -> Gate:
+        """Blocks the requests matching `method` (any when empty) and `path` (a regular expression
+        searched in the path, or the operation's name: "ProcessSalesInvoices" for Yuki; any when
+        empty), after the first `after` of them, until the returned gate is released.
+
+        `limit` is a safety net: a request held that long is dropped, so no thread hangs for good.
+        """
+        gate = Gate(self, method, path, after, limit)
+        with self.lock:
+            self.gates.append(gate)
+        return gate
+
+    def drop_holds(self) -> None:
+        """Opens every gate, dropping the requests it holds (see `Gate.drop`)."""
+        with self.lock:
+            gates = list(self.gates)
+        for gate in gates:
+            gate.drop()
+
+    def reset(self) -> None:
+        """Subclasses reset their data too, after calling this."""
+        self.drop_holds()
 
     def reset_calls(self) -> None:
         with self.lock:
@@ -267,6 +397,11 @@ class Simulator:
         call = Call(request.method, request.path, operation, write)
         with self.lock:
             self.calls.append(call)
+            gate = next((g for g in self.gates if g.matches(request, operation)), None)
+        passage = gate._enter() if gate is not None else "free"
+        if passage == "dropped":
+            self._reset(handler)
+            return
         fault = self._take_fault(request, operation)
         if fault is not None:
             self.faults_injected[fault.kind] += 1
@@ -281,6 +416,8 @@ class Simulator:
                 logger.exception("%s failed on %s %s", self.name, request.method, request.path)
                 response = SimResponse.text("Internal simulator error", status=500)
         call.status = response.status
+        if gate is not None and passage == "released":
+            gate._passed()
         if fault is not None and fault.kind == "reset":
             self._reset(handler)
             return

@@ -38,11 +38,19 @@ def show_booking_numbers(page) -> None:
     page.get_by_role("button", name="Save columns").click()
 
 
-def press_sync_and_wait(page) -> None:
-    """Presses Sync, sees the progress bar, and waits until the page reloads after the run."""
-    page.locator("[data-sync-button]").click()
-    progress = page.locator("[data-sync-progress]")
-    expect(progress.get_by_role("progressbar", name="Sync progress")).to_be_visible()
+# The call that books one invoice in Exact Online: the test holds it to see the run half done.
+EXACT_BOOKING = ("POST", r"/salesentry/SalesEntries$")
+
+
+def press_sync_and_wait(page, sim) -> None:
+    """Presses Sync, sees the progress bar while the run's first call to the tool is held, then
+    releases it and waits until the page reloads after the run."""
+    with sim.hold() as gate:
+        page.locator("[data-sync-button]").click()
+        gate.wait_until_held(SYNC_TIMEOUT / 1000)
+        progress = page.locator("[data-sync-progress]")
+        expect(progress.get_by_role("progressbar", name="Sync progress")).to_be_visible()
+        gate.release()
     expect(progress).to_be_hidden(timeout=SYNC_TIMEOUT)
 
 
@@ -64,20 +72,26 @@ def test_pressing_sync_shows_progress_then_the_bell_and_the_booking_numbers(
     exact_online,
     exact_online_integration,
     celery_worker,
-    monkeypatch,
     shoot,
 ):
-    monkeypatch.setattr(exact_online, "latency_ms", 150)
     invoices = book(acme, 6, customers=2)
     login("alice")
     show_booking_numbers(page)
     expect(page.locator("td[data-column=booking_number]").first).to_have_text("")
 
-    page.locator("[data-sync-button]").click()
-    progress = page.locator("[data-sync-progress]")
-    expect(progress.get_by_role("progressbar", name="Sync progress")).to_be_visible()
-    expect(progress).to_contain_text(re.compile(r"Syncing: [1-5] of 6"))
-    shoot("sync-progress")
+    # The second invoice's booking waits in the simulator until the page has shown the run half
+    # done: no latency, no race with the page's polling.
+    with exact_online.hold(*EXACT_BOOKING, after=1) as gate:
+        page.locator("[data-sync-button]").click()
+        gate.wait_until_held(SYNC_TIMEOUT / 1000)
+        progress = page.locator("[data-sync-progress]")
+        expect(progress.get_by_role("progressbar", name="Sync progress")).to_be_visible()
+        expect(progress).to_contain_text(re.compile(r"Syncing: [1-5] of 6"))
+        expect(progress).to_contain_text("Syncing: 1 of 6")
+        expect(progress.get_by_role("progressbar")).to_have_attribute("value", "1")
+        assert exact_online.booking_count() == 1
+        shoot("sync-progress")
+        gate.release()
     expect(progress).to_be_hidden(timeout=SYNC_TIMEOUT)
 
     badge = page.locator("[data-bell-badge]")
@@ -142,7 +156,7 @@ def test_an_unmapped_vat_rate_is_reported_fixed_in_the_settings_and_retried(
     )
     login("alice")
 
-    press_sync_and_wait(page)
+    press_sync_and_wait(page, exact_online)
     for n in range(6):  # newer, calmer news must not push the error out of sight
         notify(recipients=[alice], company=acme, level="info", title=f"Note {n}")
     page.reload()
@@ -199,7 +213,7 @@ def test_an_edited_octopus_invoice_is_pushed_at_the_next_sync(
     expect(page.get_by_text("Changed since sync")).to_be_visible()
 
     page.get_by_role("link", name="Invoices").click()
-    press_sync_and_wait(page)
+    press_sync_and_wait(page, octopus)
     panel = open_bell(page)
     expect(panel.locator(".bell__item").first).to_contain_text("1 invoice updated in Octopus")
     page.keyboard.press("Escape")

@@ -75,6 +75,7 @@ class ExactOnlineSimulator(WritesMixin, Simulator):
         return self.url
 
     def reset(self) -> None:
+        super().reset()  # drops the requests held on gates
         with self.lock:
             self.minutely_limit = 60
             self.daily_limit = 5000

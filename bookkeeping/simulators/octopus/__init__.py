@@ -67,6 +67,7 @@ class OctopusSimulator(Simulator):
 
     def reset(self) -> None:
         """Back to the seeded state: data, tokens, counters, faults and calls."""
+        super().reset()  # drops the requests held on gates
         with self.lock:
             self.password = PASSWORD
             self.clock_offset = 0.0

@@ -60,6 +60,7 @@ class YukiSimulator(Simulator):
 
     def reset(self) -> None:
         """Back to the seeded state: data, sessions, quota, knobs, faults and calls."""
+        super().reset()  # drops the requests held on gates
         with self.lock:
             self.access_keys = {ACCESS_KEY}
             self.sessions: dict[str, float] = {}
