@@ -4,6 +4,8 @@ is not provably the invoice, and a credit note never reaches the books before it
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from bookkeeping.connectors.base import CONNECTORS, get_connector
@@ -232,3 +234,45 @@ def test_a_credit_note_waits_until_the_invoice_it_credits_is_in_the_tool(tool, a
     assert retry.status == SyncRun.Status.SUCCEEDED, retry.summary
     assert len(sim.bookings("2026-0001")) == 1
     assert len(sim.bookings("CN-2026-0001")) == 1
+
+
+# A run that was taken over stops ---------------------------------------------------------------
+
+# The call that books an invoice, per tool, for a gate of the simulator.
+BOOKING_CALL = {
+    "exact_online": ("POST", "salesentry/SalesEntries"),
+    "octopus": ("POST", "buysellbookings$"),
+    "yuki": ("POST", "ProcessSalesInvoices"),
+}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_run_taken_over_while_it_waited_on_the_tool_stops_before_its_next_call(tool, acme, alice):
+    key, sim, integration = tool
+    customer = CustomerFactory(company=acme)
+    invoices = [
+        make_booked_invoice(acme, number=f"2026-{n:04d}", customer=customer) for n in range(1, 7)
+    ]
+    method, path = BOOKING_CALL[key]
+    gate = sim.hold(method, path, after=0 if key == "yuki" else 2)
+    first: dict[str, SyncRun] = {}
+    worker = threading.Thread(target=lambda: first.update(run=sync(acme, alice)))
+    worker.start()
+    gate.wait_until_held()
+    # Presumed dead while it waited on the tool: the next claim closes it and takes over.
+    paused = SyncRun.objects.get(company=acme, status=SyncRun.Status.RUNNING)
+    SyncRun.objects.filter(pk=paused.pk).update(status=SyncRun.Status.FAILED)
+    gate.drop()  # its call never reached the tool
+    worker.join(timeout=60)
+    assert not worker.is_alive()
+    writes_of_the_paused_run = sim.write_calls
+
+    taking_over = sync(acme, alice)
+
+    assert taking_over.status == SyncRun.Status.SUCCEEDED, taking_over.summary
+    paused.refresh_from_db()
+    assert paused.status == SyncRun.Status.FAILED  # not finished again by the paused worker
+    assert first["run"].pk == paused.pk
+    for invoice in invoices:
+        assert len(sim.bookings(invoice.number)) == 1, invoice.number
+    assert sim.write_calls > writes_of_the_paused_run
