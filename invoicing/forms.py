@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 
 from invoicing.models import Company, Customer, Invoice
 from invoicing.money import compute_totals
-from invoicing.services import InvoiceData, LineData
+from invoicing.services import InvoiceData, LineData, credit_problem
 from invoicing.validators import NoControlCharacters, no_control_characters
 from invoicing.vat import clean_vat_number, vat_rate_choices
 
@@ -170,7 +170,24 @@ class InvoiceForm(forms.Form):
             self.add_error("due_date", "The due date cannot be before the invoice date.")
         if cleaned.get("kind") != Invoice.Kind.CREDIT_NOTE and cleaned.get("credited_number"):
             self.add_error("credited_number", "Only a credit note credits another invoice.")
+        self._check_credit(cleaned)
         return cleaned
+
+    def _check_credit(self, cleaned: dict[str, Any]) -> None:
+        """Say at once when a credit note cannot credit the invoice picked; the amount is
+        checked with the lines when saving, and everything again when booking."""
+        wanted = cleaned.get("kind") == Invoice.Kind.CREDIT_NOTE
+        locked = self.fields["credited_number"].disabled
+        if not wanted or locked or "credited_number" not in cleaned or not cleaned.get("customer"):
+            return
+        note = Invoice(
+            pk=self.invoice.pk if self.invoice else None,
+            company=self.company,
+            customer=cleaned["customer"],
+        )
+        problem = credit_problem(cleaned["credited_number"], credit_note=note)
+        if problem:
+            self.add_error("credited_number", problem)
 
     def invoice_data(self) -> InvoiceData:
         data = self.cleaned_data

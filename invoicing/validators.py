@@ -38,9 +38,9 @@ class NoControlCharacters:
         return unicodedata.category(char) in REFUSED_CATEGORIES
 
     def __eq__(self, other: object) -> bool:
-        return (
-            isinstance(other, NoControlCharacters)
-            and (self.field, self.multiline) == (other.field, other.multiline)
+        return isinstance(other, NoControlCharacters) and (self.field, self.multiline) == (
+            other.field,
+            other.multiline,
         )
 
     def __hash__(self) -> int:
