@@ -13,7 +13,10 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.contrib.admin.actions import delete_selected
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import unquote
+from django.contrib.admin.views.main import ChangeList
+from django.contrib.admin.widgets import AutocompleteSelect, ForeignKeyRawIdWidget
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -28,6 +31,7 @@ from invoicing.models import (
     NumberSequence,
     OverviewPreference,
 )
+from invoicing.tenancy import parse_id
 
 BOOKED_READONLY = (
     "status",
@@ -64,6 +68,39 @@ DELETE_REFUSED_LINE = (
 )
 
 
+class IdAutocompleteSelect(AutocompleteSelect):
+    """Django looks the posted value up again to show a form with errors; a value that is no id
+    (text, or past the database integer) would crash that page instead of showing the error."""
+
+    def optgroups(self, name: str, value: list[str], attr: dict | None = None) -> list:
+        return super().optgroups(name, [v for v in value if parse_id(v) is not None], attr)
+
+
+class IdRawIdWidget(ForeignKeyRawIdWidget):
+    """The raw-id widget, with the same guard as IdAutocompleteSelect (Django catches text, not
+    SQLite's OverflowError)."""
+
+    def label_and_url_for_value(self, value: Any) -> tuple[str, str]:
+        if parse_id(value) is None:
+            return "", ""
+        return super().label_and_url_for_value(value)
+
+
+class IdWidgets:
+    """Gives every admin of invoicing the id-checking widgets for its foreign keys."""
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        using = kwargs.get("using")
+        if db_field.name in self.get_autocomplete_fields(request):
+            kwargs.setdefault(
+                "widget", IdAutocompleteSelect(db_field, self.admin_site, using=using)
+            )
+        elif db_field.name in self.raw_id_fields:
+            widget = IdRawIdWidget(db_field.remote_field, self.admin_site, using=using)
+            kwargs.setdefault("widget", widget)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
 def _refuse_or_delete_selected(
     modeladmin: KeepsBookedInvoices, request: HttpRequest, queryset: QuerySet
 ) -> HttpResponse | None:
@@ -75,7 +112,7 @@ def _refuse_or_delete_selected(
     return delete_selected(modeladmin, request, queryset)
 
 
-class KeepsBookedInvoices(admin.ModelAdmin):
+class KeepsBookedInvoices(IdWidgets, admin.ModelAdmin):
     """Refuses to delete what would take a booked invoice with it, saying why, before Django's
     confirmation page (which would only say "permission denied" or list protected objects)."""
 
@@ -120,7 +157,7 @@ class KeepsBookedInvoices(admin.ModelAdmin):
         return actions
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(IdWidgets, admin.TabularInline):
     model = Membership
     extra = 0
     autocomplete_fields = ["user"]
@@ -138,7 +175,7 @@ class CompanyAdmin(KeepsBookedInvoices):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(IdWidgets, admin.ModelAdmin):
     list_display = ("user", "company", "role", "created_at")
     list_filter = ("role", "company")
     search_fields = ("user__username", "user__email", "company__name")
@@ -158,7 +195,7 @@ class CustomerAdmin(KeepsBookedInvoices):
 
 
 @admin.register(NumberSequence)
-class NumberSequenceAdmin(admin.ModelAdmin):
+class NumberSequenceAdmin(IdWidgets, admin.ModelAdmin):
     list_display = ("company", "kind", "year", "last_number")
     list_filter = ("kind", "year", "company")
     search_fields = ("company__name",)
@@ -178,7 +215,18 @@ def _is_draft(invoice: Invoice | None) -> bool:
     return invoice is None or invoice.is_draft
 
 
-class InvoiceLineInline(admin.TabularInline):
+class DateHierarchyChangeList(ChangeList):
+    """Django turns a bad date-hierarchy year into "bad filter" only for a ValueError it expects:
+    a 30-digit year overflows and year 9999 has no next year, both crashing the list."""
+
+    def get_filters(self, request: HttpRequest) -> Any:
+        try:
+            return super().get_filters(request)
+        except (OverflowError, ValueError) as exc:
+            raise IncorrectLookupParameters(exc) from exc
+
+
+class InvoiceLineInline(IdWidgets, admin.TabularInline):
     """Lines of the invoice; read-only once it is booked (the formset then ignores posted rows)."""
 
     model = InvoiceLine
@@ -228,6 +276,9 @@ class InvoiceAdmin(KeepsBookedInvoices):
     inlines = [InvoiceLineInline]
     show_full_result_count = False
 
+    def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
+        return DateHierarchyChangeList
+
     @admin.display(description="Number", ordering="number")
     def display_number(self, invoice: Invoice) -> str:
         return invoice.display_number
@@ -272,7 +323,7 @@ class InvoiceLineAdmin(KeepsBookedInvoices):
 
 
 @admin.register(OverviewPreference)
-class OverviewPreferenceAdmin(admin.ModelAdmin):
+class OverviewPreferenceAdmin(IdWidgets, admin.ModelAdmin):
     list_display = ("user", "columns")
     search_fields = ("user__username",)
     list_select_related = ("user",)
