@@ -1,15 +1,25 @@
 """Django admin for the invoicing models: what support staff need to look things up.
 
-A booked invoice keeps its number, kind, customer, booking stamps and sync fields: they are
-read-only here as in the product. Lines edited here recompute the stored totals.
+A booked invoice is read-only here, lines and totals included (its content changes only on the
+invoice page, which knows the rules), and it is never deleted: not by itself, not in a bulk
+action, not with its customer or company. Numbers and statuses come from booking only, so the
+numbering never gets a gap. Drafts can be edited and deleted; lines edited here recompute the
+stored totals.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin
-from django.http import HttpRequest
+from django.contrib import admin, messages
+from django.contrib.admin.actions import delete_selected
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.utils import unquote
+from django.contrib.admin.views.main import ChangeList
+from django.contrib.admin.widgets import AutocompleteSelect, ForeignKeyRawIdWidget
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 
 from invoicing import services
 from invoicing.models import (
@@ -21,6 +31,7 @@ from invoicing.models import (
     NumberSequence,
     OverviewPreference,
 )
+from invoicing.tenancy import parse_id
 
 BOOKED_READONLY = (
     "status",
@@ -37,16 +48,125 @@ BOOKED_READONLY = (
     "synced_at",
 )
 TOTALS = ("subtotal", "vat_total", "total")
+# Booked invoices named in a refusal; more are summed up with an ellipsis.
+SHOWN_NUMBERS = 5
+DELETE_REFUSED_INVOICE = (
+    "Nothing was deleted: booked invoices stay for ever, only drafts can be deleted. "
+    "Booked: {numbers}."
+)
+DELETE_REFUSED_COMPANY = (
+    "Nothing was deleted: a company with booked invoices cannot be deleted, as booked invoices "
+    "stay for ever. Booked: {numbers}."
+)
+DELETE_REFUSED_CUSTOMER = (
+    "Nothing was deleted: a customer with booked invoices cannot be deleted, as booked invoices "
+    "stay for ever. Booked: {numbers}."
+)
+DELETE_REFUSED_LINE = (
+    "Nothing was deleted: the lines of a booked invoice change only on its invoice page. "
+    "Booked: {numbers}."
+)
 
 
-class MembershipInline(admin.TabularInline):
+class IdAutocompleteSelect(AutocompleteSelect):
+    """Django looks the posted value up again to show a form with errors; a value that is no id
+    (text, or past the database integer) would crash that page instead of showing the error."""
+
+    def optgroups(self, name: str, value: list[str], attr: dict | None = None) -> list:
+        return super().optgroups(name, [v for v in value if parse_id(v) is not None], attr)
+
+
+class IdRawIdWidget(ForeignKeyRawIdWidget):
+    """The raw-id widget, with the same guard as IdAutocompleteSelect (Django catches text, not
+    SQLite's OverflowError)."""
+
+    def label_and_url_for_value(self, value: Any) -> tuple[str, str]:
+        if parse_id(value) is None:
+            return "", ""
+        return super().label_and_url_for_value(value)
+
+
+class IdWidgets:
+    """Gives every admin of invoicing the id-checking widgets for its foreign keys."""
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        using = kwargs.get("using")
+        if db_field.name in self.get_autocomplete_fields(request):
+            kwargs.setdefault(
+                "widget", IdAutocompleteSelect(db_field, self.admin_site, using=using)
+            )
+        elif db_field.name in self.raw_id_fields:
+            widget = IdRawIdWidget(db_field.remote_field, self.admin_site, using=using)
+            kwargs.setdefault("widget", widget)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+def _refuse_or_delete_selected(
+    modeladmin: KeepsBookedInvoices, request: HttpRequest, queryset: QuerySet
+) -> HttpResponse | None:
+    """The "delete selected" action, refused with the reason when it would lose a booked invoice."""
+    refusal = modeladmin.deletion_refusal(queryset)
+    if refusal:
+        modeladmin.message_user(request, refusal, messages.ERROR)
+        return None
+    return delete_selected(modeladmin, request, queryset)
+
+
+class KeepsBookedInvoices(IdWidgets, admin.ModelAdmin):
+    """Refuses to delete what would take a booked invoice with it, saying why, before Django's
+    confirmation page (which would only say "permission denied" or list protected objects)."""
+
+    # The lookup from Invoice to the objects of this admin, and the refusal naming the numbers.
+    booked_invoices_lookup: str
+    delete_refused: str
+
+    def booked_numbers(self, queryset: QuerySet) -> list[str]:
+        invoices = Invoice.objects.filter(
+            status=Invoice.Status.BOOKED, **{self.booked_invoices_lookup: queryset}
+        )
+        return list(invoices.order_by("number").values_list("number", flat=True).distinct())
+
+    def deletion_refusal(self, queryset: QuerySet) -> str | None:
+        numbers = self.booked_numbers(queryset)
+        if not numbers:
+            return None
+        shown = ", ".join(numbers[:SHOWN_NUMBERS]) + (", …" if len(numbers) > SHOWN_NUMBERS else "")
+        return self.delete_refused.format(numbers=shown)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is not None and self.booked_numbers(self.model.objects.filter(pk=obj.pk)):
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def delete_view(
+        self, request: HttpRequest, object_id: str, extra_context: dict | None = None
+    ) -> HttpResponse:
+        obj = self.get_object(request, unquote(object_id))
+        refusal = obj and self.deletion_refusal(self.model.objects.filter(pk=obj.pk))
+        if refusal:
+            self.message_user(request, refusal, messages.ERROR)
+            opts = self.model._meta
+            return redirect(f"admin:{opts.app_label}_{opts.model_name}_change", obj.pk)
+        return super().delete_view(request, object_id, extra_context)
+
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        actions = super().get_actions(request)
+        if "delete_selected" in actions:
+            _func, name, description = actions["delete_selected"]
+            actions["delete_selected"] = (_refuse_or_delete_selected, name, description)
+        return actions
+
+
+class MembershipInline(IdWidgets, admin.TabularInline):
     model = Membership
     extra = 0
     autocomplete_fields = ["user"]
 
 
 @admin.register(Company)
-class CompanyAdmin(admin.ModelAdmin):
+class CompanyAdmin(KeepsBookedInvoices):
+    booked_invoices_lookup = "company__in"
+    delete_refused = DELETE_REFUSED_COMPANY
     list_display = ("name", "slug", "country", "vat_number", "currency", "created_at")
     list_filter = ("country", "currency")
     search_fields = ("name", "slug", "vat_number")
@@ -55,7 +175,7 @@ class CompanyAdmin(admin.ModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(IdWidgets, admin.ModelAdmin):
     list_display = ("user", "company", "role", "created_at")
     list_filter = ("role", "company")
     search_fields = ("user__username", "user__email", "company__name")
@@ -64,7 +184,9 @@ class MembershipAdmin(admin.ModelAdmin):
 
 
 @admin.register(Customer)
-class CustomerAdmin(admin.ModelAdmin):
+class CustomerAdmin(KeepsBookedInvoices):
+    booked_invoices_lookup = "customer__in"
+    delete_refused = DELETE_REFUSED_CUSTOMER
     list_display = ("name", "code", "company", "vat_number", "country", "payment_terms_days")
     list_filter = ("company", "country")
     search_fields = ("name", "code", "vat_number", "email")
@@ -73,7 +195,7 @@ class CustomerAdmin(admin.ModelAdmin):
 
 
 @admin.register(NumberSequence)
-class NumberSequenceAdmin(admin.ModelAdmin):
+class NumberSequenceAdmin(IdWidgets, admin.ModelAdmin):
     list_display = ("company", "kind", "year", "last_number")
     list_filter = ("kind", "year", "company")
     search_fields = ("company__name",)
@@ -84,10 +206,41 @@ class NumberSequenceAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
-class InvoiceLineInline(admin.TabularInline):
+
+def _is_draft(invoice: Invoice | None) -> bool:
+    """Whether lines may change: on a new invoice or a draft, not on a booked one."""
+    return invoice is None or invoice.is_draft
+
+
+class DateHierarchyChangeList(ChangeList):
+    """Django turns a bad date-hierarchy year into "bad filter" only for a ValueError it expects:
+    a 30-digit year overflows and year 9999 has no next year, both crashing the list."""
+
+    def get_filters(self, request: HttpRequest) -> Any:
+        try:
+            return super().get_filters(request)
+        except (OverflowError, ValueError) as exc:
+            raise IncorrectLookupParameters(exc) from exc
+
+
+class InvoiceLineInline(IdWidgets, admin.TabularInline):
+    """Lines of the invoice; read-only once it is booked (the formset then ignores posted rows)."""
+
     model = InvoiceLine
     extra = 0
+
+    def has_add_permission(self, request: HttpRequest, obj: Invoice | None = None) -> bool:
+        return _is_draft(obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request: HttpRequest, obj: Invoice | None = None) -> bool:
+        return _is_draft(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Invoice | None = None) -> bool:
+        return _is_draft(obj) and super().has_delete_permission(request, obj)
+
     fields = (
         "position",
         "description",
@@ -100,7 +253,9 @@ class InvoiceLineInline(admin.TabularInline):
 
 
 @admin.register(Invoice)
-class InvoiceAdmin(admin.ModelAdmin):
+class InvoiceAdmin(KeepsBookedInvoices):
+    booked_invoices_lookup = "pk__in"
+    delete_refused = DELETE_REFUSED_INVOICE
     list_display = (
         "display_number",
         "company",
@@ -121,13 +276,16 @@ class InvoiceAdmin(admin.ModelAdmin):
     inlines = [InvoiceLineInline]
     show_full_result_count = False
 
+    def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
+        return DateHierarchyChangeList
+
     @admin.display(description="Number", ordering="number")
     def display_number(self, invoice: Invoice) -> str:
         return invoice.display_number
 
     def get_readonly_fields(self, request: HttpRequest, obj: Invoice | None = None) -> Any:
         if obj is not None and obj.is_booked:
-            return (*BOOKED_READONLY, "company", *TOTALS)
+            return (*BOOKED_READONLY, "company", "invoice_date", *TOTALS)
         # Drafts get their number, stamps and sync fields from booking and the sync only.
         return ("status", "number", "booked_at", "booked_by", *BOOKED_READONLY[8:], *TOTALS)
 
@@ -137,13 +295,22 @@ class InvoiceAdmin(admin.ModelAdmin):
 
 
 @admin.register(InvoiceLine)
-class InvoiceLineAdmin(admin.ModelAdmin):
+class InvoiceLineAdmin(KeepsBookedInvoices):
+    booked_invoices_lookup = "lines__in"
+    delete_refused = DELETE_REFUSED_LINE
     list_display = ("description", "invoice", "quantity", "unit_price", "vat_rate", "amount")
     list_filter = ("vat_rate", "invoice__company")
     search_fields = ("description", "invoice__number", "revenue_account")
     list_select_related = ("invoice",)
     raw_id_fields = ["invoice"]
     show_full_result_count = False
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # A line is added on its invoice's page, where the admin knows whether it is a draft.
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: InvoiceLine | None = None) -> bool:
+        return (obj is None or obj.invoice.is_draft) and super().has_change_permission(request, obj)
 
     def save_model(self, request: HttpRequest, obj: InvoiceLine, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)
@@ -156,7 +323,7 @@ class InvoiceLineAdmin(admin.ModelAdmin):
 
 
 @admin.register(OverviewPreference)
-class OverviewPreferenceAdmin(admin.ModelAdmin):
+class OverviewPreferenceAdmin(IdWidgets, admin.ModelAdmin):
     list_display = ("user", "columns")
     search_fields = ("user__username",)
     list_select_related = ("user",)

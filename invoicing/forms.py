@@ -11,7 +11,8 @@ from django.core.exceptions import ValidationError
 
 from invoicing.models import Company, Customer, Invoice
 from invoicing.money import compute_totals
-from invoicing.services import InvoiceData, LineData
+from invoicing.services import InvoiceData, LineData, credit_problem
+from invoicing.validators import NoControlCharacters, no_control_characters
 from invoicing.vat import clean_vat_number, vat_rate_choices
 
 CURRENCY_CHOICES = [
@@ -37,6 +38,17 @@ class DateInput(forms.DateInput):
 def _check_year(value: dt.date | None) -> None:
     if value and not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
         raise ValidationError(f"Enter a date between {EARLIEST_YEAR} and {LATEST_YEAR}.")
+
+
+def _check_control_characters_in_form(form: forms.ModelForm) -> None:
+    """Give the form fields the control-character check of their model fields.
+
+    The model runs it only on fields the form found valid, so a value that also fails another
+    check (an email address, a customer code) would never say that it holds a control character.
+    """
+    for name, field in form.fields.items():
+        model_validators = form._meta.model._meta.get_field(name).validators
+        field.validators += [v for v in model_validators if isinstance(v, NoControlCharacters)]
 
 
 class CustomerForm(forms.ModelForm):
@@ -66,6 +78,7 @@ class CustomerForm(forms.ModelForm):
             forms.IntegerField(max_value=MAX_PAYMENT_TERMS_DAYS).validators[-1]
         )
         self.fields["vat_number"].help_text = "With or without the country prefix."
+        _check_control_characters_in_form(self)
 
     def clean_name(self) -> str:
         name = self.cleaned_data["name"].strip()
@@ -111,6 +124,7 @@ class InvoiceForm(forms.Form):
         required=False,
         max_length=20,
         help_text="For a credit note: the number of the booked invoice it credits.",
+        validators=no_control_characters("invoice number it credits"),
     )
     invoice_date = forms.DateField(widget=DateInput(), validators=[_check_year])
     due_date = forms.DateField(
@@ -120,7 +134,11 @@ class InvoiceForm(forms.Form):
         help_text="Left empty: the invoice date plus the customer's payment terms.",
     )
     currency = forms.ChoiceField(choices=CURRENCY_CHOICES)
-    notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    notes = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        validators=no_control_characters("notes", multiline=True),
+    )
 
     def __init__(self, *args: Any, company: Company, invoice: Invoice | None = None, **kw: Any):
         if invoice is not None and "initial" not in kw:
@@ -152,7 +170,24 @@ class InvoiceForm(forms.Form):
             self.add_error("due_date", "The due date cannot be before the invoice date.")
         if cleaned.get("kind") != Invoice.Kind.CREDIT_NOTE and cleaned.get("credited_number"):
             self.add_error("credited_number", "Only a credit note credits another invoice.")
+        self._check_credit(cleaned)
         return cleaned
+
+    def _check_credit(self, cleaned: dict[str, Any]) -> None:
+        """Say at once when a credit note cannot credit the invoice picked; the amount is
+        checked with the lines when saving, and everything again when booking."""
+        wanted = cleaned.get("kind") == Invoice.Kind.CREDIT_NOTE
+        locked = self.fields["credited_number"].disabled
+        if not wanted or locked or "credited_number" not in cleaned or not cleaned.get("customer"):
+            return
+        note = Invoice(
+            pk=self.invoice.pk if self.invoice else None,
+            company=self.company,
+            customer=cleaned["customer"],
+        )
+        problem = credit_problem(cleaned["credited_number"], credit_note=note)
+        if problem:
+            self.add_error("credited_number", problem)
 
     def invoice_data(self) -> InvoiceData:
         data = self.cleaned_data
@@ -184,7 +219,7 @@ class InvoiceLineForm(forms.Form):
 
     TEXT_FIELDS = ("description", "quantity", "unit_price", "revenue_account", "cost_centre")
 
-    description = forms.CharField(max_length=200)
+    description = forms.CharField(max_length=200, validators=no_control_characters("description"))
     quantity = forms.DecimalField(
         max_digits=12,
         decimal_places=3,
@@ -203,8 +238,15 @@ class InvoiceLineForm(forms.Form):
         },
     )
     vat_rate = forms.TypedChoiceField(label="VAT", coerce=Decimal, choices=[])
-    revenue_account = forms.CharField(label="Account", max_length=20, required=False)
-    cost_centre = forms.CharField(max_length=20, required=False)
+    revenue_account = forms.CharField(
+        label="Account",
+        max_length=20,
+        required=False,
+        validators=no_control_characters("account"),
+    )
+    cost_centre = forms.CharField(
+        max_length=20, required=False, validators=no_control_characters("cost centre")
+    )
 
     def __init__(self, *args: Any, vat_choices: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

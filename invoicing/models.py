@@ -9,6 +9,8 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.urls import reverse
 
+from invoicing.validators import no_control_characters
+
 COUNTRY_CHOICES = [
     ("BE", "Belgium"),
     ("NL", "Netherlands"),
@@ -65,16 +67,23 @@ class Membership(models.Model):
 
 class Customer(models.Model):
     company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="customers")
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=200, validators=no_control_characters("name"))
     code = models.CharField(
         max_length=18,
         help_text="Your customer number; left empty, the next free number is assigned.",
+        validators=no_control_characters("code"),
     )
-    vat_number = models.CharField("VAT number", max_length=20, blank=True)
-    email = models.EmailField(blank=True)
-    address = models.CharField(max_length=200, blank=True)
-    postal_code = models.CharField(max_length=20, blank=True)
-    city = models.CharField(max_length=100, blank=True)
+    vat_number = models.CharField(
+        "VAT number", max_length=20, blank=True, validators=no_control_characters("VAT number")
+    )
+    email = models.EmailField(blank=True, validators=no_control_characters("email"))
+    address = models.CharField(
+        max_length=200, blank=True, validators=no_control_characters("address")
+    )
+    postal_code = models.CharField(
+        max_length=20, blank=True, validators=no_control_characters("postal code")
+    )
+    city = models.CharField(max_length=100, blank=True, validators=no_control_characters("city"))
     country = models.CharField(max_length=2, choices=COUNTRY_CHOICES, default="BE")
     payment_terms_days = models.PositiveSmallIntegerField(default=30)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -149,7 +158,7 @@ class Invoice(models.Model):
     invoice_date = models.DateField()
     due_date = models.DateField()
     currency = models.CharField(max_length=3, default="EUR")
-    notes = models.TextField(blank=True)
+    notes = models.TextField(blank=True, validators=no_control_characters("notes", multiline=True))
 
     # Stored totals, recomputed from the lines by invoicing.services.
     subtotal = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0.00"))
@@ -229,7 +238,7 @@ class Invoice(models.Model):
 class InvoiceLine(models.Model):
     invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
     position = models.PositiveSmallIntegerField(default=0)
-    description = models.CharField(max_length=200)
+    description = models.CharField(max_length=200, validators=no_control_characters("description"))
     quantity = models.DecimalField(
         max_digits=12,
         decimal_places=3,
@@ -245,9 +254,14 @@ class InvoiceLine(models.Model):
         validators=[MinValueValidator(Decimal("0"))],
     )
     revenue_account = models.CharField(
-        max_length=20, blank=True, help_text="Revenue (G/L) account code"
+        max_length=20,
+        blank=True,
+        help_text="Revenue (G/L) account code",
+        validators=no_control_characters("account"),
     )
-    cost_centre = models.CharField(max_length=20, blank=True)
+    cost_centre = models.CharField(
+        max_length=20, blank=True, validators=no_control_characters("cost centre")
+    )
 
     class Meta:
         ordering = ["position", "id"]

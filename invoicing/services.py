@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
+from django.db.models import Sum
 from django.utils import timezone
 
 from invoicing.models import (
@@ -51,10 +52,31 @@ REFUSED_ALREADY_BOOKED = "Invoice {number} is already booked."
 REFUSED_NO_CUSTOMER = "Choose a customer before booking: an invoice needs someone to pay it."
 REFUSED_NO_LINES = "Add at least one line before booking: this invoice has no lines."
 REFUSED_ZERO_TOTAL = "The total is 0.00: an invoice with a zero total cannot be booked."
+REFUSED_NEGATIVE_TOTAL = (
+    "The total is {total}: an invoice's total must be positive. To pay an amount back, make a "
+    "credit note (with positive lines) that credits the invoice."
+)
+REFUSED_NEGATIVE_CREDIT_NOTE = (
+    "The total is {total}: enter a credit note's lines as positive amounts; the credit note "
+    "itself takes them off the invoice it credits."
+)
+CREDIT_NO_INVOICE = "Enter the number of the booked invoice this credit note credits."
+CREDIT_NOT_THIS_COMPANY = "There is no booked invoice {number} in this company."
+CREDIT_OF_CREDIT_NOTE = "{number} is a credit note: a credit note credits an invoice."
+CREDIT_OF_DRAFT = "{number} is not booked yet: a credit note credits a booked invoice."
+CREDIT_OTHER_CUSTOMER = (
+    "Invoice {number} is for another customer: a credit note credits an invoice of its own "
+    "customer."
+)
+CREDIT_NOTHING_LEFT = "Invoice {number} is credited in full already: nothing is left to credit."
+CREDIT_TOO_MUCH = (
+    "The credit note's total {total} is more than the {left} left to credit on invoice {number} "
+    "(its total minus the credit notes booked on it)."
+)
 LOCKED_FIELD = "Invoice {number} is booked: its {field} can no longer change."
 LOCKED_YEAR = "Invoice {number} is booked in {year}: its date must stay in {year}."
 LOCKED_DELETE = "Invoice {number} is booked: only drafts can be deleted."
-BOOKED_NEEDS_LINES = "A booked invoice keeps at least one line and a total other than 0.00."
+BOOKED_NEEDS_LINES = "A booked invoice keeps at least one line and a total above 0.00."
 
 
 class InvoiceError(Exception):
@@ -209,6 +231,7 @@ def create_invoice(company: Company, *, data: InvoiceData, lines: Sequence[LineD
     invoice.full_clean()
     invoice.save()
     _replace_lines(invoice, lines)
+    _check_credit(invoice)
     invoice.save(update_fields=["subtotal", "vat_total", "total"])
     return invoice
 
@@ -241,13 +264,14 @@ def update_invoice(invoice: Invoice, *, data: InvoiceData, lines: Sequence[LineD
         _check_locked_changes(invoice, data)
         if not lines or compute_totals(
             (line.quantity, line.unit_price, line.vat_rate) for line in lines
-        ).total == Decimal("0"):
+        ).total <= Decimal("0"):
             raise InvoiceLocked(BOOKED_NEEDS_LINES)
         if invoice.sync_state == Invoice.SyncState.SYNCED:
             invoice.sync_state = Invoice.SyncState.CHANGED
     _apply_header(invoice, data)
     invoice.full_clean()
     _replace_lines(invoice, lines)
+    _check_credit(invoice)
     invoice.save()
     return invoice
 
@@ -265,7 +289,11 @@ def delete_draft(invoice: Invoice) -> None:
 
 
 def booking_problem(invoice: Invoice) -> str | None:
-    """Why `invoice` cannot be booked, or None when it can."""
+    """Why `invoice` cannot be booked, or None when it can.
+
+    Amounts are stored positive for both kinds (the connectors turn a credit note's negative in
+    the tool), so a total must be above zero whatever the kind.
+    """
     if invoice.is_booked:
         return REFUSED_ALREADY_BOOKED.format(number=invoice.number)
     if invoice.customer_id is None:
@@ -274,7 +302,57 @@ def booking_problem(invoice: Invoice) -> str | None:
         return REFUSED_NO_LINES
     if invoice.total == Decimal("0"):
         return REFUSED_ZERO_TOTAL
+    credit_note = invoice.kind == Invoice.Kind.CREDIT_NOTE
+    if invoice.total < 0:
+        negative = REFUSED_NEGATIVE_CREDIT_NOTE if credit_note else REFUSED_NEGATIVE_TOTAL
+        return negative.format(total=invoice.total)
+    if credit_note:
+        return credit_problem(invoice.credited_invoice, credit_note=invoice, total=invoice.total)
     return None
+
+
+def credit_left(credited: Invoice, *, excluding: int | None = None) -> Decimal:
+    """What is left to credit on `credited`: its total minus its booked credit notes but one."""
+    notes = Invoice.objects.filter(
+        credited_invoice=credited, kind=Invoice.Kind.CREDIT_NOTE, status=Invoice.Status.BOOKED
+    ).exclude(pk=excluding)
+    return credited.total - (notes.aggregate(sum=Sum("total"))["sum"] or Decimal("0"))
+
+
+def credit_problem(
+    credited: Invoice | None, *, credit_note: Invoice, total: Decimal | None = None
+) -> str | None:
+    """Why `credit_note` (saved or not) cannot credit `credited` for `total`, or None.
+
+    A credit note credits a booked invoice of its own company and customer, for at most what is
+    left to credit on it. `total` None checks everything but the amount (the form's header).
+    """
+    if credited is None:
+        return CREDIT_NO_INVOICE
+    number = credited.display_number
+    if credited.company_id != credit_note.company_id:
+        return CREDIT_NOT_THIS_COMPANY.format(number=number)
+    if credited.kind != Invoice.Kind.INVOICE:
+        return CREDIT_OF_CREDIT_NOTE.format(number=number)
+    if not credited.is_booked:
+        return CREDIT_OF_DRAFT.format(number=number)
+    if credited.customer_id != credit_note.customer_id:
+        return CREDIT_OTHER_CUSTOMER.format(number=number)
+    left = credit_left(credited, excluding=credit_note.pk)
+    if left <= 0:
+        return CREDIT_NOTHING_LEFT.format(number=number)
+    if total is not None and total > left:
+        return CREDIT_TOO_MUCH.format(total=total, left=left, number=number)
+    return None
+
+
+def _check_credit(invoice: Invoice) -> None:
+    """Refuse saving a credit note that cannot credit the invoice it names (none named: later)."""
+    if invoice.kind != Invoice.Kind.CREDIT_NOTE or invoice.credited_invoice_id is None:
+        return
+    problem = credit_problem(invoice.credited_invoice, credit_note=invoice, total=invoice.total)
+    if problem:
+        raise InvoiceError(problem)
 
 
 def _next_number(company_id: int, kind: str, year: int) -> str:
@@ -296,12 +374,16 @@ def book_invoice(invoice: Invoice, *, user: AbstractBaseUser | None) -> Invoice:
     """Book a draft: give it the next number of its company's yearly sequence for its kind.
 
     Raises `BookingRefused` (with a message for the user) for an invoice that is already booked,
-    has no customer, no lines or a zero total. The invoice row and the sequence row are locked
+    has no customer, no lines or a total that is not positive, or for a credit note that does not
+    credit a booked invoice of its customer within what is left to credit on it. The invoice row and the sequence row are locked
     inside one transaction, so a number is used exactly once and none is skipped: a refused or
     failed booking rolls the sequence back with it.
     """
     with transaction.atomic():
         locked = Invoice.objects.select_for_update().get(pk=invoice.pk)
+        if locked.credited_invoice_id is not None:
+            # Two credit notes of one invoice booked at once must see each other's amount.
+            Invoice.objects.select_for_update().filter(pk=locked.credited_invoice_id).first()
         problem = booking_problem(locked)
         if problem:
             raise BookingRefused(problem)

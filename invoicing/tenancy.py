@@ -22,6 +22,22 @@ if TYPE_CHECKING:
 
 SESSION_KEY = "current_company_id"
 M = TypeVar("M", bound=Model)
+# The largest id a BigAutoField holds: a bigger number overflows the database integer (SQLite
+# raises, PostgreSQL refuses), so it is no id at all.
+MAX_ID = 2**63 - 1
+
+
+def parse_id(value: object) -> int | None:
+    """`value` (from a form or a query string) as a database id, or None when it cannot be one.
+
+    Only ASCII digits count: `str.isdigit` also takes "²" or "١", which `int` refuses or reads
+    as another number.
+    """
+    text = str(value)
+    if not (text.isascii() and text.isdigit()) or len(text) > len(str(MAX_ID)):
+        return None
+    number = int(text)
+    return number if 1 <= number <= MAX_ID else None
 
 
 def memberships_of(user: AbstractBaseUser) -> QuerySet[Membership]:
@@ -45,6 +61,9 @@ def resolve_membership(request: HttpRequest) -> Membership | None:
 
 
 def switch_company(request: HttpRequest, company_id: int) -> Company:
+    """Work in the company `company_id` from now on; a 404 unless the user is a member of it."""
+    if parse_id(company_id) is None:
+        raise Http404("No such company.")
     membership = get_object_or_404(Membership, user=request.user, company_id=company_id)
     request.session[SESSION_KEY] = membership.company_id
     return membership.company

@@ -22,9 +22,10 @@ from invoicing.forms import (
 )
 from invoicing.models import Customer, Invoice
 from invoicing.overview import SYNC_FILTERS, OverviewFilters, overview_page
-from invoicing.tenancy import company_required, get_for_company, switch_company
+from invoicing.tenancy import company_required, get_for_company, parse_id, switch_company
 
 CUSTOMERS_PER_PAGE = 100
+CHOOSE_COMPANY = "Choose a company."
 
 
 # Overview -----------------------------------------------------------------------------------
@@ -118,8 +119,8 @@ def invoice_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         return _save_invoice(request, None)
     initial = {"invoice_date": services.today(), "currency": request.company.currency}
-    customer_id = request.GET.get("customer", "")
-    if customer_id.isdigit():
+    customer_id = parse_id(request.GET.get("customer", ""))
+    if customer_id is not None:
         initial["customer"] = customer_id
     form = InvoiceForm(company=request.company, initial=initial)
     return _invoice_page(request, invoice=None, form=form, formset=line_formset(request.company))
@@ -236,10 +237,10 @@ def customer_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @company_required
 @require_POST
 def company_switch(request: HttpRequest) -> HttpResponse:
-    company_id = request.POST.get("company", "")
-    if not company_id.isdigit():
-        messages.error(request, "Choose a company.")
+    company_id = parse_id(request.POST.get("company", ""))
+    if company_id is None:
+        messages.error(request, CHOOSE_COMPANY)
         return redirect("invoicing:overview")
-    company = switch_company(request, int(company_id))
+    company = switch_company(request, company_id)
     messages.success(request, f"You now work in {company.name}.")
     return redirect("invoicing:overview")

@@ -28,11 +28,15 @@ def make_draft(
     lines=None,
     invoice_date: dt.date = dt.date(2026, 3, 14),
     kind: str = Invoice.Kind.INVOICE,
+    credited_invoice: Invoice | None = None,
 ) -> Invoice:
+    if credited_invoice is not None:
+        customer = customer or credited_invoice.customer
     data = services.InvoiceData(
         customer=customer or CustomerFactory(company=company),
         invoice_date=invoice_date,
         kind=kind,
+        credited_invoice=credited_invoice,
     )
     return services.create_invoice(company, data=data, lines=[line()] if lines is None else lines)
 

@@ -55,8 +55,13 @@ def test_two_users_booking_at_the_same_moment_get_consecutive_numbers(
 
 
 def test_many_bookings_at_once_leave_no_gap_and_no_duplicate(require_postgres, acme, alice):
-    drafts = [make_draft(acme) for _ in range(12)]
-    credit_notes = [make_draft(acme, kind=Invoice.Kind.CREDIT_NOTE) for _ in range(4)]
+    # Credit notes credit booked invoices: book four of the twelve invoices beforehand.
+    credited = [services.book_invoice(make_draft(acme), user=alice) for _ in range(4)]
+    drafts = [make_draft(acme) for _ in range(8)]
+    credit_notes = [
+        make_draft(acme, kind=Invoice.Kind.CREDIT_NOTE, credited_invoice=invoice)
+        for invoice in credited
+    ]
     results = _run_together(
         [
             (lambda invoice=invoice: services.book_invoice(invoice, user=alice))
@@ -88,3 +93,21 @@ def test_the_same_draft_booked_twice_at_once_is_booked_once(require_postgres, ac
     assert len(refused) == 1
     assert "already booked" in str(refused[0])
     assert NumberSequence.objects.get(company=acme).last_number == 1
+
+
+def test_two_credit_notes_booked_at_once_never_credit_more_than_the_invoice(
+    require_postgres, acme, alice, bob
+):
+    invoice = services.book_invoice(make_draft(acme), user=alice)
+    notes = [
+        make_draft(acme, kind=Invoice.Kind.CREDIT_NOTE, credited_invoice=invoice) for _ in range(2)
+    ]
+    results = _run_together(
+        [
+            lambda: services.book_invoice(notes[0], user=alice),
+            lambda: services.book_invoice(notes[1], user=bob),
+        ]
+    )
+    refused = [str(r) for r in results if isinstance(r, services.BookingRefused)]
+    assert refused == [services.CREDIT_NOTHING_LEFT.format(number=invoice.number)], results
+    assert Invoice.objects.filter(kind="credit_note", status="booked").count() == 1

@@ -39,7 +39,9 @@ def test_due_date_follows_the_payment_terms_when_left_empty(acme):
 def test_it_books_with_consecutive_numbers_per_year_and_kind(acme, alice):
     first = services.book_invoice(make_draft(acme), user=alice)
     second = services.book_invoice(make_draft(acme), user=alice)
-    credit = services.book_invoice(make_draft(acme, kind=Invoice.Kind.CREDIT_NOTE), user=alice)
+    credit = services.book_invoice(
+        make_draft(acme, kind=Invoice.Kind.CREDIT_NOTE, credited_invoice=first), user=alice
+    )
     next_year = services.book_invoice(
         make_draft(acme, invoice_date=dt.date(2027, 1, 2)), user=alice
     )
