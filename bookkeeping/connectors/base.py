@@ -179,7 +179,7 @@ class Connector:
         url = getattr(settings, self.base_url_setting, "")
         if not url:
             raise ImproperlyConfigured(
-                f"{self.base_url_setting} is empty: set it to the {self.label} URL."
+                NOT_CONFIGURED_MESSAGE.format(tool=self.label, setting=self.base_url_setting)
             )
         return url.rstrip("/")
 
@@ -442,8 +442,37 @@ def connector_class(key: str) -> type[Connector]:
     return import_string(path)
 
 
-def get_connector(integration: Integration) -> Connector:
-    return connector_class(integration.tool)(integration)
+# An operator setting is missing: the message of the ImproperlyConfigured a connector raises. The
+# settings page and the sync's notification show it as it is, so it names the setting, never a
+# value.
+NOT_CONFIGURED_MESSAGE = "Booksync is not configured for {tool}: ask your administrator to set {setting}."
+
+
+def get_connector(integration: Integration, *, reconnecting: bool = False) -> Connector:
+    """The connector of the integration.
+
+    When no encryption key can read the stored credentials (`credentials_unreadable`), every
+    call the connector makes to the tool raises AuthError with the reason and the reconnect hint:
+    callers (the sync, the settings page) then treat it as any refused access, "reconnect
+    needed", instead of crashing. `reconnecting=True` is for the flow that replaces the
+    credentials (OAuth), which needs no stored credentials.
+    """
+    connector = connector_class(integration.tool)(integration)
+    if getattr(integration, "credentials_unreadable", False) and not reconnecting:
+        from bookkeeping.models import RECONNECT_HINT, UNREADABLE_CREDENTIALS_MESSAGE
+
+        label = connector.label
+
+        def refuse(*args: Any, **kwargs: Any) -> NoReturn:
+            raise AuthError(
+                UNREADABLE_CREDENTIALS_MESSAGE.format(tool=label),
+                hint=RECONNECT_HINT.format(tool=label),
+            )
+
+        # Every call to the tool goes through request(): refusing there keeps each call's own
+        # error handling (the sync's AuthError policy) without a second code path.
+        connector.request = refuse  # type: ignore[method-assign]
+    return connector
 
 
 def tools_for_country(country: str) -> list[tuple[str, str]]:
