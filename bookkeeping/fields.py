@@ -23,7 +23,9 @@ from django.db import models
 GENERATE_KEY_COMMAND = (
     "python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'"
 )
-EMPTY_KEY_MESSAGE = f"FIELD_ENCRYPTION_KEY is empty: set it to a Fernet key ({GENERATE_KEY_COMMAND})."
+EMPTY_KEY_MESSAGE = (
+    f"FIELD_ENCRYPTION_KEY is empty: set it to a Fernet key ({GENERATE_KEY_COMMAND})."
+)
 # Names the key by its position only: the key itself is a secret.
 INVALID_KEY_MESSAGE = (
     "Key {position} of FIELD_ENCRYPTION_KEY is not a valid Fernet key "

@@ -214,20 +214,20 @@ def _configured(integration: Integration) -> Iterator[None]:
         raise NotConfigured(str(exc)) from exc
 
 
-def connector_for(integration: Integration, *, reconnecting: bool = False) -> Connector:
+def connector_for(integration: Integration) -> Connector:
     """The connector of the integration; a configuration problem becomes NotConfigured.
 
-    Unreadable credentials give a connector whose calls raise AuthError (see get_connector),
-    except when `reconnecting` (the OAuth flow that replaces them).
+    With unreadable credentials, its calls that need them raise AuthError (see get_connector);
+    the OAuth calls, which replace them, still work.
     """
     with _configured(integration):
-        return get_connector(integration, reconnecting=reconnecting)
+        return get_connector(integration)
 
 
 def authorization_url(integration: Integration, *, redirect_uri: str, state: str) -> str:
     """OAuth tools: the tool's consent page to send the user to."""
     with _configured(integration):
-        connector = connector_for(integration, reconnecting=True)
+        connector = connector_for(integration)
         return connector.authorization_url(redirect_uri=redirect_uri, state=state)
 
 
@@ -239,7 +239,7 @@ def complete_authorization(
     picked. On a tool error the status and last error are recorded and the error re-raised."""
     try:
         with _configured(integration):
-            connector = connector_for(integration, reconnecting=True)
+            connector = connector_for(integration)
             connector.complete_authorization(code=code, redirect_uri=redirect_uri)
         integration.refresh_from_db()
         return _list_targets(integration)

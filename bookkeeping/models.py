@@ -115,7 +115,9 @@ class Integration(models.Model):
         if not self.credentials_unreadable:
             return ""
         tool = self.tool_label
-        return f"{UNREADABLE_CREDENTIALS_MESSAGE.format(tool=tool)} {RECONNECT_HINT.format(tool=tool)}"
+        return (
+            f"{UNREADABLE_CREDENTIALS_MESSAGE.format(tool=tool)} {RECONNECT_HINT.format(tool=tool)}"
+        )
 
     @property
     def problem(self) -> str:

@@ -445,20 +445,38 @@ def connector_class(key: str) -> type[Connector]:
 # An operator setting is missing: the message of the ImproperlyConfigured a connector raises. The
 # settings page and the sync's notification show it as it is, so it names the setting, never a
 # value.
-NOT_CONFIGURED_MESSAGE = "Booksync is not configured for {tool}: ask your administrator to set {setting}."
+NOT_CONFIGURED_MESSAGE = (
+    "Booksync is not configured for {tool}: ask your administrator to set {setting}."
+)
 
 
-def get_connector(integration: Integration, *, reconnecting: bool = False) -> Connector:
+# The interface methods that use the stored credentials (the OAuth ones replace them instead).
+NEEDS_CREDENTIALS = (
+    "list_targets",
+    "test_connection",
+    "list_journals",
+    "list_accounts",
+    "list_vat_codes",
+    "list_cost_centres",
+    "find_customer",
+    "push_customer",
+    "find_invoice",
+    "push_invoices",
+    "update_invoice",
+)
+
+
+def get_connector(integration: Integration) -> Connector:
     """The connector of the integration.
 
     When no encryption key can read the stored credentials (`credentials_unreadable`), every
-    call the connector makes to the tool raises AuthError with the reason and the reconnect hint:
-    callers (the sync, the settings page) then treat it as any refused access, "reconnect
-    needed", instead of crashing. `reconnecting=True` is for the flow that replaces the
-    credentials (OAuth), which needs no stored credentials.
+    interface method that needs them raises AuthError with the reason and the reconnect hint, so
+    that callers treat it as any refused access (the sync ends the run and marks the integration
+    "reconnect needed"; the settings page says so) instead of crashing. The OAuth methods stay
+    usable: they are how the user replaces the credentials.
     """
     connector = connector_class(integration.tool)(integration)
-    if getattr(integration, "credentials_unreadable", False) and not reconnecting:
+    if getattr(integration, "credentials_unreadable", False):
         from bookkeeping.models import RECONNECT_HINT, UNREADABLE_CREDENTIALS_MESSAGE
 
         label = connector.label
@@ -469,9 +487,11 @@ def get_connector(integration: Integration, *, reconnecting: bool = False) -> Co
                 hint=RECONNECT_HINT.format(tool=label),
             )
 
-        # Every call to the tool goes through request(): refusing there keeps each call's own
-        # error handling (the sync's AuthError policy) without a second code path.
-        connector.request = refuse  # type: ignore[method-assign]
+        # On the methods, not in request(): a tool's own checks before its first call (Yuki's
+        # "no access key is set") would hide the real reason.
+        for name in NEEDS_CREDENTIALS:
+            if hasattr(connector, name):
+                setattr(connector, name, refuse)
     return connector
 
 
