@@ -56,8 +56,8 @@ class TargetForm(forms.Form):
         )
 
     def target_name(self) -> str:
-        code = self.cleaned_data["target"]
-        return self.targets.get(code, code)
+        """The name from the tool's list; "" when typed without a list (the name is unknown)."""
+        return self.targets.get(self.cleaned_data["target"], "")
 
 
 class MappingForm(forms.Form):

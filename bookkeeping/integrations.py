@@ -302,6 +302,8 @@ def choose_target(integration: Integration, *, target_id: str, target_name: str 
         raise IntegrationRefused(f"Connect {integration.tool_label} first.")
     if not target_id:
         raise IntegrationRefused(f"Pick a {tool_class(integration).target_label}.")
+    if not target_name and target_id == integration.target_id:
+        target_name = integration.target_name  # the same target picked without the tool's list
     integration.target_id = target_id
     integration.target_name = target_name or target_id
     integration.status = Integration.Status.CONNECTED

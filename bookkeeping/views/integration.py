@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
+from django.contrib.messages.storage.base import Message
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import redirect, render
@@ -40,12 +41,11 @@ def _settings_redirect() -> HttpResponse:
 
 
 def _tool_error(request: HttpRequest, exc: ConnectorError) -> None:
-    """Shows the error once per request: the targets and the lists of one page view may fail
-    for the same reason (a missing server setting)."""
+    """Shows the error unless it already waits to be shown: an action and the page it redirects
+    to, or the targets and the lists of one page, may fail for the same reason (a missing server
+    setting). `in` looks at the waiting messages without consuming them."""
     text = integrations.describe_error(exc)
-    shown = request.__dict__.setdefault("_bookkeeping_errors_shown", set())
-    if text not in shown:
-        shown.add(text)
+    if Message(messages.ERROR, text) not in messages.get_messages(request):
         messages.error(request, text)
 
 
