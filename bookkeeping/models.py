@@ -119,11 +119,6 @@ class Integration(models.Model):
             f"{UNREADABLE_CREDENTIALS_MESSAGE.format(tool=tool)} {RECONNECT_HINT.format(tool=tool)}"
         )
 
-    @property
-    def problem(self) -> str:
-        """What the user must know now: why the credentials are unusable, else the last error."""
-        return self.unreadable_credentials_text or self.last_error
-
 
 class ExternalRecord(models.Model):
     """One of our customers or invoices as it exists in the tool of an integration."""
