@@ -1,4 +1,4 @@
-"""Deploy checks: the embedded demo secrets must not reach production."""
+"""System checks: usable encryption keys always; no embedded demo secret in production."""
 
 from __future__ import annotations
 
@@ -7,17 +7,32 @@ from typing import Any
 from django.conf import settings
 from django.core.checks import Error, Tags, register
 
+from bookkeeping.fields import GENERATE_KEY_COMMAND, key_problems, parse_keys
+
+
+@register(Tags.security)
+def check_encryption_keys(app_configs: Any, **kwargs: Any) -> list[Error]:
+    """Every key of FIELD_ENCRYPTION_KEY must be a Fernet key: a bad one would fail every page
+    that reads an integration, so it is refused at start-up rather than at the first request."""
+    return [
+        Error(problem, hint=f"Generate a key with {GENERATE_KEY_COMMAND}.", id="booksync.E003")
+        for problem in key_problems(settings.FIELD_ENCRYPTION_KEY)
+    ]
+
 
 @register(Tags.security, deploy=True)
 def check_production_secrets(app_configs: Any, **kwargs: Any) -> list[Error]:
     errors = []
-    if settings.FIELD_ENCRYPTION_KEY in ("", settings.DEMO_FIELD_ENCRYPTION_KEY):
+    keys = parse_keys(settings.FIELD_ENCRYPTION_KEY)
+    # The demo key anywhere in the list, even as an old decrypt-only key, means that stored
+    # credentials may be readable by anyone with the source code.
+    if not keys or settings.DEMO_FIELD_ENCRYPTION_KEY in keys:
         errors.append(
             Error(
-                "FIELD_ENCRYPTION_KEY is missing or is the demo key: tool credentials would be "
-                "readable by anyone with the source code.",
-                hint="Set FIELD_ENCRYPTION_KEY to the output of "
-                "python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'.",
+                "FIELD_ENCRYPTION_KEY is missing or contains the demo key: tool credentials would "
+                "be readable by anyone with the source code.",
+                hint=f"Set FIELD_ENCRYPTION_KEY to the output of {GENERATE_KEY_COMMAND}; "
+                "several keys are comma separated, newest first.",
                 id="booksync.E001",
             )
         )

@@ -14,6 +14,10 @@ from django import forms
 from bookkeeping.connectors.base import Choice
 
 EMPTY_LABEL = "---------"
+# Journals, accounts, cost centres and VAT codes are stored in columns of this size
+# (Integration.sales_journal and its siblings); a longer code is a form error, not a crash.
+CODE_MAX_LENGTH = 20
+TARGET_MAX_LENGTH = 64
 
 
 class ToolForm(forms.Form):
@@ -47,11 +51,13 @@ class TargetForm(forms.Form):
     ) -> None:
         super().__init__(*args, **kwargs)
         self.targets = {choice.code: choice.label for choice in targets or ()}
-        self.fields["target"] = _list_field(label, targets, required=True)
+        self.fields["target"] = _list_field(
+            label, targets, required=True, max_length=TARGET_MAX_LENGTH
+        )
 
     def target_name(self) -> str:
-        code = self.cleaned_data["target"]
-        return self.targets.get(code, code)
+        """The name from the tool's list; "" when typed without a list (the name is unknown)."""
+        return self.targets.get(self.cleaned_data["target"], "")
 
 
 class MappingForm(forms.Form):
@@ -133,11 +139,14 @@ def _list_field(
     *,
     required: bool = True,
     current: str | None = None,
+    max_length: int = CODE_MAX_LENGTH,
 ) -> forms.Field:
     """A select of the tool's list (keeping a saved value the list no longer has), or a text
     input when the list could not be fetched (`choices` is None or empty)."""
     if not choices:
-        return forms.CharField(label=label, required=required, max_length=64, initial=current)
+        return forms.CharField(
+            label=label, required=required, max_length=max_length, initial=current
+        )
     options = [("", EMPTY_LABEL)] + [(choice.code, _option_label(choice)) for choice in choices]
     if current and current not in {choice.code for choice in choices}:
         options.append((current, f"{current} (not found in the tool)"))

@@ -60,6 +60,12 @@ AFTER_SYNC: dict[str, str] = {
 RUNNING_SYNC_MESSAGE = "A sync is running for this integration: wait until it ends."
 
 
+class NotConfigured(ConnectorError):
+    """An operator setting of the tool is missing or wrong (ImproperlyConfigured from the
+    connector). Its message names the setting; it says nothing about the integration, so it is
+    shown but never stored on it."""
+
+
 class IntegrationRefused(Exception):
     """A request the rules refuse (not a tool error); `message` is for the user."""
 
@@ -115,6 +121,7 @@ def normalize_rate(rate: Any) -> str:
 
 
 def has_credentials(integration: Integration) -> bool:
+    """True when usable credentials are stored (unreadable ones are not usable)."""
     return bool(integration.credentials)
 
 
@@ -195,21 +202,33 @@ def _clear_connection(integration: Integration) -> None:
 # Connecting ---------------------------------------------------------------------------------
 
 
-def connector_for(integration: Integration) -> Connector:
-    """The connector of the integration; a configuration problem becomes a ConnectorError."""
+@contextmanager
+def _configured(integration: Integration) -> Iterator[None]:
+    """A missing operator setting, found by the connector at any step, becomes NotConfigured
+    with the connector's sentence ("Booksync is not configured for Octopus: ask your
+    administrator to set OCTOPUS_SOFTWARE_HOUSE_UUID."), shown on the page instead of a 500."""
     try:
-        return get_connector(integration)
+        yield
     except ImproperlyConfigured as exc:
-        logger.warning("%s connector is not configured: %s", integration.tool, exc)
-        raise ConnectorError(
-            f"{integration.tool_label} is not configured on this server.",
-            hint="Ask your administrator to check the server settings of this tool.",
-        ) from exc
+        logger.warning("%s is not configured: %s", integration.tool, exc)
+        raise NotConfigured(str(exc)) from exc
+
+
+def connector_for(integration: Integration) -> Connector:
+    """The connector of the integration; a configuration problem becomes NotConfigured.
+
+    With unreadable credentials, its calls that need them raise AuthError (see get_connector);
+    the OAuth calls, which replace them, still work.
+    """
+    with _configured(integration):
+        return get_connector(integration)
 
 
 def authorization_url(integration: Integration, *, redirect_uri: str, state: str) -> str:
     """OAuth tools: the tool's consent page to send the user to."""
-    return connector_for(integration).authorization_url(redirect_uri=redirect_uri, state=state)
+    with _configured(integration):
+        connector = connector_for(integration)
+        return connector.authorization_url(redirect_uri=redirect_uri, state=state)
 
 
 def complete_authorization(
@@ -219,7 +238,9 @@ def complete_authorization(
     returns the targets to pick from. The integration stays "not connected" until a target is
     picked. On a tool error the status and last error are recorded and the error re-raised."""
     try:
-        connector_for(integration).complete_authorization(code=code, redirect_uri=redirect_uri)
+        with _configured(integration):
+            connector = connector_for(integration)
+            connector.complete_authorization(code=code, redirect_uri=redirect_uri)
         integration.refresh_from_db()
         return _list_targets(integration)
     except ConnectorError as exc:
@@ -232,7 +253,8 @@ def connect_with_credentials(integration: Integration, *, values: dict[str, str]
     targets, which it returns. Credentials the tool refuses are not kept: the previous ones (if
     any) stay, and so does the status."""
     fields = [name for name, _label, _secret in tool_class(integration).credential_fields]
-    previous = dict(integration.credentials)
+    # Not a copy: unreadable credentials (UnreadableCredentials) are written back as they were.
+    previous = integration.credentials
     integration.credentials = {name: values.get(name, "").strip() for name in fields}
     integration.save(update_fields=["credentials", "updated_at"])
     try:
@@ -254,7 +276,7 @@ def list_targets(integration: Integration) -> list[Choice]:
 
 
 def _list_targets(integration: Integration) -> list[Choice]:
-    with _readable_reply(integration):
+    with _configured(integration), _readable_reply(integration):
         return list(connector_for(integration).list_targets())
 
 
@@ -274,10 +296,14 @@ def _readable_reply(integration: Integration) -> Iterator[None]:
 
 def choose_target(integration: Integration, *, target_id: str, target_name: str = "") -> None:
     """Saves the chosen target; the integration is now connected."""
+    if integration.credentials_unreadable:
+        raise IntegrationRefused(integration.unreadable_credentials_text)
     if not has_credentials(integration):
         raise IntegrationRefused(f"Connect {integration.tool_label} first.")
     if not target_id:
         raise IntegrationRefused(f"Pick a {tool_class(integration).target_label}.")
+    if not target_name and target_id == integration.target_id:
+        target_name = integration.target_name  # the same target picked without the tool's list
     integration.target_id = target_id
     integration.target_name = target_name or target_id
     integration.status = Integration.Status.CONNECTED
@@ -306,7 +332,7 @@ def fetch_lists(integration: Integration) -> ToolLists:
     """
     try:
         connector = connector_for(integration)
-        with _readable_reply(integration):
+        with _configured(integration), _readable_reply(integration):
             journals = list(connector.list_journals())
             accounts = list(connector.list_accounts())
             vat_codes = list(connector.list_vat_codes())
@@ -369,10 +395,11 @@ def check_connection(integration: Integration) -> str:
     Success marks the integration connected (once a target is chosen); an AuthError marks it
     "reconnect needed"; any other tool error marks it "error". Errors are re-raised.
     """
-    if not has_credentials(integration):
+    # Unreadable credentials go on to the connector, whose AuthError marks "reconnect needed".
+    if not has_credentials(integration) and not integration.credentials_unreadable:
         raise IntegrationRefused(f"Connect {integration.tool_label} first.")
     try:
-        with _readable_reply(integration):
+        with _configured(integration), _readable_reply(integration):
             line = connector_for(integration).test_connection()
     except ConnectorError as exc:
         _record_error(integration, exc)
@@ -429,6 +456,8 @@ def describe_error(exc: ConnectorError) -> str:
 
 
 def _store_error(integration: Integration, exc: ConnectorError, *, status: str) -> None:
+    if isinstance(exc, NotConfigured):  # the server's problem: the integration stays as it is
+        return
     last_error = describe_error(exc)
     Integration.objects.filter(pk=integration.pk).update(
         status=status, last_error=last_error, updated_at=timezone.now()

@@ -8,7 +8,13 @@ from django.db.models import Q
 from django.urls import reverse
 
 from bookkeeping.connectors.base import CONNECTORS, TOOL_CHOICES
-from bookkeeping.fields import EncryptedJSONField
+from bookkeeping.fields import EncryptedJSONField, UnreadableCredentials
+
+# Why an integration whose stored credentials no key can decrypt needs a reconnect, and how.
+UNREADABLE_CREDENTIALS_MESSAGE = (
+    "Booksync can no longer read the stored credentials of {tool} (the encryption key was changed)."
+)
+RECONNECT_HINT = "Reconnect {tool} in Integration settings."
 
 
 class Integration(models.Model):
@@ -80,7 +86,38 @@ class Integration(models.Model):
 
     @property
     def is_connected(self) -> bool:
-        return self.status == self.Status.CONNECTED
+        return self.status == self.Status.CONNECTED and not self.credentials_unreadable
+
+    @property
+    def credentials_unreadable(self) -> bool:
+        """True when credentials are stored but no key of FIELD_ENCRYPTION_KEY decrypts them."""
+        return isinstance(self.credentials, UnreadableCredentials)
+
+    @property
+    def needs_reconnect(self) -> bool:
+        return self.status == self.Status.RECONNECT_NEEDED or self.credentials_unreadable
+
+    @property
+    def display_status(self) -> str:
+        """The status the user sees: unreadable credentials need a reconnect whatever the
+        stored status says (no page view writes it)."""
+        if self.credentials_unreadable:
+            return self.Status.RECONNECT_NEEDED
+        return self.status
+
+    @property
+    def display_status_label(self) -> str:
+        return self.Status(self.display_status).label
+
+    @property
+    def unreadable_credentials_text(self) -> str:
+        """The reason and the fix in plain words, for pages and AuthError; "" when readable."""
+        if not self.credentials_unreadable:
+            return ""
+        tool = self.tool_label
+        return (
+            f"{UNREADABLE_CREDENTIALS_MESSAGE.format(tool=tool)} {RECONNECT_HINT.format(tool=tool)}"
+        )
 
 
 class ExternalRecord(models.Model):

@@ -160,7 +160,10 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-# Tool credentials are encrypted at rest with this Fernet key (bookkeeping.fields).
+# Tool credentials are encrypted at rest with Fernet (bookkeeping.fields). One key, or several
+# comma separated, newest first (MultiFernet): the newest encrypts, every key decrypts. To rotate:
+# "NEW,OLD", deploy, `manage.py rotate_credentials`, then "NEW". Credentials no key can read show
+# as "Reconnect needed" instead of failing the pages. Checked by bookkeeping.checks.
 FIELD_ENCRYPTION_KEY = env("FIELD_ENCRYPTION_KEY", default=DEMO_FIELD_ENCRYPTION_KEY)
 
 # Logging

@@ -227,7 +227,7 @@ class Connector:
         url = getattr(settings, self.base_url_setting, "")
         if not url:
             raise ImproperlyConfigured(
-                f"{self.base_url_setting} is empty: set it to the {self.label} URL."
+                NOT_CONFIGURED_MESSAGE.format(tool=self.label, setting=self.base_url_setting)
             )
         return url.rstrip("/")
 
@@ -532,8 +532,57 @@ def connector_class(key: str) -> type[Connector]:
     return import_string(path)
 
 
+# An operator setting is missing: the message of the ImproperlyConfigured a connector raises. The
+# settings page and the sync's notification show it as it is, so it names the setting, never a
+# value.
+NOT_CONFIGURED_MESSAGE = (
+    "Booksync is not configured for {tool}: ask your administrator to set {setting}."
+)
+
+
+# The interface methods that use the stored credentials (the OAuth ones replace them instead).
+NEEDS_CREDENTIALS = (
+    "list_targets",
+    "test_connection",
+    "list_journals",
+    "list_accounts",
+    "list_vat_codes",
+    "list_cost_centres",
+    "find_customer",
+    "push_customer",
+    "find_invoice",
+    "push_invoices",
+    "update_invoice",
+)
+
+
 def get_connector(integration: Integration) -> Connector:
-    return connector_class(integration.tool)(integration)
+    """The connector of the integration.
+
+    When no encryption key can read the stored credentials (`credentials_unreadable`), every
+    interface method that needs them raises AuthError with the reason and the reconnect hint, so
+    that callers treat it as any refused access (the sync ends the run and marks the integration
+    "reconnect needed"; the settings page says so) instead of crashing. The OAuth methods stay
+    usable: they are how the user replaces the credentials.
+    """
+    connector = connector_class(integration.tool)(integration)
+    if getattr(integration, "credentials_unreadable", False):
+        from bookkeeping.models import RECONNECT_HINT, UNREADABLE_CREDENTIALS_MESSAGE
+
+        label = connector.label
+
+        def refuse(*args: Any, **kwargs: Any) -> NoReturn:
+            raise AuthError(
+                UNREADABLE_CREDENTIALS_MESSAGE.format(tool=label),
+                hint=RECONNECT_HINT.format(tool=label),
+            )
+
+        # On the methods, not in request(): a tool's own checks before its first call (Yuki's
+        # "no access key is set") would hide the real reason.
+        for name in NEEDS_CREDENTIALS:
+            if hasattr(connector, name):
+                setattr(connector, name, refuse)
+    return connector
 
 
 def tools_for_country(country: str) -> list[tuple[str, str]]:

@@ -13,6 +13,8 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
+from django.contrib.messages.storage.base import Message
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -31,6 +33,7 @@ OAUTH_SESSION_KEY = "bookkeeping_oauth"
 TARGETS_SESSION_KEY = "bookkeeping_targets"
 LISTS_SESSION_KEY = "bookkeeping_lists"
 LIST_NAMES = ("journals", "accounts", "vat_codes", "cost_centres")
+MAPPING_INVALID_MESSAGE = "Some choices are missing: see the fields marked below."
 
 
 def _settings_redirect() -> HttpResponse:
@@ -38,7 +41,20 @@ def _settings_redirect() -> HttpResponse:
 
 
 def _tool_error(request: HttpRequest, exc: ConnectorError) -> None:
-    messages.error(request, integrations.describe_error(exc))
+    """Shows the error unless it already waits to be shown: an action and the page it redirects
+    to, or the targets and the lists of one page, may fail for the same reason (a missing server
+    setting). `in` looks at the waiting messages without consuming them."""
+    text = integrations.describe_error(exc)
+    if Message(messages.ERROR, text) not in messages.get_messages(request):
+        messages.error(request, text)
+
+
+def _tool_unusable(integration: Integration) -> bool:
+    """No tool call is worth making until the user reconnects."""
+    return (
+        integration.status == Integration.Status.RECONNECT_NEEDED
+        or integration.credentials_unreadable
+    )
 
 
 def _integration_or_redirect(request: HttpRequest) -> Integration | None:
@@ -72,7 +88,7 @@ def _targets(request: HttpRequest, integration: Integration) -> list[Choice] | N
     cached = request.session.get(TARGETS_SESSION_KEY)
     if cached and cached.get("id") == integration.pk:
         return _load(cached["items"])
-    if integration.status == Integration.Status.RECONNECT_NEEDED:
+    if _tool_unusable(integration):
         return None
     try:
         targets = integrations.list_targets(integration)
@@ -88,7 +104,7 @@ def _lists(request: HttpRequest, integration: Integration) -> dict[str, list[Cho
     cached = request.session.get(LISTS_SESSION_KEY)
     if cached and cached.get("key") == key:
         return {name: _load(cached[name]) for name in LIST_NAMES}
-    if integration.status == Integration.Status.RECONNECT_NEEDED:
+    if _tool_unusable(integration):
         return None
     fetched = integrations.fetch_lists(integration)
     if fetched.error is not None:
@@ -136,6 +152,8 @@ def _connection_context(request: HttpRequest, integration: Integration) -> dict[
         # A plain dict: the template language would try to call the class.
         "tool": {"uses_oauth": tool.uses_oauth, "target_label": tool.target_label},
         "has_credentials": connected_once,
+        # Stored but unreadable: the user reconnects (and may disconnect), nothing else.
+        "credentials_unreadable": integration.credentials_unreadable,
         "after_sync": integrations.after_sync_text(integration.tool),
         "credentials_form": None
         if tool.uses_oauth
@@ -337,18 +355,25 @@ def save_mapping(request: HttpRequest) -> HttpResponse:
         return _settings_redirect()
     form = _mapping_form(request, integration, data=request.POST)
     if not form.is_valid():
-        messages.error(request, "Some choices are missing: see the fields marked below.")
+        messages.error(request, MAPPING_INVALID_MESSAGE)
         return render(
             request, "bookkeeping/settings.html", _page_context(request, integration, form)
         )
-    integrations.save_mapping(
-        integration,
-        sales_journal=form.cleaned_data["sales_journal"],
-        credit_note_journal=form.cleaned_data["credit_note_journal"],
-        default_revenue_account=form.cleaned_data["default_revenue_account"],
-        default_cost_centre=form.cleaned_data.get("default_cost_centre", ""),
-        vat_mapping=form.vat_mapping(),
-    )
+    try:
+        integrations.save_mapping(
+            integration,
+            sales_journal=form.cleaned_data["sales_journal"],
+            credit_note_journal=form.cleaned_data["credit_note_journal"],
+            default_revenue_account=form.cleaned_data["default_revenue_account"],
+            default_cost_centre=form.cleaned_data.get("default_cost_centre", ""),
+            vat_mapping=form.vat_mapping(),
+        )
+    except ValidationError as exc:  # the model's own limits, should the form ever let one by
+        _add_model_errors(form, exc)
+        messages.error(request, MAPPING_INVALID_MESSAGE)
+        return render(
+            request, "bookkeeping/settings.html", _page_context(request, integration, form)
+        )
     missing = [rate for rate, code in form.vat_mapping().items() if not code]
     messages.success(request, "Journals, revenue account and VAT codes saved.")
     if missing:
@@ -359,6 +384,11 @@ def save_mapping(request: HttpRequest) -> HttpResponse:
             + " cannot be synced until the rate is mapped to a VAT code.",
         )
     return _settings_redirect()
+
+
+def _add_model_errors(form: MappingForm, exc: ValidationError) -> None:
+    for field, errors in exc.message_dict.items():
+        form.add_error(field if field in form.fields else None, errors)
 
 
 @company_admin_required

@@ -92,6 +92,19 @@ def test_check_deploy_refuses_a_demo_encryption_key_alone():
     assert "booksync.E002" not in output
 
 
+def test_check_deploy_accepts_several_production_keys_and_refuses_a_bad_one():
+    keys = [Fernet.generate_key().decode(), Fernet.generate_key().decode()]
+    secret = production_secrets()["SECRET_KEY"]
+
+    good = check_deploy(SECRET_KEY=secret, FIELD_ENCRYPTION_KEY=",".join(keys))
+    bad = check_deploy(SECRET_KEY=secret, FIELD_ENCRYPTION_KEY=f"{keys[0]},not-a-key")
+
+    assert good.returncode == 0, good.stdout + good.stderr
+    assert bad.returncode != 0
+    assert "booksync.E003" in bad.stdout + bad.stderr
+    assert "not-a-key" not in bad.stdout + bad.stderr
+
+
 # Headers ----------------------------------------------------------------------------------------
 
 

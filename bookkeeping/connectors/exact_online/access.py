@@ -11,7 +11,13 @@ import requests
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from bookkeeping.connectors.base import AuthError, Connector, QuotaExceeded, RateLimited
+from bookkeeping.connectors.base import (
+    NOT_CONFIGURED_MESSAGE,
+    AuthError,
+    Connector,
+    QuotaExceeded,
+    RateLimited,
+)
 
 if TYPE_CHECKING:
     from bookkeeping.models import Integration
@@ -126,10 +132,17 @@ class ExactOnlineAccess(Connector):
     def _client(self) -> tuple[str, str]:
         client_id = getattr(settings, "EXACT_ONLINE_CLIENT_ID", "")
         secret = getattr(settings, "EXACT_ONLINE_CLIENT_SECRET", "")
-        if not client_id or not secret:
+        missing = [
+            name
+            for name, value in (
+                ("EXACT_ONLINE_CLIENT_ID", client_id),
+                ("EXACT_ONLINE_CLIENT_SECRET", secret),
+            )
+            if not value
+        ]
+        if missing:
             raise ImproperlyConfigured(
-                "EXACT_ONLINE_CLIENT_ID and EXACT_ONLINE_CLIENT_SECRET must be set "
-                "(the app's keys from the Exact App Center)."
+                NOT_CONFIGURED_MESSAGE.format(tool=self.label, setting=" and ".join(missing))
             )
         return client_id, secret
 

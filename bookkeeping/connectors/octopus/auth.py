@@ -14,12 +14,24 @@ from typing import TYPE_CHECKING, Any
 import requests
 from django.core.exceptions import ImproperlyConfigured
 
-from bookkeeping.connectors.base import AuthError, ConnectorError, RateLimited, TransientError
+from bookkeeping.connectors.base import (
+    NOT_CONFIGURED_MESSAGE,
+    AuthError,
+    ConnectorError,
+    RateLimited,
+    TransientError,
+)
 from bookkeeping.connectors.octopus.payload import error_body
 
 if TYPE_CHECKING:
     from bookkeeping.connectors.octopus.payload import OctopusConfig
 
+SOFTWARE_HOUSE_SETTING = "OCTOPUS_SOFTWARE_HOUSE_UUID"
+# Octopus error -68: the software house identification is unknown to Octopus.
+SOFTWARE_HOUSE_REFUSED_MESSAGE = (
+    "Booksync is not configured for Octopus: ask your administrator to check "
+    f"{SOFTWARE_HOUSE_SETTING} (Octopus does not recognise it)."
+)
 # Tokens live 600 s and the reply carries no expiry: renew a little before.
 TOKEN_RENEW_AFTER_SECONDS = 570
 CREDENTIALS_HINT = "Check the Octopus user and password in Integration settings."
@@ -52,8 +64,7 @@ class OctopusAuth:
     def _login(self) -> None:
         if not self.config.software_house_uuid:
             raise ImproperlyConfigured(
-                "OCTOPUS_SOFTWARE_HOUSE_UUID is empty: set it to the software house "
-                "identification Octopus gave you."
+                NOT_CONFIGURED_MESSAGE.format(tool="Octopus", setting=SOFTWARE_HOUSE_SETTING)
             )
         if not (self.config.user and self.config.password):
             raise AuthError(
@@ -101,10 +112,7 @@ class OctopusAuth:
             reply = self._auth_reply
             code, text, _ = error_body(reply) if reply is not None else (None, "", "")
             if code == -68:
-                raise ImproperlyConfigured(
-                    "Octopus refused the software house identification: check "
-                    "OCTOPUS_SOFTWARE_HOUSE_UUID."
-                ) from exc
+                raise ImproperlyConfigured(SOFTWARE_HOUSE_REFUSED_MESSAGE) from exc
             raise AuthError(
                 f"Octopus refused to {failure}" + (f": {text}" if text else "."),
                 hint=CREDENTIALS_HINT if path == "/authentication" else DOSSIER_HINT,
