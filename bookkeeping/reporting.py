@@ -204,7 +204,7 @@ def summarize(run: SyncRun, issues: Sequence[SyncIssue]) -> tuple[str, list[str]
     done = synced_line(run, "")
     if done:
         title = f"{title}, {done}"
-    body = [issue_line(issue) for issue in issues]
+    body = [issue_line(issue) for issue in issues] or [run.error]
     return title, body
 
 

@@ -153,6 +153,8 @@ def sync_company(
     connector = get_connector(integration)
     connector.before_call = lambda: fence(run)  # every call, also inside one connector method
     try:
+        if integration.credentials_unreadable:  # say so even when nothing waits to be synced
+            _call(run, connector.test_connection)
         work = select_work(run, integration)
         push_customers(run, connector, work)
         push_invoices(run, connector, work)
@@ -659,6 +661,6 @@ def _reconnect_if_lost() -> None:
 def _unexpected(exc: Exception) -> str:
     if isinstance(exc, TransientError | InvoiceRejected):
         return exc.message
-    if isinstance(exc, ImproperlyConfigured):  # a setting the operator must fix; no secrets
-        return f"Booksync is not configured for this tool: {exc}"
+    if isinstance(exc, ImproperlyConfigured):  # the connectors word it for the user; no secrets
+        return str(exc)
     return "The sync stopped on an unexpected error; the team has been told. Try again later."

@@ -178,11 +178,6 @@ def test_the_sync_run_and_the_page_the_bell_links_to_name_the_missing_setting(
     assert octopus_data.SOFTWARE_HOUSE_UUID not in page
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bookkeeping.reporting.summarize leaves run.error out of the notification body when "
-    "the run has no issues (owned by the sync's engineer; see the helper-b report)",
-)
 def test_the_sync_notification_names_the_missing_setting(alice, sync_without_software_house):
     note = Notification.objects.get(recipient=alice)
 
