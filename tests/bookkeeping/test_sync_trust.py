@@ -47,6 +47,19 @@ def stored_strings(sim) -> list[str]:
     return found
 
 
+def book_credit_note(invoice: Invoice, *, number: str, amount: str) -> Invoice:
+    """A booked credit note of `amount` (21 % VAT) crediting `invoice`."""
+    credit_note = make_booked_invoice(
+        invoice.company,
+        number=number,
+        customer=invoice.customer,
+        kind=Invoice.Kind.CREDIT_NOTE,
+        lines=[("1", amount, "21", "")],
+    )
+    Invoice.objects.filter(pk=credit_note.pk).update(credited_invoice=invoice)
+    return credit_note
+
+
 def sync(company, user):
     return sync_company(company, trigger=SyncRun.Trigger.MANUAL, user=user)
 
@@ -175,14 +188,7 @@ def test_a_credit_note_and_its_invoice_both_reach_yuki_with_digits_only_referenc
     yuki_integration.save(update_fields=["credentials"])
     customer = CustomerFactory(company=acme)
     invoice = make_booked_invoice(acme, number="2027-0001", customer=customer)
-    credit_note = make_booked_invoice(
-        acme,
-        number="CN-2027-0001",
-        customer=customer,
-        kind=Invoice.Kind.CREDIT_NOTE,
-        lines=[("1", "50.00", "21", "")],
-    )
-    Invoice.objects.filter(pk=credit_note.pk).update(credited_invoice=invoice)
+    credit_note = book_credit_note(invoice, number="CN-2027-0001", amount="50.00")
 
     run = sync(acme, alice)
 
@@ -205,14 +211,7 @@ def test_a_credit_note_waits_until_the_invoice_it_credits_is_in_the_tool(tool, a
     invoice = make_booked_invoice(
         acme, number="2026-0001", customer=customer, lines=[("1", "100.00", "12", "")]
     )
-    credit_note = make_booked_invoice(
-        acme,
-        number="CN-2026-0001",
-        customer=customer,
-        kind=Invoice.Kind.CREDIT_NOTE,
-        lines=[("1", "40.00", "21", "")],
-    )
-    Invoice.objects.filter(pk=credit_note.pk).update(credited_invoice=invoice)
+    credit_note = book_credit_note(invoice, number="CN-2026-0001", amount="40.00")
     mapping = dict(integration.vat_mapping)
     twelve = mapping.pop("12.00")  # the invoice is refused: its VAT rate has no code
     integration.vat_mapping = mapping
