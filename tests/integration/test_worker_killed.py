@@ -16,7 +16,6 @@ from tests.factories import CustomerFactory, make_booked_invoice
 from tests.integration.conftest import (
     broker_reachable,
     relax_rate_limits,
-    wait_for,
     worker_process,
 )
 
@@ -28,6 +27,12 @@ pytestmark = [
 ]
 
 INVOICES = 200
+# The call that books invoices in each tool, held by the test to kill the worker while it waits.
+BOOKING_CALL = {
+    "exact_online": ("POST", r"/salesentry/SalesEntries$"),
+    "octopus": ("POST", r"/buysellbookings$"),
+    "yuki": ("POST", "ProcessSalesInvoices"),
+}
 
 
 @pytest.mark.parametrize("key", list(CONNECTORS))
@@ -39,7 +44,6 @@ def test_a_worker_killed_mid_sync_books_every_invoice_exactly_once(
     sim = request.getfixturevalue(key)
     request.getfixturevalue(f"{key}_integration")
     relax_rate_limits(sim)
-    sim.latency_ms = 15
     customers = [CustomerFactory(company=acme) for _ in range(10)]
     invoices = [
         make_booked_invoice(acme, number=f"2026-{n:04d}", customer=customers[n % 10])
@@ -49,25 +53,29 @@ def test_a_worker_killed_mid_sync_books_every_invoice_exactly_once(
     from config.celery import app
 
     app.control.purge()
+    # Kill it once a part of the invoices is booked in the tool, while its next booking call is
+    # in the tool (Yuki books in batches of 100: while the second batch is in flight). The tool
+    # carries that call out after the worker died, as a real one would.
+    threshold = 1 if key == "yuki" else 40
     worker = worker_process(settings)
-    try:
-        sync_company_task.delay(acme.pk, SyncRun.Trigger.MANUAL, alice.pk)
-        # Kill it once a part of the invoices is booked in the tool (Yuki books in batches of
-        # 100: kill it while the first batch is in flight or just after).
-        threshold = 1 if key == "yuki" else 40
-        wait_for(lambda: sim.booking_count() >= threshold, timeout=120)
-        worker.send_signal(signal.SIGKILL)
-        worker.wait(timeout=10)
-    finally:
-        if worker.poll() is None:
-            worker.kill()
+    with sim.hold(*BOOKING_CALL[key], after=threshold) as gate:
+        try:
+            sync_company_task.delay(acme.pk, SyncRun.Trigger.MANUAL, alice.pk)
+            gate.wait_until_held(timeout=120)
+            assert sim.booking_count() >= threshold
+            worker.send_signal(signal.SIGKILL)
+            worker.wait(timeout=10)
+        finally:
+            if worker.poll() is None:
+                worker.kill()
+        booked_before = sim.booking_count()
+        gate.release()
+        gate.wait_until_passed(timeout=10)
     assert SyncRun.objects.get(company=acme).status == SyncRun.Status.RUNNING
-    booked_before = sim.booking_count()
     assert booked_before < INVOICES
 
     settings.SYNC_STALE_AFTER_SECONDS = 1
-    time.sleep(1.5)
-    sim.latency_ms = 0
+    time.sleep(1.5)  # the killed run's heartbeat grows older than that: stale, taken over
     run = sync_company(acme, trigger=SyncRun.Trigger.MANUAL, user=alice)
 
     assert run.status == SyncRun.Status.SUCCEEDED, run.summary

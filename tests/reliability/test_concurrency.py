@@ -21,6 +21,8 @@ pytestmark = [
 ]
 
 INVOICES = 20
+# Exact Online's booking call: the run is held on its first one while the others join it.
+BOOKING = ("POST", r"/salesentry/SalesEntries$")
 
 
 @pytest.fixture
@@ -71,19 +73,24 @@ def assert_one_run_and_both_told(sim, company, alice, bob) -> SyncRun:
 
 
 def test_two_users_and_the_nightly_run_at_the_same_moment_make_one_run(
-    postgres, exact_online, exact_online_integration, acme, alice, bob, eager, monkeypatch
+    postgres, exact_online, exact_online_integration, acme, alice, bob, eager
 ):
-    monkeypatch.setattr(exact_online, "latency_ms", 20)
     book_invoices(acme, INVOICES, customers=2)
     barrier = threading.Barrier(3)
 
-    started = [
-        in_thread(press_sync, acme, alice, barrier=barrier),
-        in_thread(press_sync, acme, bob, barrier=barrier),
-        in_thread(nightly, acme, barrier=barrier),
-    ]
-    for thread, _ in started:
-        thread.join(timeout=60)
+    # The run that wins waits in the tool on its first booking until the other two have joined
+    # it: they cannot come after it finished, however the threads are scheduled.
+    with exact_online.hold(*BOOKING) as gate:
+        started = [
+            in_thread(press_sync, acme, alice, barrier=barrier),
+            in_thread(press_sync, acme, bob, barrier=barrier),
+            in_thread(nightly, acme, barrier=barrier),
+        ]
+        gate.wait_until_held(timeout=60)
+        wait_for(lambda: sum(not thread.is_alive() for thread, _ in started) == 2, timeout=60)
+        gate.release()
+        for thread, _ in started:
+            thread.join(timeout=60)
 
     assert [error for _, errors in started for error in errors] == []
     run = assert_one_run_and_both_told(exact_online, acme, alice, bob)
@@ -94,16 +101,17 @@ def test_two_users_and_the_nightly_run_at_the_same_moment_make_one_run(
 
 
 def test_users_who_press_sync_during_the_nightly_run_hear_how_it_went(
-    postgres, exact_online, exact_online_integration, acme, alice, bob, eager, monkeypatch
+    postgres, exact_online, exact_online_integration, acme, alice, bob, eager
 ):
-    monkeypatch.setattr(exact_online, "latency_ms", 20)
     book_invoices(acme, INVOICES, customers=2)
 
-    night, night_errors = in_thread(nightly, acme)
-    wait_for(lambda: SyncRun.objects.filter(company=acme).exists(), timeout=10)
-    press_sync(acme, alice)
-    press_sync(acme, bob)
-    night.join(timeout=60)
+    with exact_online.hold(*BOOKING) as gate:  # the nightly run is going until released
+        night, night_errors = in_thread(nightly, acme)
+        gate.wait_until_held(timeout=60)
+        press_sync(acme, alice)
+        press_sync(acme, bob)
+        gate.release()
+        night.join(timeout=60)
 
     assert night_errors == []
     run = assert_one_run_and_both_told(exact_online, acme, alice, bob)

@@ -35,12 +35,12 @@ pytestmark = [
 
 INVOICES = 200
 KEY = "exact_online"
+BOOKING = ("POST", r"/salesentry/SalesEntries$")  # held: the outage comes mid-run for sure
 
 
 @pytest.fixture
-def tool(postgres, broker, exact_online, exact_online_integration, monkeypatch):
+def tool(postgres, broker, exact_online, exact_online_integration):
     relax_rate_limits(exact_online)
-    monkeypatch.setattr(exact_online, "latency_ms", 10)
     return exact_online
 
 
@@ -72,11 +72,12 @@ def test_a_redis_restart_during_a_run_loses_nothing(tool, acme, alice, worker):
     from bookkeeping.tasks import sync_company_task
 
     invoices = book_invoices(acme, INVOICES, customers=5)
-    sync_company_task.delay(acme.pk, SyncRun.Trigger.MANUAL, alice.pk)
-    wait_for(lambda: tool.booking_count() >= 30, timeout=60)
-
-    outage = restart_redis(outage_seconds=1.0)
-    booked_when_back = tool.booking_count()
+    with tool.hold(*BOOKING, after=30) as gate:  # the run waits in the tool during the outage
+        sync_company_task.delay(acme.pk, SyncRun.Trigger.MANUAL, alice.pk)
+        gate.wait_until_held(timeout=60)
+        outage = restart_redis(outage_seconds=1.0)
+        booked_when_back = tool.booking_count()
+        gate.release()
 
     # The task in flight goes on without the broker; a task sent after the restart is taken by
     # the same worker once it has reconnected, and books what the first one left, if anything.
@@ -126,10 +127,12 @@ def test_a_dropped_database_connection_fails_the_run_cleanly_and_the_next_run_fi
     from bookkeeping.tasks import sync_company_task
 
     invoices = book_invoices(acme, INVOICES, customers=5)
-    sync_company_task.delay(acme.pk, SyncRun.Trigger.MANUAL, alice.pk)
-    wait_for(lambda: tool.booking_count() >= 40, timeout=60)
-
-    assert terminate_other_backends() >= 1
+    # The worker's connection goes while it waits on the tool for its 41st booking.
+    with tool.hold(*BOOKING, after=40) as gate:
+        sync_company_task.delay(acme.pk, SyncRun.Trigger.MANUAL, alice.pk)
+        gate.wait_until_held(timeout=60)
+        assert terminate_other_backends() >= 1
+        gate.release()
     [first] = wait_for(lambda: finished_runs(acme, 1), timeout=30)
 
     assert first.status == SyncRun.Status.FAILED
