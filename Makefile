@@ -3,12 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
-# The demo talks to the local tool simulators started by the Procfile.
-DEMO_ENV := EXACT_ONLINE_BASE_URL=http://127.0.0.1:8701 \
-	OCTOPUS_BASE_URL=http://127.0.0.1:8702/octopus-rest-api/v1 \
-	YUKI_BASE_URL=http://127.0.0.1:8703/ws \
-	EXACT_ONLINE_CLIENT_ID={demo-client-id} EXACT_ONLINE_CLIENT_SECRET=demo-client-secret \
-	OCTOPUS_SOFTWARE_HOUSE_UUID=6f1c2a9e-4b7d-4e0a-9c3f-2d8e5b1a7c40
+# The demo talks to the local tool simulators started by the Procfile (addresses and demo
+# credentials from the registry of tools, bookkeeping/tools.py).
+DEMO_ENV := BOOKSYNC_DEMO=1
 
 .PHONY: demo test test-fast test-busy lint format bench clean
 

@@ -15,78 +15,14 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from bookkeeping.integrations import normalize_rate, vat_rates_for
 from bookkeeping.models import Integration
+from bookkeeping.tools import TOOLS
 
 if TYPE_CHECKING:
     from invoicing.models import Company
-
-
-def _exact_online() -> dict[str, Any]:
-    from bookkeeping.simulators.exact_online import data
-
-    return {
-        "tool": "exact_online",
-        # No access token yet: the connector exchanges the refresh token at its first call.
-        "credentials": {"refresh_token": data.DEMO_REFRESH_TOKEN},
-        "target_id": str(data.DEMO_DIVISION),
-        "target_name": data.DIVISIONS[data.DEMO_DIVISION],
-        "sales_journal": data.SALES_JOURNAL,
-        "credit_note_journal": data.CREDIT_NOTE_JOURNAL,
-        "default_revenue_account": data.REVENUE_ACCOUNT,
-        "default_cost_centre": "",
-        "vat_mapping": dict(data.VAT_MAPPING),
-        "vat_codes": {
-            code: Decimal(str(percentage)) * 100
-            for code, (_label, percentage, kind, blocked) in data.VAT_CODES.items()
-            if kind == "S" and not blocked
-        },
-    }
-
-
-def _octopus() -> dict[str, Any]:
-    from bookkeeping.simulators import octopus
-
-    return {
-        "tool": "octopus",
-        "credentials": {"user": octopus.USER, "password": octopus.PASSWORD},
-        "target_id": str(octopus.DOSSIER_ID),
-        "target_name": octopus.DOSSIER_NAME,
-        "sales_journal": octopus.SALES_JOURNAL,
-        "credit_note_journal": octopus.CREDIT_NOTE_JOURNAL,
-        "default_revenue_account": str(octopus.REVENUE_ACCOUNT),
-        "default_cost_centre": "",
-        "vat_mapping": dict(octopus.VAT_MAPPING),
-        "vat_codes": {code: Decimal(str(rate)) for code, rate in octopus.VAT_CODES.items()},
-    }
-
-
-def _yuki() -> dict[str, Any]:
-    from bookkeeping.simulators import yuki
-
-    return {
-        "tool": "yuki",
-        "credentials": {"access_key": yuki.ACCESS_KEY},
-        "target_id": yuki.ADMINISTRATION_ID,
-        "target_name": yuki.ADMINISTRATION_NAME,
-        # Yuki books imported invoices in the administration's own sales journal.
-        "sales_journal": "sales",
-        "credit_note_journal": "sales",
-        "default_revenue_account": yuki.DEFAULT_GL_ACCOUNT,
-        "default_cost_centre": "",
-        # Yuki's low-rate VAT type is 6% in Belgium and 9% in the Netherlands.
-        "vat_mapping": {**yuki.VAT_MAPPING, "9.00": "2"},
-        "vat_codes": {code: rate for code, (_label, rate) in yuki.VAT_TYPES.items()},
-    }
-
-
-# Demo company slug -> the seeded connection of its tool's simulator.
-DEMO_CONNECTIONS = {
-    "demo-exact": _exact_online,
-    "demo-octopus": _octopus,
-    "demo-yuki": _yuki,
-}
 
 
 def seed_demo_integrations(companies: Iterable[Company] | Mapping[str, Company]) -> None:
@@ -97,10 +33,11 @@ def seed_demo_integrations(companies: Iterable[Company] | Mapping[str, Company])
     """
     if isinstance(companies, Mapping):
         companies = companies.values()
+    by_slug = {entry.demo_company.slug: entry for entry in TOOLS.values()}
     for company in companies:
-        build = DEMO_CONNECTIONS.get(company.slug)
-        if build is not None:
-            _connect(company, build())
+        entry = by_slug.get(company.slug)
+        if entry is not None:
+            _connect(company, {"tool": entry.key, **import_string(entry.demo_connection)()})
 
 
 def _connect(company: Company, seed: dict[str, Any]) -> Integration:

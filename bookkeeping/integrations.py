@@ -19,19 +19,20 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.utils import timezone
 
+from bookkeeping import tools
 from bookkeeping.connectors.base import (
     AuthError,
     Choice,
     ConnectorError,
     TransientError,
-    connector_class,
-    get_connector,
-    tools_for_country,
 )
+from bookkeeping.connectors.registry import connector_class, get_connector
 from bookkeeping.models import Integration, SyncRun
 
 if TYPE_CHECKING:
-    from bookkeeping.connectors.base import Connector
+    from bookkeeping.connectors.base import (
+        Connector,
+    )
     from invoicing.models import Company
 
 logger = logging.getLogger(__name__)
@@ -40,21 +41,6 @@ logger = logging.getLogger(__name__)
 STANDARD_VAT_RATES: dict[str, tuple[str, ...]] = {
     "BE": ("21.00", "12.00", "6.00", "0.00"),
     "NL": ("21.00", "9.00", "0.00"),
-}
-
-# What happens to an invoice edited after it was synced, per tool (shown on the settings page).
-AFTER_SYNC: dict[str, str] = {
-    "exact_online": (
-        "Invoices edited after they were synced are not pushed again: make the same change in "
-        "Exact Online."
-    ),
-    "octopus": (
-        "Invoices edited after they were synced are pushed again by the next sync, and the "
-        "cost centres of the booking are reset by that sync."
-    ),
-    "yuki": (
-        "Invoices edited after they were synced are not pushed again: make the same change in Yuki."
-    ),
 }
 
 RUNNING_SYNC_MESSAGE = "A sync is running for this integration: wait until it ends."
@@ -95,7 +81,7 @@ def active_integration(company: Company) -> Integration | None:
 
 def offered_tools(company: Company) -> list[tuple[str, str]]:
     """(key, label) of the tools the company's country may use."""
-    return tools_for_country(company.country)
+    return [(entry.key, entry.label) for entry in tools.tools_for_country(company.country)]
 
 
 def vat_rates_for(company: Company, integration: Integration | None = None) -> list[str]:
@@ -129,8 +115,14 @@ def tool_class(integration: Integration) -> type[Connector]:
     return connector_class(integration.tool)
 
 
-def after_sync_text(tool: str) -> str:
-    return AFTER_SYNC.get(tool, "")
+def offers_cost_centres(integration: Integration) -> bool:
+    entry = tools.tool(integration.tool)
+    return bool(entry and entry.cost_centres)
+
+
+def after_sync_text(key: str) -> str:
+    entry = tools.tool(key)
+    return entry.after_sync if entry else ""
 
 
 # Picking the tool -----------------------------------------------------------------------------

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
-from bookkeeping.connectors.base import CONNECTORS, TOOL_CHOICES
+from bookkeeping.connectors.registry import RECONNECT_HINT, UNREADABLE_CREDENTIALS_MESSAGE
 from bookkeeping.fields import EncryptedJSONField, UnreadableCredentials
+from bookkeeping.tools import TOOLS, label_of
 
 # Why an integration whose stored credentials no key can decrypt needs a reconnect, and how.
-UNREADABLE_CREDENTIALS_MESSAGE = (
-    "Booksync can no longer read the stored credentials of {tool} (the encryption key was changed)."
-)
-RECONNECT_HINT = "Reconnect {tool} in Integration settings."
+
+
+def known_tool(key: str) -> None:
+    if key not in TOOLS:
+        raise ValidationError(f"Unknown bookkeeping tool {key!r}.")
 
 
 class Integration(models.Model):
@@ -27,7 +30,8 @@ class Integration(models.Model):
     company = models.ForeignKey(
         "invoicing.Company", on_delete=models.CASCADE, related_name="integrations"
     )
-    tool = models.CharField(max_length=20, choices=TOOL_CHOICES)
+    # A key of the registry (bookkeeping.tools): validated there, so a new tool needs no migration.
+    tool = models.CharField(max_length=20, validators=[known_tool])
     is_active = models.BooleanField(default=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.NOT_CONNECTED)
     last_error = models.TextField(blank=True, default="")
@@ -82,7 +86,7 @@ class Integration(models.Model):
 
     @property
     def tool_label(self) -> str:
-        return CONNECTORS[self.tool][0] if self.tool in CONNECTORS else self.tool
+        return label_of(self.tool)
 
     @property
     def is_connected(self) -> bool:

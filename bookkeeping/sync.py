@@ -31,8 +31,8 @@ from bookkeeping.connectors.base import (
     RateLimited,
     RemoteRef,
     TransientError,
-    get_connector,
 )
+from bookkeeping.connectors.registry import get_connector
 from bookkeeping.content import content_hash
 from bookkeeping.models import ExternalRecord, Integration, SyncIssue, SyncRun
 from invoicing.models import Customer, Invoice

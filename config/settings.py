@@ -10,6 +10,8 @@ from pathlib import Path
 import environ
 from celery.schedules import crontab
 
+from bookkeeping.tools import TOOLS
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 
@@ -246,17 +248,16 @@ SYNC_STALE_AFTER_SECONDS = env.int("SYNC_STALE_AFTER_SECONDS", default=300)
 # A rate-limit wait up to this long is slept inside the run; a longer one reschedules the task.
 SYNC_MAX_INLINE_WAIT_SECONDS = env.int("SYNC_MAX_INLINE_WAIT_SECONDS", default=65)
 
-# Bookkeeping tools. Defaults are the real services; demo and tests point them at simulators.
+# Bookkeeping tools: each tool's settings, with their defaults, come from the registry
+# (bookkeeping/tools.py): EXACT_ONLINE_BASE_URL, EXACT_ONLINE_CLIENT_ID, EXACT_ONLINE_CLIENT_SECRET,
+# OCTOPUS_BASE_URL, OCTOPUS_SOFTWARE_HOUSE_UUID, YUKI_BASE_URL, ... Defaults are the real services;
+# with BOOKSYNC_DEMO=1 (make demo) they are the local simulators and their demo credentials.
 # ------------------------------------------------------------------------------
-# Exact Online: https://start.exactonline.nl/docs/HlpRestAPIResources.aspx
-EXACT_ONLINE_BASE_URL = env("EXACT_ONLINE_BASE_URL", default="https://start.exactonline.nl")
-EXACT_ONLINE_CLIENT_ID = env("EXACT_ONLINE_CLIENT_ID", default="")
-EXACT_ONLINE_CLIENT_SECRET = env("EXACT_ONLINE_CLIENT_SECRET", default="")
-# Octopus: https://login.octopus.be/manual/octopus-webservice/api/
-OCTOPUS_BASE_URL = env("OCTOPUS_BASE_URL", default="https://service.inaras.be/octopus-rest-api/v1")
-OCTOPUS_SOFTWARE_HOUSE_UUID = env("OCTOPUS_SOFTWARE_HOUSE_UUID", default="")
-# Yuki: https://api.yukiworks.nl/ws/
-YUKI_BASE_URL = env("YUKI_BASE_URL", default="https://api.yukiworks.nl/ws")
+BOOKSYNC_DEMO = env.bool("BOOKSYNC_DEMO", default=False)
+for _tool in TOOLS.values():
+    for _name, _default in _tool.settings.items():
+        _demo = _tool.demo_value(_name) if BOOKSYNC_DEMO else None
+        globals()[_name] = env(_name, default=_default if _demo is None else _demo)
 
 # HTTP timeouts (connect, read) in seconds for every call to a tool.
 TOOL_HTTP_TIMEOUT = (

@@ -8,7 +8,7 @@ minute; the number sequences are moved to the last number used.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from itertools import cycle
 
@@ -27,12 +27,6 @@ DEMO_YEAR = 2026
 DRAFTS_PER_COMPANY = 5
 BATCH_SIZE = 2000
 
-DEMO_COMPANIES = [
-    # slug, name, country, VAT number, city
-    ("demo-exact", "Tulip Design Studio B.V.", "NL", "NL004495445B01", "Utrecht"),
-    ("demo-octopus", "Atelier Brabo BV", "BE", "BE0403170701", "Antwerpen"),
-    ("demo-yuki", "Kanaal Consultancy B.V.", "NL", "NL123456782B01", "Amsterdam"),
-]
 CUSTOMER_NAMES = {
     "BE": [
         "Brouwerij De Klok",
@@ -98,17 +92,21 @@ REVENUE_ACCOUNTS = {"BE": "700000", "NL": "8000"}
 
 
 def seed_demo_data(
-    *, invoices: int = 30, log: Callable[[str], None] | None = None
+    *,
+    companies: Sequence[tuple[str, str, str, str, str]],
+    invoices: int = 30,
+    log: Callable[[str], None] | None = None,
 ) -> list[Company]:
     """Create (what is missing of) the demo user, companies, customers and invoices.
 
-    Each company gets about twelve customers with valid VAT numbers, `DRAFTS_PER_COMPANY` drafts
+    `companies` are (slug, name, country, VAT number, city): the demo companies of the tools
+    (bookkeeping passes them; invoicing knows no tool). Each company gets about twelve customers with valid VAT numbers, `DRAFTS_PER_COMPANY` drafts
     and `invoices` booked invoices, none of them synced. Returns the three companies.
     """
     say = log or (lambda message: None)
     user = _demo_user(say)
-    companies = []
-    for slug, name, country, vat_number, city in DEMO_COMPANIES:
+    seeded = []
+    for slug, name, country, vat_number, city in companies:
         with transaction.atomic():
             company, created = Company.objects.get_or_create(
                 slug=slug,
@@ -131,8 +129,8 @@ def seed_demo_data(
             f"{drafts} new drafts, {booked} new booked invoices "
             f"(now {Invoice.objects.filter(company=company).count()} invoices)"
         )
-        companies.append(company)
-    return companies
+        seeded.append(company)
+    return seeded
 
 
 def _demo_user(say: Callable[[str], None]):

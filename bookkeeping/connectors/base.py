@@ -9,27 +9,55 @@ from __future__ import annotations
 
 import logging
 import random
-import re
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from decimal import Decimal
-from functools import cache
 from typing import TYPE_CHECKING, Any, ClassVar, NoReturn, TypeVar
 
 import requests
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import DatabaseError, transaction
-from django.utils.module_loading import import_string
 
+from bookkeeping.connectors.errors import (
+    NOT_CONFIGURED_MESSAGE,
+    AuthError,
+    CallsForbidden,
+    ClosedPeriod,
+    ConnectorError,
+    Fix,
+    InvoiceRejected,
+    QuotaExceeded,
+    RateLimited,
+    TransientError,
+    scrub,
+)
 from bookkeeping.connectors.outgoing import (
     PayloadFieldError,
     check_sendable,
     clean_payload,
     tool_text,
 )
+from bookkeeping.connectors.results import BookingFacts, Choice, PushResult, RemoteRef
+
+# Re-exported: connectors and the sync import the interface's types from here.
+__all__ = [
+    "AuthError",
+    "BookingFacts",
+    "CallsForbidden",
+    "Choice",
+    "ClosedPeriod",
+    "Connector",
+    "ConnectorError",
+    "Fix",
+    "InvoiceRejected",
+    "PushResult",
+    "QuotaExceeded",
+    "RateLimited",
+    "RemoteRef",
+    "TransientError",
+    "scrub",
+]
 
 if TYPE_CHECKING:
     from bookkeeping.models import Integration
@@ -39,146 +67,6 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 VERSION = "1.0"
-DETAIL_LIMIT = 1000
-# Values of these keys (and bearer tokens) are blanked before a reply reaches a message or log.
-# Whole keys only ("errorCode" and "Dossiertoken" stay readable where they are not secrets).
-SECRET_PATTERN = re.compile(
-    r"(?i)(?<![a-z_])(\"?(?:access_token|refresh_token|token|dossiertoken|password|accesskey|access_key|"
-    r"client_secret|sessionid|session_id|code)\"?\s*[:=]\s*\"?)([^\"&\s<,}]+)"
-)
-BEARER_PATTERN = re.compile(r"(?i)(bearer\s+)[\w\-.~+/=]+")
-XML_SECRET_PATTERN = re.compile(
-    r"(?i)(<(?:\w+:)?(?:accessKey|sessionID|sessionId|AuthenticateResult|password)>)([^<]*)"
-)
-
-
-def scrub(text: str) -> str:
-    """The text with anything that looks like a credential or token replaced by ***."""
-    text = SECRET_PATTERN.sub(r"\1***", text)
-    text = BEARER_PATTERN.sub(r"\1***", text)
-    return XML_SECRET_PATTERN.sub(r"\1***", text)
-
-
-# Results -------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class BookingFacts:
-    """What the tool shows of a booking it holds: the proof that it is (or is not) our invoice.
-
-    `reference` is the tool's reference field exactly as stored; `customer_id` the tool's key of
-    the customer (and `customer_code` its code where the tool gives one); `total` the booking's
-    total including VAT in the tool's own sign (credit notes negative), None when not shown.
-    """
-
-    reference: str
-    customer_id: str = ""
-    customer_code: str = ""
-    total: Decimal | None = None
-    document: str = ""
-
-
-@dataclass(frozen=True)
-class RemoteRef:
-    """Where one of our records lives in the tool.
-
-    `remote_id` is the tool's key (a GUID, a relation id, a booking key); `number` is what users
-    see: the booking number of an invoice, the code of a customer. `facts` (from `find_invoice`)
-    is what the tool shows of the booking, for the sync to prove it is this invoice.
-    """
-
-    remote_id: str
-    number: str = ""
-    extra: Mapping[str, Any] = field(default_factory=dict)
-    facts: BookingFacts | None = field(default=None, compare=False)
-
-
-@dataclass(frozen=True)
-class PushResult:
-    """The outcome of pushing one invoice: a RemoteRef, or the rejection that stopped it."""
-
-    invoice_id: int
-    ref: RemoteRef | None = None
-    error: InvoiceRejected | None = None
-    # True when the tool answered that it already holds this reference: nothing new was booked.
-    # Not proof that the booking is this invoice: `ref` is what find_invoice found (None when it
-    # found nothing), and the sync links it only when its facts match the invoice.
-    already_booked: bool = False
-
-    @property
-    def ok(self) -> bool:
-        return self.ref is not None
-
-
-@dataclass(frozen=True)
-class Choice:
-    """An item of a list fetched from the tool: a division, journal, account or VAT code."""
-
-    code: str
-    label: str
-    extra: Mapping[str, Any] = field(default_factory=dict)
-
-
-# Errors --------------------------------------------------------------------------------------
-
-
-class ConnectorError(Exception):
-    """A failure talking to a tool. `message` is for the user, `hint` says how to fix it."""
-
-    def __init__(
-        self, message: str, *, hint: str = "", status: int | None = None, detail: str = ""
-    ):
-        super().__init__(message)
-        self.message = message
-        self.hint = hint
-        self.status = status
-        self.detail = scrub(detail)[:DETAIL_LIMIT]
-
-    def __str__(self) -> str:
-        parts = [self.message]
-        if self.status is not None:
-            parts.append(f"(HTTP {self.status})")
-        if self.detail:
-            parts.append(f"[{self.detail}]")
-        return " ".join(parts)
-
-
-class AuthError(ConnectorError):
-    """Access was refused for good: the user must reconnect the integration. Ends the run."""
-
-
-class RateLimited(ConnectorError):
-    """The tool asks us to wait `retry_after` seconds before the next call."""
-
-    def __init__(self, message: str, *, retry_after: float, **kwargs: Any):
-        super().__init__(message, **kwargs)
-        self.retry_after = max(0.0, float(retry_after))
-
-
-class TransientError(ConnectorError):
-    """Network trouble, a timeout, a 5xx or an unreadable reply: worth trying again later."""
-
-
-class InvoiceRejected(ConnectorError):
-    """The tool refused this one invoice (or customer); the others can go on."""
-
-    def __init__(self, message: str, *, code: str = "", hint: str = "", **kwargs: Any):
-        super().__init__(message, hint=hint, **kwargs)
-        self.code = code
-
-
-class ClosedPeriod(InvoiceRejected):
-    """The invoice falls in a closed or protected bookkeeping period of the tool."""
-
-
-class QuotaExceeded(RateLimited):
-    """A daily call quota is used up; the next run after the reset can go on."""
-
-
-class CallsForbidden(Exception):  # noqa: N818 (a stop signal, not an error of the tool)
-    """Raised by a connector's `before_call` guard: its caller may no longer call the tool (a
-    sync run that another run took over). Not a ConnectorError: nothing is wrong with the tool
-    or the record, and nobody catches it but the caller that set the guard."""
 
 
 # A record whose document could not be built: named, with the field when it is known.
@@ -500,91 +388,3 @@ class Connector:
             if credentials != row.credentials:
                 Integration.objects.filter(pk=row.pk).update(credentials=credentials)
             self.integration.credentials = credentials
-
-
-# Registry ------------------------------------------------------------------------------------
-
-# key -> (label, dotted path). Every connector is listed here, and only here.
-CONNECTORS: dict[str, tuple[str, str]] = {
-    "exact_online": ("Exact Online", "bookkeeping.connectors.exact_online.ExactOnlineConnector"),
-    "octopus": ("Octopus", "bookkeeping.connectors.octopus.OctopusConnector"),
-    "yuki": ("Yuki", "bookkeeping.connectors.yuki.YukiConnector"),
-}
-
-# Which tools a company may pick, by the company's country.
-TOOLS_BY_COUNTRY: dict[str, tuple[str, ...]] = {
-    "BE": ("exact_online", "octopus", "yuki"),
-    "NL": ("exact_online", "yuki"),
-}
-DEFAULT_TOOLS: tuple[str, ...] = ("exact_online",)
-
-TOOL_CHOICES = [(key, label) for key, (label, _) in CONNECTORS.items()]
-
-
-@cache
-def connector_class(key: str) -> type[Connector]:
-    try:
-        _, path = CONNECTORS[key]
-    except KeyError:
-        raise ImproperlyConfigured(
-            f"Unknown bookkeeping tool {key!r}; known: {', '.join(CONNECTORS)}"
-        ) from None
-    return import_string(path)
-
-
-# An operator setting is missing: the message of the ImproperlyConfigured a connector raises. The
-# settings page and the sync's notification show it as it is, so it names the setting, never a
-# value.
-NOT_CONFIGURED_MESSAGE = (
-    "Booksync is not configured for {tool}: ask your administrator to set {setting}."
-)
-
-
-# The interface methods that use the stored credentials (the OAuth ones replace them instead).
-NEEDS_CREDENTIALS = (
-    "list_targets",
-    "test_connection",
-    "list_journals",
-    "list_accounts",
-    "list_vat_codes",
-    "list_cost_centres",
-    "find_customer",
-    "push_customer",
-    "find_invoice",
-    "push_invoices",
-    "update_invoice",
-)
-
-
-def get_connector(integration: Integration) -> Connector:
-    """The connector of the integration.
-
-    When no encryption key can read the stored credentials (`credentials_unreadable`), every
-    interface method that needs them raises AuthError with the reason and the reconnect hint, so
-    that callers treat it as any refused access (the sync ends the run and marks the integration
-    "reconnect needed"; the settings page says so) instead of crashing. The OAuth methods stay
-    usable: they are how the user replaces the credentials.
-    """
-    connector = connector_class(integration.tool)(integration)
-    if getattr(integration, "credentials_unreadable", False):
-        from bookkeeping.models import RECONNECT_HINT, UNREADABLE_CREDENTIALS_MESSAGE
-
-        label = connector.label
-
-        def refuse(*args: Any, **kwargs: Any) -> NoReturn:
-            raise AuthError(
-                UNREADABLE_CREDENTIALS_MESSAGE.format(tool=label),
-                hint=RECONNECT_HINT.format(tool=label),
-            )
-
-        # On the methods, not in request(): a tool's own checks before its first call (Yuki's
-        # "no access key is set") would hide the real reason.
-        for name in NEEDS_CREDENTIALS:
-            if hasattr(connector, name):
-                setattr(connector, name, refuse)
-    return connector
-
-
-def tools_for_country(country: str) -> list[tuple[str, str]]:
-    keys = TOOLS_BY_COUNTRY.get(country, DEFAULT_TOOLS)
-    return [(key, CONNECTORS[key][0]) for key in keys]

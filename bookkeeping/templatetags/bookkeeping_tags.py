@@ -9,10 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
-from django.core.exceptions import ImproperlyConfigured
 
-from bookkeeping.connectors.base import connector_class
 from bookkeeping.queries import active_integration_or_none, current_run, waiting_count
+from bookkeeping.tools import tool
 
 register = template.Library()
 
@@ -45,10 +44,8 @@ def sync_edit_banner(context: template.Context, invoice: Any) -> dict[str, Any]:
     integration = active_integration_or_none(invoice.company)
     if integration is None:
         return {"show": False}
-    try:
-        pushes_updates = connector_class(integration.tool).supports_updates
-    except (ImproperlyConfigured, ImportError):
-        pushes_updates = False
+    entry = tool(integration.tool)
+    pushes_updates = bool(entry and entry.pushes_edits)
     return {
         "show": True,
         "pushes_updates": pushes_updates,

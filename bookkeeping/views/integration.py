@@ -180,7 +180,7 @@ def _mapping_form(request: HttpRequest, integration: Integration, data: Any = No
         accounts=lists.get("accounts"),
         vat_codes=lists.get("vat_codes"),
         cost_centres=lists.get("cost_centres"),
-        with_cost_centre=integration.tool == "octopus",
+        with_cost_centre=integrations.offers_cost_centres(integration),
         current={
             "sales_journal": integration.sales_journal,
             "credit_note_journal": integration.credit_note_journal,

@@ -12,7 +12,6 @@ from cryptography.fernet import Fernet
 from django.db import connection
 from django.urls import reverse
 
-from bookkeeping.connectors.base import CONNECTORS
 from bookkeeping.models import (
     RECONNECT_HINT,
     UNREADABLE_CREDENTIALS_MESSAGE,
@@ -22,6 +21,7 @@ from bookkeeping.models import (
 )
 from bookkeeping.simulators import octopus as octopus_data
 from bookkeeping.sync import sync_company
+from bookkeeping.tools import TOOLS
 from invoicing.models import Invoice
 from notifications.models import Notification
 from tests.bookkeeping.test_integration_settings import (
@@ -58,7 +58,7 @@ def key_changed(settings):
     return settings
 
 
-@pytest.fixture(params=list(CONNECTORS))
+@pytest.fixture(params=list(TOOLS))
 def tool(request):
     key = request.param
     return key, request.getfixturevalue(key), request.getfixturevalue(f"{key}_integration")

@@ -13,8 +13,8 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.urls import reverse
 
-from bookkeeping.connectors.base import NOT_CONFIGURED_MESSAGE
 from bookkeeping.connectors.octopus.auth import SOFTWARE_HOUSE_REFUSED_MESSAGE
+from bookkeeping.connectors.registry import NOT_CONFIGURED_MESSAGE
 from bookkeeping.models import Integration, SyncRun
 from bookkeeping.simulators import octopus as octopus_data
 from bookkeeping.simulators import yuki as yuki_data

@@ -10,7 +10,8 @@ import pytest
 import requests
 from django.db import connection
 
-from bookkeeping.connectors.base import CONNECTORS, get_connector
+from bookkeeping.connectors.registry import get_connector
+from bookkeeping.tools import TOOLS
 from invoicing.models import Invoice
 from tests.factories import CustomerFactory, make_booked_invoice
 
@@ -31,7 +32,7 @@ WRITE_PATH = {
 TIMEOUT = 30
 
 
-@pytest.fixture(params=list(CONNECTORS))
+@pytest.fixture(params=list(TOOLS))
 def tool(request, acme):
     """(key, simulator, connector) of one tool, connected for Acme."""
     key = request.param

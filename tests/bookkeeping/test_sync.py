@@ -7,9 +7,9 @@ from decimal import Decimal
 import pytest
 
 from bookkeeping import sync as sync_module
-from bookkeeping.connectors.base import CONNECTORS
 from bookkeeping.models import ExternalRecord, Integration, SyncIssue, SyncRun
 from bookkeeping.sync import SyncRescheduled, claim_run, sync_company
+from bookkeeping.tools import TOOLS
 from invoicing.models import Invoice
 from notifications.models import Notification
 from tests.factories import CustomerFactory, InvoiceFactory, InvoiceLineFactory, make_booked_invoice
@@ -17,7 +17,7 @@ from tests.factories import CustomerFactory, InvoiceFactory, InvoiceLineFactory,
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(params=list(CONNECTORS))
+@pytest.fixture(params=list(TOOLS))
 def tool(request):
     key = request.param
     return key, request.getfixturevalue(key), request.getfixturevalue(f"{key}_integration")

@@ -8,11 +8,12 @@ import threading
 
 import pytest
 
-from bookkeeping.connectors.base import CONNECTORS, get_connector
+from bookkeeping.connectors.registry import get_connector
 from bookkeeping.models import ExternalRecord, SyncIssue, SyncRun
 from bookkeeping.proof import CONFLICT_CODE
 from bookkeeping.reporting import CREDITED_INVOICE_MISSING
 from bookkeeping.sync import sync_company
+from bookkeeping.tools import TOOLS
 from invoicing.models import Customer, Invoice, InvoiceLine
 from tests.factories import CustomerFactory, make_booked_invoice
 
@@ -21,7 +22,7 @@ pytestmark = pytest.mark.django_db
 CONTROL = "\x01"
 
 
-@pytest.fixture(params=list(CONNECTORS))
+@pytest.fixture(params=list(TOOLS))
 def tool(request):
     key = request.param
     return key, request.getfixturevalue(key), request.getfixturevalue(f"{key}_integration")

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from bookkeeping.connectors.base import CONNECTORS
 from bookkeeping.models import SyncRun
 from bookkeeping.tasks import schedule_nightly_syncs
+from bookkeeping.tools import TOOLS
 from invoicing.models import Invoice
 from notifications.models import Notification
 from tests.factories import CompanyFactory, CustomerFactory, make_booked_invoice
@@ -21,7 +21,7 @@ def finished_run(company):
     return SyncRun.objects.filter(company=company).exclude(status=SyncRun.Status.RUNNING).first()
 
 
-@pytest.mark.parametrize("key", list(CONNECTORS))
+@pytest.mark.parametrize("key", list(TOOLS))
 def test_pressing_sync_books_the_invoices_through_the_worker(
     request, key, acme, alice, celery_worker
 ):

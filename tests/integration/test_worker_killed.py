@@ -8,9 +8,9 @@ import time
 
 import pytest
 
-from bookkeeping.connectors.base import CONNECTORS
 from bookkeeping.models import ExternalRecord, SyncRun
 from bookkeeping.sync import sync_company
+from bookkeeping.tools import TOOLS
 from invoicing.models import Invoice
 from tests.factories import CustomerFactory, make_booked_invoice
 from tests.integration.conftest import (
@@ -35,7 +35,7 @@ BOOKING_CALL = {
 }
 
 
-@pytest.mark.parametrize("key", list(CONNECTORS))
+@pytest.mark.parametrize("key", list(TOOLS))
 def test_a_worker_killed_mid_sync_books_every_invoice_exactly_once(
     request, key, acme, alice, settings, require_postgres
 ):

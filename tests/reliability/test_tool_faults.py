@@ -13,10 +13,10 @@ from collections import Counter
 
 import pytest
 
-from bookkeeping.connectors.base import CONNECTORS
 from bookkeeping.models import Integration, SyncIssue, SyncRun
 from bookkeeping.reporting import plural
 from bookkeeping.sync import sync_company
+from bookkeeping.tools import TOOLS
 from invoicing.models import Invoice
 from notifications.models import Notification
 from tests.reliability.conftest import (
@@ -106,7 +106,7 @@ def assert_run_tells_the_truth(run: SyncRun, user) -> None:
             assert issue.invoice.number in issue.message
 
 
-@pytest.mark.parametrize("key", list(CONNECTORS))
+@pytest.mark.parametrize("key", list(TOOLS))
 def test_a_storm_of_tool_faults_books_every_invoice_exactly_once_within_three_runs(
     request, key, acme, alice, settings, monkeypatch, caplog
 ):

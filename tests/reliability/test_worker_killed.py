@@ -12,9 +12,9 @@ import time
 import pytest
 from django.utils import timezone
 
-from bookkeeping.connectors.base import CONNECTORS
 from bookkeeping.models import SyncRun
 from bookkeeping.sync import sync_company
+from bookkeeping.tools import TOOLS
 from tests.reliability.conftest import (
     assert_all_booked_exactly_once,
     assert_synced_ones_are_in_the_tool,
@@ -73,7 +73,7 @@ def kill_at_random_moment(sim, worker, rng: random.Random, key: str, company) ->
     return state == "kill"
 
 
-@pytest.mark.parametrize("key", list(CONNECTORS))
+@pytest.mark.parametrize("key", list(TOOLS))
 def test_ten_kills_of_a_real_worker_book_every_invoice_exactly_once(
     postgres, broker, request, key, acme, alice, settings, monkeypatch
 ):

@@ -8,9 +8,9 @@ import signal
 import pytest
 from django.utils import timezone
 
-from bookkeeping.connectors.base import CONNECTORS
 from bookkeeping.models import SyncRun
 from bookkeeping.sync import sync_company
+from bookkeeping.tools import TOOLS
 from tests.integration.conftest import broker_reachable, wait_for
 from tests.reliability.conftest import (
     WORKER_LOG,
@@ -42,7 +42,7 @@ def log_since(offset: int) -> str:
         return log.read().decode(errors="replace")
 
 
-@pytest.mark.parametrize("key", list(CONNECTORS))
+@pytest.mark.parametrize("key", list(TOOLS))
 def test_a_stopped_worker_that_resumes_after_a_takeover_books_nothing_twice(
     request, key, acme, alice, settings, require_postgres
 ):

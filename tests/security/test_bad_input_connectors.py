@@ -18,7 +18,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from bookkeeping.connectors.base import ConnectorError, RemoteRef, get_connector
+from bookkeeping.connectors.base import (
+    ConnectorError,
+    RemoteRef,
+)
+from bookkeeping.connectors.registry import get_connector
 from bookkeeping.models import Integration
 from bookkeeping.simulators import octopus as octopus_data
 from bookkeeping.simulators import yuki as yuki_data

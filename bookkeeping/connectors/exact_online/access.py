@@ -12,12 +12,12 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 from bookkeeping.connectors.base import (
-    NOT_CONFIGURED_MESSAGE,
     AuthError,
     Connector,
     QuotaExceeded,
     RateLimited,
 )
+from bookkeeping.connectors.registry import NOT_CONFIGURED_MESSAGE
 
 if TYPE_CHECKING:
     from bookkeeping.models import Integration

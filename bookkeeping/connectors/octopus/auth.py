@@ -15,13 +15,13 @@ import requests
 from django.core.exceptions import ImproperlyConfigured
 
 from bookkeeping.connectors.base import (
-    NOT_CONFIGURED_MESSAGE,
     AuthError,
     ConnectorError,
     RateLimited,
     TransientError,
 )
 from bookkeeping.connectors.octopus.payload import error_body
+from bookkeeping.connectors.registry import NOT_CONFIGURED_MESSAGE
 
 if TYPE_CHECKING:
     from bookkeeping.connectors.octopus.payload import OctopusConfig

@@ -1,4 +1,5 @@
-"""`manage.py run_simulators`: the three tool simulators, for the demo and for benchmarks."""
+"""`manage.py run_simulators`: the simulator of every registered tool, for the demo and for
+benchmarks (`--exact-port 8701 --octopus-port 8702 --yuki-port 8703`)."""
 
 from __future__ import annotations
 
@@ -6,28 +7,33 @@ import time
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
+from django.utils.module_loading import import_string
+
+from bookkeeping.tools import TOOLS
 
 
 class Command(BaseCommand):
-    help = "Run the Exact Online, Octopus and Yuki simulators on local ports until stopped."
+    help = "Run the simulator of every bookkeeping tool on local ports until stopped."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--exact-port", type=int, default=8701)
-        parser.add_argument("--octopus-port", type=int, default=8702)
-        parser.add_argument("--yuki-port", type=int, default=8703)
+        for tool in TOOLS.values():
+            parser.add_argument(
+                f"--{tool.cli_name or tool.key}-port",
+                dest=f"{tool.key}_port",
+                type=int,
+                default=tool.simulator_port,
+                help=f"Port of the {tool.label} simulator (default {tool.simulator_port})",
+            )
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--latency-ms", type=float, default=0, help="Delay added to every call")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        from bookkeeping.simulators.exact_online import ExactOnlineSimulator
-        from bookkeeping.simulators.octopus import OctopusSimulator
-        from bookkeeping.simulators.yuki import YukiSimulator
-
         host, latency = options["host"], options["latency_ms"]
         simulators = [
-            ExactOnlineSimulator(host=host, port=options["exact_port"], latency_ms=latency),
-            OctopusSimulator(host=host, port=options["octopus_port"], latency_ms=latency),
-            YukiSimulator(host=host, port=options["yuki_port"], latency_ms=latency),
+            import_string(tool.simulator)(
+                host=host, port=options[f"{tool.key}_port"], latency_ms=latency
+            )
+            for tool in TOOLS.values()
         ]
         for simulator in simulators:
             simulator.start()

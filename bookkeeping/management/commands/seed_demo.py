@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import time
+from dataclasses import astuple
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from bookkeeping.demo import seed_demo_integrations
+from bookkeeping.tools import TOOLS
 from invoicing.demo import DEMO_PASSWORD, DEMO_USERNAME, seed_demo_data
 
 
@@ -29,7 +31,10 @@ class Command(BaseCommand):
         if invoices < 0:
             raise CommandError("--invoices must be 0 or more.")
         started = time.monotonic()
-        companies = seed_demo_data(invoices=invoices, log=self.stdout.write)
+        demo_companies = [astuple(tool.demo_company) for tool in TOOLS.values()]
+        companies = seed_demo_data(
+            companies=demo_companies, invoices=invoices, log=self.stdout.write
+        )
         seed_demo_integrations(companies)
         self.stdout.write(
             self.style.SUCCESS(

@@ -8,13 +8,13 @@ from __future__ import annotations
 import pytest
 
 from bookkeeping.connectors.base import (
-    CONNECTORS,
     AuthError,
     InvoiceRejected,
     RateLimited,
     TransientError,
-    get_connector,
 )
+from bookkeeping.connectors.registry import get_connector
+from bookkeeping.tools import TOOLS
 from tests.factories import CustomerFactory, make_booked_invoice
 
 pytestmark = pytest.mark.django_db
@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 UNKNOWN_ACCOUNT = "999999"
 
 
-@pytest.fixture(params=list(CONNECTORS))
+@pytest.fixture(params=list(TOOLS))
 def tool(request):
     """(connector, simulator) of one tool, connected for Acme."""
     key = request.param

@@ -19,8 +19,8 @@ from bookkeeping.connectors.base import (
     QuotaExceeded,
     RateLimited,
     TransientError,
-    get_connector,
 )
+from bookkeeping.connectors.registry import get_connector
 from bookkeeping.models import Integration
 from bookkeeping.simulators.exact_online import data
 from tests.factories import CustomerFactory, make_booked_invoice

@@ -12,7 +12,6 @@ from bookkeeping.connectors.base import (
     ClosedPeriod,
     InvoiceRejected,
     TransientError,
-    get_connector,
 )
 from bookkeeping.connectors.octopus.auth import CREDENTIALS_HINT, TOKEN_RENEW_AFTER_SECONDS
 from bookkeeping.connectors.octopus.payload import (
@@ -21,6 +20,7 @@ from bookkeeping.connectors.octopus.payload import (
     MISSING_VAT_HINT,
     MISSING_VAT_MESSAGE,
 )
+from bookkeeping.connectors.registry import get_connector
 from bookkeeping.simulators import octopus as sim_data
 from invoicing.models import Invoice
 from tests.factories import CustomerFactory, make_booked_invoice, set_lines

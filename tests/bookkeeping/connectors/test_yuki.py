@@ -6,7 +6,12 @@ import pytest
 import requests
 from lxml import etree
 
-from bookkeeping.connectors.base import AuthError, QuotaExceeded, RateLimited, get_connector
+from bookkeeping.connectors.base import (
+    AuthError,
+    QuotaExceeded,
+    RateLimited,
+)
+from bookkeeping.connectors.registry import get_connector
 from bookkeeping.connectors.yuki import (
     INVOICES_NS,
     KEY_HINT,

@@ -1,0 +1,146 @@
+"""The typed errors of the connectors, and where each problem is fixed.
+
+The sync decides by the class of an error (AuthError ends the run, RateLimited waits, a rejection
+fails one invoice) and by its `fix` field where the user fixes it (a setting, the invoice, the
+customer, the tool, or nothing: it was temporary). No decision reads the wording of a message.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+from typing import Any
+
+DETAIL_LIMIT = 1000
+# Values of these keys (and bearer tokens) are blanked before a reply reaches a message or log.
+# Whole keys only ("errorCode" and "Dossiertoken" stay readable where they are not secrets).
+SECRET_PATTERN = re.compile(
+    r"(?i)(?<![a-z_])(\"?(?:access_token|refresh_token|token|dossiertoken|password|accesskey|access_key|"
+    r"client_secret|sessionid|session_id|code)\"?\s*[:=]\s*\"?)([^\"&\s<,}]+)"
+)
+BEARER_PATTERN = re.compile(r"(?i)(bearer\s+)[\w\-.~+/=]+")
+XML_SECRET_PATTERN = re.compile(
+    r"(?i)(<(?:\w+:)?(?:accessKey|sessionID|sessionId|AuthenticateResult|password)>)([^<]*)"
+)
+
+
+def scrub(text: str) -> str:
+    """The text with anything that looks like a credential or token replaced by ***."""
+    text = SECRET_PATTERN.sub(r"\1***", text)
+    text = BEARER_PATTERN.sub(r"\1***", text)
+    return XML_SECRET_PATTERN.sub(r"\1***", text)
+
+
+# An operator setting is missing: the message of the ImproperlyConfigured a connector raises. The
+# settings page and the sync's notification show it as it is, so it names the setting, never a
+# value.
+NOT_CONFIGURED_MESSAGE = (
+    "Booksync is not configured for {tool}: ask your administrator to set {setting}."
+)
+
+
+class Fix(StrEnum):
+    """Where the user fixes a problem; the link of its issue goes there."""
+
+    SETTINGS = "settings"  # Integration settings; `field` names the setting
+    INVOICE = "invoice"  # the invoice in Booksync
+    CUSTOMER = "customer"  # the customer in Booksync
+    TOOL = "tool"  # in the bookkeeping tool itself
+    NOTHING = "nothing"  # temporary: the next sync tries again
+
+
+# Setting names for `field` when `fix` is SETTINGS: the id of its row on the settings page.
+CONNECTION = "connection"
+SALES_JOURNAL = "sales_journal"
+CREDIT_NOTE_JOURNAL = "credit_note_journal"
+REVENUE_ACCOUNT = "default_revenue_account"
+COST_CENTRE = "default_cost_centre"
+
+
+def vat_mapping_field(rate: str) -> str:
+    """The `field` of a VAT rate's row in the mapping ("vat-21.00")."""
+    return f"vat-{rate}"
+
+
+# Errors --------------------------------------------------------------------------------------
+
+
+class ConnectorError(Exception):
+    """A failure talking to a tool. `message` is for the user, `hint` says how to fix it, `fix`
+    where (a setting named by `field`, the invoice, the customer, the tool, or nothing)."""
+
+    default_fix: Fix = Fix.TOOL
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        hint: str = "",
+        status: int | None = None,
+        detail: str = "",
+        fix: Fix | None = None,
+        field: str = "",
+    ):
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+        self.status = status
+        self.detail = scrub(detail)[:DETAIL_LIMIT]
+        self.fix = fix or (Fix.SETTINGS if field else self.default_fix)
+        self.field = field
+
+    def __str__(self) -> str:
+        parts = [self.message]
+        if self.status is not None:
+            parts.append(f"(HTTP {self.status})")
+        if self.detail:
+            parts.append(f"[{self.detail}]")
+        return " ".join(parts)
+
+
+class AuthError(ConnectorError):
+    """Access was refused for good: the user must reconnect the integration. Ends the run."""
+
+    def __init__(self, message: str, **kwargs: Any):
+        kwargs.setdefault("field", CONNECTION)
+        super().__init__(message, **kwargs)
+
+
+class RateLimited(ConnectorError):
+    """The tool asks us to wait `retry_after` seconds before the next call."""
+
+    default_fix = Fix.NOTHING
+
+    def __init__(self, message: str, *, retry_after: float, **kwargs: Any):
+        super().__init__(message, **kwargs)
+        self.retry_after = max(0.0, float(retry_after))
+
+
+class TransientError(ConnectorError):
+    """Network trouble, a timeout, a 5xx or an unreadable reply: worth trying again later."""
+
+    default_fix = Fix.NOTHING
+
+
+class InvoiceRejected(ConnectorError):
+    """The tool refused this one invoice (or customer); the others can go on."""
+
+    default_fix = Fix.INVOICE
+
+    def __init__(self, message: str, *, code: str = "", hint: str = "", **kwargs: Any):
+        super().__init__(message, hint=hint, **kwargs)
+        self.code = code
+
+
+class ClosedPeriod(InvoiceRejected):
+    """The invoice falls in a closed or protected bookkeeping period of the tool."""
+
+
+class QuotaExceeded(RateLimited):
+    """A daily call quota is used up; the next run after the reset can go on."""
+
+
+class CallsForbidden(Exception):  # noqa: N818 (a stop signal, not an error of the tool)
+    """Raised by a connector's `before_call` guard: its caller may no longer call the tool (a
+    sync run that another run took over). Not a ConnectorError: nothing is wrong with the tool
+    or the record, and nobody catches it but the caller that set the guard."""

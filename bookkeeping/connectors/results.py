@@ -1,0 +1,67 @@
+"""What connectors return: where a record lives in the tool, push results, list items."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from bookkeeping.connectors.errors import InvoiceRejected
+
+
+@dataclass(frozen=True)
+class BookingFacts:
+    """What the tool shows of a booking it holds: the proof that it is (or is not) our invoice.
+
+    `reference` is the tool's reference field exactly as stored; `customer_id` the tool's key of
+    the customer (and `customer_code` its code where the tool gives one); `total` the booking's
+    total including VAT in the tool's own sign (credit notes negative), None when not shown.
+    """
+
+    reference: str
+    customer_id: str = ""
+    customer_code: str = ""
+    total: Decimal | None = None
+    document: str = ""
+
+
+@dataclass(frozen=True)
+class RemoteRef:
+    """Where one of our records lives in the tool.
+
+    `remote_id` is the tool's key (a GUID, a relation id, a booking key); `number` is what users
+    see: the booking number of an invoice, the code of a customer. `facts` (from `find_invoice`)
+    is what the tool shows of the booking, for the sync to prove it is this invoice.
+    """
+
+    remote_id: str
+    number: str = ""
+    extra: Mapping[str, Any] = field(default_factory=dict)
+    facts: BookingFacts | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class PushResult:
+    """The outcome of pushing one invoice: a RemoteRef, or the rejection that stopped it."""
+
+    invoice_id: int
+    ref: RemoteRef | None = None
+    error: InvoiceRejected | None = None
+    # True when the tool answered that it already holds this reference: nothing new was booked.
+    # Not proof that the booking is this invoice: `ref` is what find_invoice found (None when it
+    # found nothing), and the sync links it only when its facts match the invoice.
+    already_booked: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.ref is not None
+
+
+@dataclass(frozen=True)
+class Choice:
+    """An item of a list fetched from the tool: a division, journal, account or VAT code."""
+
+    code: str
+    label: str
+    extra: Mapping[str, Any] = field(default_factory=dict)
