@@ -279,6 +279,11 @@ class SyncIssue(models.Model):
         "invoicing.Customer", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
     kind = models.CharField(max_length=20, choices=Kind.choices)
+    # Where it is fixed (bookkeeping.connectors.errors.Fix) and, for a setting, which one: the
+    # "Fix it" link and the retry offered after saving that setting come from these, never
+    # from the wording of the hint.
+    fix = models.CharField(max_length=10, blank=True, default="")
+    field = models.CharField(max_length=40, blank=True, default="")
     code = models.CharField(max_length=40, blank=True, default="")
     message = models.TextField()
     hint = models.TextField(blank=True, default="")

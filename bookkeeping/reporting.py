@@ -7,20 +7,23 @@ The same summary is the bell notification, the line in the sync history and what
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
 from django.urls import reverse
-from django.utils import timezone
 
 from bookkeeping.connectors.base import (
     AuthError,
     ClosedPeriod,
     ConnectorError,
+    Fix,
     InvoiceRejected,
     TransientError,
 )
-from bookkeeping.models import ExternalRecord, Integration, SyncIssue, SyncRun
+from bookkeeping.connectors.errors import CONNECTION
+from bookkeeping.forms import vat_field_name
+from bookkeeping.models import SyncIssue, SyncRun
 from invoicing.models import Customer, Invoice, Membership
 from notifications.models import Notification
 from notifications.services import notify
@@ -30,9 +33,21 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-SETTINGS_MARKER = "Integration settings"
-TRANSIENT_HINT = "This is usually temporary: the next sync tries this invoice again."
 NO_CHANGES = "No changes"
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What a run did, for the bell, the history and the command line; `level` is the
+    notification's, decided from the run (never from the wording)."""
+
+    title: str
+    body: list[str]
+    level: str
+
+    @property
+    def text(self) -> str:
+        return "\n".join([self.title, *self.body])
 
 
 def plural(count: int, singular: str, plural_form: str | None = None) -> str:
@@ -49,14 +64,26 @@ def _issue_kind(exc: ConnectorError) -> str:
         return SyncIssue.Kind.AUTH
     if isinstance(exc, TransientError):
         return SyncIssue.Kind.TRANSIENT
-    if SETTINGS_MARKER in exc.hint:
+    if exc.fix == Fix.SETTINGS:
         return SyncIssue.Kind.SETTINGS
     return SyncIssue.Kind.REJECTED
 
 
-def _issue_link(exc: ConnectorError, *, invoice: Invoice | None, customer: Customer | None) -> str:
-    if SETTINGS_MARKER in exc.hint or isinstance(exc, AuthError):
-        return reverse("bookkeeping:settings")
+def setting_anchor(field: str) -> str:
+    """The id of a setting's row on the settings page: its form field, the connection step."""
+    if field.startswith("vat-"):
+        return f"id_{vat_field_name(field.removeprefix('vat-'))}"
+    if not field or field == CONNECTION:
+        return "step-connect"
+    return f"id_{field}"
+
+
+def issue_link(fix: str, field: str, *, invoice: Invoice | None, customer: Customer | None) -> str:
+    """Where the issue's "Fix it" leads: the very setting, the invoice or the customer."""
+    if fix == Fix.SETTINGS:
+        return f"{reverse('bookkeeping:settings')}#{setting_anchor(field)}"
+    if fix == Fix.CUSTOMER and (customer or invoice) is not None:
+        return (customer or invoice.customer).get_absolute_url()
     if invoice is not None:
         return invoice.get_absolute_url()
     if customer is not None:
@@ -70,47 +97,25 @@ def record_issue(
     *,
     invoice: Invoice | None = None,
     customer: Customer | None = None,
-    message: str = "",
 ) -> SyncIssue:
-    """Files the error as an issue of the run; `message` replaces the error's own message."""
+    """Files the error as an issue of the run. An invoice's issue names it: a failure of a
+    whole call gets the invoice's number in front."""
     logger.warning("Sync %s: %s", run.pk, exc)
+    message = exc.message
+    if invoice is not None and invoice.number not in message:
+        message = f"Invoice {invoice.number}: {message}"
     return SyncIssue.objects.create(
         run=run,
         invoice=invoice,
         customer=customer,
         kind=_issue_kind(exc),
+        fix=exc.fix,
+        field=exc.field,
         code=getattr(exc, "code", "") or "",
-        message=message or exc.message,
+        message=message,
         hint=exc.hint,
-        link=_issue_link(exc, invoice=invoice, customer=customer),
+        link=issue_link(exc.fix, exc.field, invoice=invoice, customer=customer),
     )
-
-
-def fail_invoice(
-    run: SyncRun, invoice: Invoice, exc: ConnectorError, *, transient: bool = False
-) -> None:
-    """Records why this invoice did not sync; the run goes on with the others.
-
-    After a temporary failure the record keeps its "pushing" mark: the tool may have booked it,
-    so the next run asks the tool before it pushes again.
-    """
-    from bookkeeping.sync import heartbeat
-
-    if transient and not exc.hint:
-        exc.hint = TRANSIENT_HINT
-    message = exc.message
-    if invoice.number not in message:  # a failure of the call says which invoice it hit
-        message = f"Invoice {invoice.number}: {message}"
-    record_issue(run, exc, invoice=invoice, message=message)
-    if not transient:
-        ExternalRecord.objects.filter(
-            integration=run.integration, invoice=invoice, state=ExternalRecord.State.PUSHING
-        ).update(state=ExternalRecord.State.FAILED)
-    Invoice.objects.filter(pk=invoice.pk).update(
-        sync_state=Invoice.SyncState.FAILED,
-        sync_message=f"{message} {exc.hint}".strip(),
-    )
-    heartbeat(run, invoices_failed=1, done=1)
 
 
 def customer_refused(invoice: Invoice, label: str) -> InvoiceRejected:
@@ -119,6 +124,7 @@ def customer_refused(invoice: Invoice, label: str) -> InvoiceRejected:
         f"Invoice {invoice.number}: its customer {customer.name} ({customer.code}) could not be "
         f"created in {label}.",
         hint="Fix the customer as the customer's issue says, then retry this invoice.",
+        fix=Fix.CUSTOMER,
     )
 
 
@@ -141,62 +147,19 @@ def credited_invoice_missing(credit_note: Invoice, label: str) -> InvoiceRejecte
     )
 
 
-def reconnect_needed(run: SyncRun, exc: AuthError) -> None:
-    """Access was refused for good: the integration needs a reconnect; the run ends."""
-    Integration.objects.filter(pk=run.integration_id).update(
-        status=Integration.Status.RECONNECT_NEEDED, last_error=f"{exc.message} {exc.hint}".strip()
-    )
-    record_issue(run, exc)
-    SyncRun.objects.filter(pk=run.pk).update(error=exc.message)
-    run.error = exc.message
-
-
-# Finishing ---------------------------------------------------------------------------------
-
-
-def _status(run: SyncRun, open_issues: int) -> str:
-    if run.error:
-        return SyncRun.Status.FAILED
-    if open_issues:
-        succeeded = run.invoices_booked + run.invoices_updated
-        return SyncRun.Status.PARTIALLY_FAILED if succeeded else SyncRun.Status.FAILED
-    return SyncRun.Status.SUCCEEDED
-
-
-def finish(run: SyncRun, *, status: str | None = None, error: str = "") -> SyncRun:
-    """Closes the run with its counts, status and summary, and notifies who should know."""
-    run.refresh_from_db()
-    if error:
-        run.error = error
-    issues = list(run.issues.select_related("invoice", "customer"))
-    run.status = status or _status(run, len(issues))
-    run.finished_at = timezone.now()
-    title, body = summarize(run, issues)
-    run.summary = "\n".join([title, *body])
-    run.save(update_fields=["status", "finished_at", "error", "summary"])
-    if (
-        run.status == SyncRun.Status.SUCCEEDED
-        and run.integration.status == Integration.Status.ERROR
-    ):
-        Integration.objects.filter(pk=run.integration_id).update(
-            status=Integration.Status.CONNECTED, last_error=""
-        )
-    _notify(run, title, body, issues)
-    return run
-
-
-def summarize(run: SyncRun, issues: Sequence[SyncIssue]) -> tuple[str, list[str]]:
-    """(title, body lines) of a run, for the bell, the history and the command line."""
+def summarize(run: SyncRun, issues: Sequence[SyncIssue]) -> Summary:
+    """The summary of a run, for the bell, the history and the command line."""
     label = run.integration.tool_label
     synced = synced_line(run, label)
     if run.status == SyncRun.Status.RESCHEDULED:
         prefix = f"{synced}; " if synced else ""
         title = f"{prefix}sync to {label} paused: {run.error}"
-        return title[0].upper() + title[1:], [
-            "The rest is synced automatically as soon as the tool allows it again."
-        ]
+        body = ["The rest is synced automatically as soon as the tool allows it again."]
+        return Summary(title[0].upper() + title[1:], body, Notification.Level.WARNING)
     if not issues and not run.error:
-        return synced or no_changes_line(run), []
+        if synced:
+            return Summary(synced, [], Notification.Level.SUCCESS)
+        return Summary(no_changes_line(run), [], Notification.Level.INFO)
     failed = plural(run.invoices_failed, "invoice")
     title = (
         f"Sync to {label}: {failed} failed" if run.invoices_failed else f"Sync to {label} failed"
@@ -205,7 +168,7 @@ def summarize(run: SyncRun, issues: Sequence[SyncIssue]) -> tuple[str, list[str]
     if done:
         title = f"{title}, {done}"
     body = [issue_line(issue) for issue in issues] or [run.error]
-    return title, body
+    return Summary(title, body, Notification.Level.ERROR)
 
 
 def synced_line(run: SyncRun, label: str) -> str:
@@ -248,27 +211,21 @@ def _recipients(run: SyncRun, has_problems: bool) -> list:
     return list(get_user_model().objects.filter(pk__in=ids)) if ids else []
 
 
-def _notify(run: SyncRun, title: str, body: list[str], issues: Sequence[SyncIssue]) -> None:
-    has_problems = bool(issues) or run.status == SyncRun.Status.FAILED
+def notify_run(run: SyncRun, summary: Summary, issues: Sequence[SyncIssue]) -> None:
+    """The run's notification to who pressed Sync (and, for a nightly run with problems, the
+    company's admins), linking to the one place to fix it or to the run."""
+    has_problems = summary.level == Notification.Level.ERROR
     recipients = _recipients(run, has_problems)
     if not recipients:
         return
-    if has_problems:
-        level = Notification.Level.ERROR
-    elif run.status == SyncRun.Status.RESCHEDULED:
-        level = Notification.Level.WARNING
-    elif title.startswith(NO_CHANGES):
-        level = Notification.Level.INFO
-    else:
-        level = Notification.Level.SUCCESS
     links = {issue.link for issue in issues if issue.link}
     link = links.pop() if len(links) == 1 else run.get_absolute_url()
     notify(
         recipients=recipients,
         company=run.company,
-        level=level,
-        title=title[:200],
-        body="\n".join(body),
+        level=summary.level,
+        title=summary.title[:200],
+        body="\n".join(summary.body),
         link=link,
         sync_run=run,
     )

@@ -165,7 +165,7 @@ def test_a_sync_ends_with_the_reason_and_marks_the_integration_reconnect_needed(
     note = Notification.objects.get(recipient=alice)
     assert note.level == Notification.Level.ERROR
     assert UNREADABLE_CREDENTIALS_MESSAGE.format(tool=label) in note.body
-    assert note.link == reverse("bookkeeping:settings")
+    assert note.link == reverse("bookkeeping:settings") + "#step-connect"
 
 
 def test_the_connection_test_says_why_and_marks_reconnect_needed(

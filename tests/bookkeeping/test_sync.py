@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from bookkeeping import sync as sync_module
+from bookkeeping.sync import transitions
 from bookkeeping.models import ExternalRecord, Integration, SyncIssue, SyncRun
 from bookkeeping.sync import SyncRescheduled, claim_run, sync_company
 from bookkeeping.tools import TOOLS
@@ -113,9 +113,9 @@ def test_an_unmapped_vat_rate_is_reported_with_a_link_to_the_settings(tool, acme
     assert run.status == SyncRun.Status.FAILED
     issue = SyncIssue.objects.get(invoice=invoice)
     assert "9%" in issue.message
-    assert issue.link == "/bookkeeping/settings/"
+    assert issue.link == "/bookkeeping/settings/#id_vat_9_00"  # the very row of 9 %
     note = Notification.objects.get(recipient=alice)
-    assert note.link == "/bookkeeping/settings/"
+    assert note.link == "/bookkeeping/settings/#id_vat_9_00"
     assert note.title == f"Sync to {integration.tool_label}: 1 invoice failed, 1 customer synced"
 
     integration.vat_mapping["9.00"] = integration.vat_mapping["6.00"]
@@ -130,7 +130,7 @@ def test_an_unmapped_vat_rate_is_reported_with_a_link_to_the_settings(tool, acme
 def test_a_crash_between_the_call_and_the_save_books_nothing_twice(tool, acme, alice, monkeypatch):
     key, sim, integration = tool
     invoices = book_some(acme, 3)
-    real_save = sync_module._save_booking
+    real_save = transitions.save_booking
     calls = {"n": 0}
 
     def crash_on_second(*args):
@@ -139,10 +139,10 @@ def test_a_crash_between_the_call_and_the_save_books_nothing_twice(tool, acme, a
             raise KeyboardInterrupt("worker killed")
         real_save(*args)
 
-    monkeypatch.setattr(sync_module, "_save_booking", crash_on_second)
+    monkeypatch.setattr(transitions, "save_booking", crash_on_second)
     with pytest.raises(KeyboardInterrupt):
         sync_company(acme, trigger=SyncRun.Trigger.MANUAL, user=alice)
-    monkeypatch.setattr(sync_module, "_save_booking", real_save)
+    monkeypatch.setattr(transitions, "save_booking", real_save)
     SyncRun.objects.filter(status=SyncRun.Status.RUNNING).update(
         heartbeat_at=SyncRun.objects.first().started_at.replace(year=2000)
     )
@@ -201,7 +201,7 @@ def test_revoked_access_ends_the_run_with_reconnect_needed(tool, acme, alice):
     note = Notification.objects.get(recipient=alice)
     assert note.level == Notification.Level.ERROR
     assert "Integration settings" in note.body
-    assert note.link == "/bookkeeping/settings/"
+    assert note.link == "/bookkeeping/settings/#step-connect"
 
 
 def test_an_expired_token_is_renewed_during_the_run(tool, acme, alice):

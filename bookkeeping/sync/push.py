@@ -1,0 +1,273 @@
+"""Pushing a run's work: customers first (find before create), then invoices in the tool's
+batches (find before create for anything that may be there already), then the edits of tools
+that take them. Every state change goes through `transitions`."""
+
+from __future__ import annotations
+
+import logging
+
+from django.utils import timezone
+
+from bookkeeping import proof, reporting
+from bookkeeping.connectors.base import (
+    Connector,
+    InvoiceRejected,
+    PushResult,
+    RemoteRef,
+    TransientError,
+)
+from bookkeeping.content import content_hash
+from bookkeeping.models import ExternalRecord, SyncRun
+from bookkeeping.sync import runtime, transitions
+from bookkeeping.sync.runtime import call
+from bookkeeping.sync.work import Work, record_ref
+from invoicing.models import Customer, Invoice
+
+logger = logging.getLogger(__name__)
+
+# How often one invoice is tried inside a run after temporary failures.
+MAX_ATTEMPTS_PER_RUN = 3
+# Invoices loaded from the database at a time while pushing.
+LOAD_CHUNK = 200
+NO_RESULT = (
+    "{label} gave no result for invoice {number}; the next sync asks {label} whether it was "
+    "booked before it sends it again."
+)
+
+
+def _left_out(batch: list[Invoice], results: list[PushResult]) -> list[Invoice]:
+    """The invoices of the batch that the connector gave no result for."""
+    answered = {result.invoice_id for result in results}
+    return [invoice for invoice in batch if invoice.pk not in answered]
+
+
+def _no_result(invoice: Invoice, connector: Connector) -> TransientError:
+    return TransientError(NO_RESULT.format(label=connector.label, number=invoice.number))
+
+
+def push_customers(run: SyncRun, connector: Connector, work: Work) -> None:
+    """Find before create, one customer at a time, saving each result as it comes."""
+    for customer in work.customers:
+        try:
+            ref, created = _find_or_create_customer(run, connector, customer)
+        except (InvoiceRejected, TransientError) as exc:
+            work.refused_customers.add(customer.pk)
+            reporting.record_issue(run, exc, customer=customer)
+            continue
+        ExternalRecord.objects.update_or_create(
+            integration=run.integration,
+            customer=customer,
+            defaults={
+                "kind": ExternalRecord.Kind.CUSTOMER,
+                "state": ExternalRecord.State.SYNCED,
+                "remote_id": ref.remote_id,
+                "remote_number": ref.number,
+                "remote_data": dict(ref.extra),
+                "pushed_at": timezone.now(),
+            },
+        )
+        work.customer_refs[customer.pk] = ref
+        runtime.heartbeat(run, customers_created=int(created))
+
+
+def _find_or_create_customer(
+    run: SyncRun, connector: Connector, customer: Customer
+) -> tuple[RemoteRef, bool]:
+    """(ref, created). Temporary failures are tried again a few times: find first each time, so
+    a create that reached the tool before its reply was lost is not made twice."""
+    attempt = 1
+    while True:
+        try:
+            ref = call(run, lambda: connector.find_customer(customer))
+            if ref is not None:
+                return ref, False
+            return call(run, lambda: connector.push_customer(customer)), True
+        except TransientError:
+            if attempt >= MAX_ATTEMPTS_PER_RUN:
+                raise
+            connector.sleep(connector.backoff(attempt))
+            attempt += 1
+
+
+# Invoices ----------------------------------------------------------------------------------
+
+
+def push_invoices(run: SyncRun, connector: Connector, work: Work) -> None:
+    """Pushes the new invoices in batches of the tool's size (Yuki many, others one), loading
+    them from the database a chunk at a time."""
+    chunk = max(LOAD_CHUNK, connector.max_batch)
+    for start in range(0, len(work.new_ids), chunk):
+        ids = work.new_ids[start : start + chunk]
+        invoices = (
+            Invoice.objects.filter(pk__in=ids)
+            .select_related("customer")
+            .prefetch_related("lines")
+            .order_by("invoice_date", "id")
+        )
+        _push_chunk(run, connector, work, list(invoices))
+
+
+def _push_chunk(run: SyncRun, connector: Connector, work: Work, invoices: list[Invoice]) -> None:
+    """Pushes a chunk in batches; a credit note only once the invoice it credits is in the
+    tool (a second pass takes those whose invoice this chunk booked)."""
+    pending = []
+    for invoice in invoices:
+        if invoice.customer_id in work.refused_customers:
+            transitions.fail(run, invoice, reporting.customer_refused(invoice, connector.label))
+            continue
+        pending.append(invoice)
+    ready, waiting = _split_waiting_credit_notes(run, pending)
+    _push_batches(run, connector, work, ready)
+    ready, waiting = _split_waiting_credit_notes(run, waiting)
+    _push_batches(run, connector, work, ready)
+    for credit_note in waiting:
+        transitions.fail(
+            run, credit_note, reporting.credited_invoice_missing(credit_note, connector.label)
+        )
+
+
+def _push_batches(run: SyncRun, connector: Connector, work: Work, invoices: list[Invoice]) -> None:
+    size = max(1, connector.max_batch)
+    for start in range(0, len(invoices), size):
+        _push_batch(run, connector, work, invoices[start : start + size])
+
+
+def _split_waiting_credit_notes(
+    run: SyncRun, invoices: list[Invoice]
+) -> tuple[list[Invoice], list[Invoice]]:
+    """(ready, waiting): credit notes whose credited invoice is not in the tool yet wait, so
+    that the books never hold a credit without the invoice it credits."""
+    credited = {
+        invoice.credited_invoice_id
+        for invoice in invoices
+        if invoice.kind == Invoice.Kind.CREDIT_NOTE and invoice.credited_invoice_id
+    }
+    if not credited:
+        return invoices, []
+    in_tool = set(
+        ExternalRecord.objects.filter(
+            integration=run.integration,
+            invoice_id__in=credited,
+            state=ExternalRecord.State.SYNCED,
+        ).values_list("invoice_id", flat=True)
+    )
+    ready, waiting = [], []
+    for invoice in invoices:
+        credited_id = (
+            invoice.credited_invoice_id if invoice.kind == Invoice.Kind.CREDIT_NOTE else None
+        )
+        (waiting if credited_id and credited_id not in in_tool else ready).append(invoice)
+    return ready, waiting
+
+
+def _push_batch(run: SyncRun, connector: Connector, work: Work, batch: list[Invoice]) -> None:
+    for attempt in range(1, MAX_ATTEMPTS_PER_RUN + 1):
+        try:
+            batch = _settle_in_flight(run, connector, work, batch)
+            if not batch:
+                return
+            transitions.mark_pushing(run, work, batch)
+            results = call(
+                run, lambda b=batch: connector.push_invoices(b, customer_refs=work.customer_refs)
+            )
+        except TransientError as exc:
+            batch = _unsaved(run, batch)  # a settle may have saved some before it failed
+            if attempt == MAX_ATTEMPTS_PER_RUN:
+                for invoice in batch:
+                    transitions.fail(run, invoice, exc, work=work, transient=True)
+                return
+            connector.sleep(connector.backoff(attempt))
+            continue
+        except InvoiceRejected as exc:  # a refusal of the whole call: every invoice in it
+            for invoice in batch:
+                transitions.fail(run, invoice, exc, work=work)
+            return
+        by_id = {invoice.pk: invoice for invoice in batch}
+        for invoice in _left_out(batch, results):
+            transitions.fail(run, invoice, _no_result(invoice, connector), transient=True)
+        for result in results:
+            invoice = by_id[result.invoice_id]
+            if result.already_booked:
+                ref = result.ref or call(run, lambda i=invoice: connector.find_invoice(i))
+                _link_if_proven(run, connector, work, invoice, ref)
+            elif result.ok:
+                transitions.save_booking(run, work, invoice, result.ref)
+            else:
+                transitions.fail(run, invoice, result.error, work=work)
+        return
+
+
+# Records whose invoice the tool may already hold: asked about before any push.
+LOOK_UP_FIRST = (ExternalRecord.State.PUSHING, ExternalRecord.State.CONFLICT)
+
+
+def _settle_in_flight(
+    run: SyncRun, connector: Connector, work: Work, batch: list[Invoice]
+) -> list[Invoice]:
+    """Asks the tool about every invoice whose earlier push may have reached it (or whose number
+    another booking held); links what the tool provably has, fails what it holds for another
+    booking, and returns the invoices that still need a push."""
+    remaining = []
+    for invoice in batch:
+        ref = None
+        if work.record_states.get(invoice.pk) in LOOK_UP_FIRST:
+            ref = call(run, lambda i=invoice: connector.find_invoice(i))
+        if ref is not None:
+            _link_if_proven(run, connector, work, invoice, ref)
+        else:
+            remaining.append(invoice)
+    return remaining
+
+
+def _link_if_proven(
+    run: SyncRun, connector: Connector, work: Work, invoice: Invoice, ref: RemoteRef | None
+) -> None:
+    """Saves `ref` as this invoice's booking only when the tool shows the same reference,
+    customer and total; otherwise the invoice fails with an issue naming the booking that holds
+    its number, and the next run looks again before it pushes."""
+    found = (
+        ["no booking shown"]
+        if ref is None
+        else proof.differences(invoice, ref, work.customer_refs.get(invoice.customer_id))
+    )
+    if ref is not None and not found:
+        transitions.save_booking(run, work, invoice, ref)
+        return
+    error = proof.conflict(invoice, ref, found, label=connector.label, reference=invoice.number)
+    transitions.fail(run, invoice, error, work=work, state=ExternalRecord.State.CONFLICT)
+
+
+def _unsaved(run: SyncRun, batch: list[Invoice]) -> list[Invoice]:
+    """The invoices of the batch whose booking is not saved yet."""
+    saved = set(
+        ExternalRecord.objects.filter(
+            integration=run.integration, invoice__in=batch, state=ExternalRecord.State.SYNCED
+        ).values_list("invoice_id", flat=True)
+    )
+    return [invoice for invoice in batch if invoice.pk not in saved]
+
+
+# Updates (tools that accept changes to a booking) -----------------------------------------
+
+
+def push_updates(run: SyncRun, connector: Connector, work: Work) -> None:
+    """Tools that take edits: replaces the booking of every invoice changed since its sync."""
+    for invoice, record in work.changed:
+        if content_hash(invoice) == record.content_hash:
+            transitions.mark_synced_again(run, invoice)
+            continue
+        customer_ref = work.customer_refs.get(invoice.customer_id)
+        if customer_ref is None:
+            transitions.fail(run, invoice, reporting.customer_refused(invoice, connector.label))
+            continue
+        try:
+            ref = call(
+                run,
+                lambda i=invoice, r=record, c=customer_ref: connector.update_invoice(
+                    i, record_ref(r), customer_ref=c
+                ),
+            )
+        except (InvoiceRejected, TransientError) as exc:
+            transitions.fail(run, invoice, exc, transient=isinstance(exc, TransientError))
+            continue
+        transitions.mark_updated(run, invoice, record, ref)

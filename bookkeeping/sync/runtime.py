@@ -1,0 +1,72 @@
+"""How a run stays alive and in charge: its heartbeat, the fence against a takeover, and the
+policy for each call to the tool (rate-limit waits, lost access)."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
+from django.conf import settings
+from django.db.models import F
+from django.utils import timezone
+
+from bookkeeping.connectors.base import AuthError, CallsForbidden, RateLimited
+from bookkeeping.models import SyncRun
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+class RunAborted(Exception):
+    """Ends a run early: access was refused for good (`error`); the run is finished as failed."""
+
+    def __init__(self, error: AuthError):
+        super().__init__(error.message)
+        self.error = error
+
+
+class RunTakenOver(CallsForbidden):
+    """This run no longer owns its integration: another run took it over (this worker was
+    presumed dead). The worker stops before its next call to the tool and leaves the run as the
+    takeover closed it."""
+
+
+def heartbeat(run: SyncRun, **increments: int) -> bool:
+    """Proves the run is alive and moves its counters (one UPDATE). Returns False, changing
+    nothing, when the run no longer owns its integration (another run took it over)."""
+    updates = {name: F(name) + value for name, value in increments.items()}
+    owned = SyncRun.objects.filter(pk=run.pk, status=SyncRun.Status.RUNNING).update(
+        heartbeat_at=timezone.now(), **updates
+    )
+    for name, value in increments.items():
+        setattr(run, name, getattr(run, name) + value)
+    return bool(owned)
+
+
+def fence(run: SyncRun) -> None:
+    """Raises RunTakenOver unless this run still owns its integration: checked before every
+    call to the tool and with every "pushing" mark, so a worker that was only paused (and
+    presumed dead) never pushes beside the run that took over."""
+    if not heartbeat(run):
+        raise RunTakenOver(run.pk)
+
+
+def call(run: SyncRun, thunk: Callable[[], T]) -> T:
+    """Runs one connector call under the run's policy for rate limits and lost access.
+
+    A short rate-limit wait is slept here and the call repeated; a long one propagates (the run
+    is rescheduled). AuthError ends the run (RunAborted) with a reconnect.
+    """
+    while True:
+        try:
+            return thunk()
+        except RateLimited as exc:
+            if exc.retry_after > settings.SYNC_MAX_INLINE_WAIT_SECONDS:
+                raise
+            logger.info("Sync %s waits %.1f s for the rate limit", run.pk, exc.retry_after)
+            heartbeat(run)
+            time.sleep(exc.retry_after)
+        except AuthError as exc:
+            raise RunAborted(exc) from exc

@@ -1,0 +1,177 @@
+"""Every state change of an invoice's sync, in one place: pending (being pushed), synced,
+failed, number taken (conflict), updated; and the integration's "reconnect needed".
+
+Each writes the invoice's sync fields, its ExternalRecord and the run's counters together; the
+issue that explains a failure is filed by `reporting`, which only reports.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from bookkeeping import reporting
+from bookkeeping.content import content_hash
+from bookkeeping.models import ExternalRecord, Integration, SyncIssue, SyncRun
+from bookkeeping.sync.runtime import fence, heartbeat
+from invoicing.models import Invoice
+
+if TYPE_CHECKING:
+    from bookkeeping.connectors.base import AuthError, ConnectorError, RemoteRef
+    from bookkeeping.sync.work import Work
+
+TRANSIENT_HINT = "This is usually temporary: the next sync tries this invoice again."
+
+
+def mark_pushing(run: SyncRun, work: Work, batch: list[Invoice]) -> None:
+    """The intent, committed before the call to the tool (one transaction for the batch):
+    after a crash the next run asks the tool before it pushes again. Fenced: a run that was
+    taken over marks nothing."""
+    now = timezone.now()
+    ids = [invoice.pk for invoice in batch]
+    existing = {pk for pk in ids if pk in work.record_states}
+    with transaction.atomic():
+        fence(run)
+        if existing:
+            ExternalRecord.objects.filter(
+                integration=run.integration, invoice_id__in=existing
+            ).update(state=ExternalRecord.State.PUSHING, pushed_at=now, attempts=F("attempts") + 1)
+        ExternalRecord.objects.bulk_create(
+            ExternalRecord(
+                integration=run.integration,
+                invoice=invoice,
+                kind=ExternalRecord.Kind.INVOICE,
+                pushed_at=now,
+                attempts=1,
+            )
+            for invoice in batch
+            if invoice.pk not in existing
+        )
+        Invoice.objects.filter(pk__in=ids).update(sync_state=Invoice.SyncState.PENDING)
+    work.record_states.update(dict.fromkeys(ids, ExternalRecord.State.PUSHING))
+
+
+def save_booking(run: SyncRun, work: Work, invoice: Invoice, ref: RemoteRef) -> None:
+    """Synced: booking number, record and the run's counters in one transaction."""
+    now = timezone.now()
+    values = {
+        "kind": ExternalRecord.Kind.INVOICE,
+        "state": ExternalRecord.State.SYNCED,
+        "remote_id": ref.remote_id,
+        "remote_number": ref.number,
+        "remote_data": dict(ref.extra),
+        "content_hash": content_hash(invoice),
+        "pushed_at": now,
+    }
+    with transaction.atomic():
+        updated = ExternalRecord.objects.filter(
+            integration=run.integration, invoice=invoice
+        ).update(**values)
+        if not updated:
+            ExternalRecord.objects.create(integration=run.integration, invoice=invoice, **values)
+        Invoice.objects.filter(pk=invoice.pk).update(
+            booking_number=ref.number,
+            sync_state=Invoice.SyncState.SYNCED,
+            sync_message="",
+            synced_at=now,
+        )
+        if invoice.pk in work.open_issues:
+            SyncIssue.objects.filter(invoice=invoice, resolved=False).update(resolved=True)
+            work.open_issues.discard(invoice.pk)
+        heartbeat(run, invoices_booked=1, done=1)
+    work.record_states.pop(invoice.pk, None)
+
+
+def fail(
+    run: SyncRun,
+    invoice: Invoice,
+    exc: ConnectorError,
+    *,
+    work: Work | None = None,
+    transient: bool = False,
+    state: str = ExternalRecord.State.FAILED,
+) -> None:
+    """Failed: the invoice did not sync, for the reason its issue gives; the run goes on.
+
+    After a temporary failure the record keeps its "pushing" mark: the tool may have booked it,
+    so the next run asks the tool before it pushes again. `state` CONFLICT: the tool holds
+    another booking under the number, looked up again before any push.
+    """
+    if transient and not exc.hint:
+        exc.hint = TRANSIENT_HINT
+    issue = reporting.record_issue(run, exc, invoice=invoice)
+    if not transient:
+        records = ExternalRecord.objects.filter(integration=run.integration, invoice=invoice)
+        if state == ExternalRecord.State.FAILED:
+            records = records.filter(state=ExternalRecord.State.PUSHING)
+        records.update(state=state)
+        if work is not None and invoice.pk in work.record_states:
+            work.record_states[invoice.pk] = state
+    Invoice.objects.filter(pk=invoice.pk).update(
+        sync_state=Invoice.SyncState.FAILED,
+        sync_message=f"{issue.message} {issue.hint}".strip(),
+    )
+    heartbeat(run, invoices_failed=1, done=1)
+
+
+def mark_updated(run: SyncRun, invoice: Invoice, record: ExternalRecord, ref: RemoteRef) -> None:
+    """An edited invoice's booking was replaced in the tool (tools that take edits)."""
+    ExternalRecord.objects.filter(pk=record.pk).update(
+        content_hash=content_hash(invoice), remote_number=ref.number or record.remote_number
+    )
+    heartbeat(run, invoices_updated=1)
+    mark_synced_again(run, invoice)
+
+
+def mark_synced_again(run: SyncRun, invoice: Invoice) -> None:
+    """A changed invoice is as the tool holds it again (pushed, or its change reached nothing
+    that the tool keeps)."""
+    Invoice.objects.filter(pk=invoice.pk).update(
+        sync_state=Invoice.SyncState.SYNCED, sync_message="", synced_at=timezone.now()
+    )
+    heartbeat(run, done=1)
+
+
+def reconnect_needed(run: SyncRun, exc: AuthError) -> None:
+    """Access was refused for good: the integration needs a reconnect; the run ends."""
+    Integration.objects.filter(pk=run.integration_id).update(
+        status=Integration.Status.RECONNECT_NEEDED, last_error=f"{exc.message} {exc.hint}".strip()
+    )
+    reporting.record_issue(run, exc)
+    SyncRun.objects.filter(pk=run.pk).update(error=exc.message)
+    run.error = exc.message
+
+
+def close(run: SyncRun, *, status: str | None = None, error: str = "") -> SyncRun:
+    """Ends the run with its status (from its issues unless given) and tells who should know.
+    A succeeded run clears an earlier error state of the integration."""
+    run.refresh_from_db()
+    if error:
+        run.error = error
+    issues = list(run.issues.select_related("invoice", "customer"))
+    run.status = status or _status(run, len(issues))
+    run.finished_at = timezone.now()
+    summary = reporting.summarize(run, issues)
+    run.summary = summary.text
+    run.save(update_fields=["status", "finished_at", "error", "summary"])
+    if (
+        run.status == SyncRun.Status.SUCCEEDED
+        and run.integration.status == Integration.Status.ERROR
+    ):
+        Integration.objects.filter(pk=run.integration_id).update(
+            status=Integration.Status.CONNECTED, last_error=""
+        )
+    reporting.notify_run(run, summary, issues)
+    return run
+
+
+def _status(run: SyncRun, open_issues: int) -> str:
+    if run.error:
+        return SyncRun.Status.FAILED
+    if open_issues:
+        succeeded = run.invoices_booked + run.invoices_updated
+        return SyncRun.Status.PARTIALLY_FAILED if succeeded else SyncRun.Status.FAILED
+    return SyncRun.Status.SUCCEEDED
