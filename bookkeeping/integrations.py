@@ -24,10 +24,11 @@ from bookkeeping.connectors.base import (
     AuthError,
     Choice,
     ConnectorError,
+    Fix,
     TransientError,
 )
 from bookkeeping.connectors.registry import connector_class, get_connector
-from bookkeeping.models import Integration, SyncRun
+from bookkeeping.models import Integration, SyncIssue, SyncRun
 
 if TYPE_CHECKING:
     from bookkeeping.connectors.base import (
@@ -113,6 +114,22 @@ def has_credentials(integration: Integration) -> bool:
 
 def tool_class(integration: Integration) -> type[Connector]:
     return connector_class(integration.tool)
+
+
+def waiting_on_settings(integration: Integration) -> list[tuple[int, str]]:
+    """(id, number) of the invoices whose open issue is fixed in these settings, oldest first:
+    after the admin saves the settings, the page offers to retry them."""
+    rows = (
+        SyncIssue.objects.filter(
+            run__integration=integration,
+            resolved=False,
+            fix=Fix.SETTINGS,
+            invoice__isnull=False,
+        )
+        .order_by("invoice__invoice_date", "invoice_id")
+        .values_list("invoice_id", "invoice__number")
+    )
+    return list(dict.fromkeys(rows))
 
 
 def offers_cost_centres(integration: Integration) -> bool:

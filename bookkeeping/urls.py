@@ -15,6 +15,7 @@ urlpatterns = [
     path("settings/nightly/", integration.toggle_nightly, name="toggle_nightly"),
     path("settings/disconnect/", integration.disconnect, name="disconnect"),
     path("settings/lists/refresh/", integration.refresh_lists, name="refresh_lists"),
+    path("settings/retry/", runs.retry_waiting_on_settings, name="retry_waiting"),
     # Sync: start, progress, history, retries.
     path("sync/", runs.start_sync_view, name="start_sync"),
     path("sync/progress/", runs.progress, name="progress"),

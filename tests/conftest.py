@@ -11,14 +11,12 @@ import os
 import pytest
 from django.db import connection
 
+from bookkeeping.tools import TOOLS
 from invoicing.models import Membership
 from tests.factories import CompanyFactory, MembershipFactory, UserFactory
 
-pytest_plugins = [
-    "tests.fixtures.exact_online",
-    "tests.fixtures.octopus",
-    "tests.fixtures.yuki",
-]
+# Each tool of the registry brings its fixtures: `<key>` (its simulator) and `<key>_integration`.
+pytest_plugins = [f"tests.fixtures.{key}" for key in TOOLS]
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 

@@ -168,6 +168,7 @@ def _connection_context(request: HttpRequest, integration: Integration) -> dict[
         )
     if connected_once and integration.target_id:
         context["mapping_form"] = _mapping_form(request, integration)
+        context["waiting_on_settings"] = integrations.waiting_on_settings(integration)
     return context
 
 

@@ -11,10 +11,12 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
-from bookkeeping import queries
+from bookkeeping import integrations, queries
 from bookkeeping.models import SyncIssue, SyncRun
 from bookkeeping.sync import SyncNotPossible, start_sync
-from invoicing.tenancy import company_required, get_for_company
+from invoicing.tenancy import company_admin_required, company_required, get_for_company
+
+NOTHING_WAITS = "No invoice waits on these settings any more."
 
 
 def _back(request: HttpRequest) -> HttpResponse:
@@ -105,3 +107,16 @@ def retry_invoice(request: HttpRequest, pk: int) -> HttpResponse:
     issue = get_object_or_404(SyncIssue, pk=pk, run__company=request.company, invoice__isnull=False)
     _start(request, trigger=SyncRun.Trigger.RETRY, invoice_ids=[issue.invoice_id])
     return redirect("bookkeeping:runs")
+
+
+@require_POST
+@company_admin_required
+def retry_waiting_on_settings(request: HttpRequest) -> HttpResponse:
+    """Retries the invoices whose issue was fixed in the settings (offered after saving them)."""
+    integration = integrations.active_integration(request.company)
+    waiting = integrations.waiting_on_settings(integration) if integration else []
+    if waiting:
+        _start(request, trigger=SyncRun.Trigger.RETRY, invoice_ids=[pk for pk, _ in waiting])
+    else:
+        messages.info(request, NOTHING_WAITS)
+    return redirect("bookkeeping:settings")

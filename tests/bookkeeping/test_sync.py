@@ -6,9 +6,8 @@ from decimal import Decimal
 
 import pytest
 
-from bookkeeping.sync import transitions
 from bookkeeping.models import ExternalRecord, Integration, SyncIssue, SyncRun
-from bookkeeping.sync import SyncRescheduled, claim_run, sync_company
+from bookkeeping.sync import SyncRescheduled, claim_run, sync_company, transitions
 from bookkeeping.tools import TOOLS
 from invoicing.models import Invoice
 from notifications.models import Notification
