@@ -12,8 +12,7 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
@@ -24,11 +23,18 @@ from bookkeeping.connectors.base import (
     AuthError,
     Choice,
     ConnectorError,
-    Fix,
     TransientError,
 )
 from bookkeeping.connectors.registry import connector_class, get_connector
-from bookkeeping.models import Integration, SyncIssue, SyncRun
+from bookkeeping.models import Integration, SyncRun
+from bookkeeping.queries import (  # noqa: F401 (read by the views as part of the rules)
+    STANDARD_VAT_RATES,
+    after_sync_text,
+    normalize_rate,
+    offers_cost_centres,
+    vat_rates_for,
+    waiting_on_settings,
+)
 
 if TYPE_CHECKING:
     from bookkeeping.connectors.base import (
@@ -37,12 +43,6 @@ if TYPE_CHECKING:
     from invoicing.models import Company
 
 logger = logging.getLogger(__name__)
-
-# VAT rates every company of a country may need, besides those its invoices use.
-STANDARD_VAT_RATES: dict[str, tuple[str, ...]] = {
-    "BE": ("21.00", "12.00", "6.00", "0.00"),
-    "NL": ("21.00", "9.00", "0.00"),
-}
 
 RUNNING_SYNC_MESSAGE = "A sync is running for this integration: wait until it ends."
 
@@ -85,28 +85,6 @@ def offered_tools(company: Company) -> list[tuple[str, str]]:
     return [(entry.key, entry.label) for entry in tools.tools_for_country(company.country)]
 
 
-def vat_rates_for(company: Company, integration: Integration | None = None) -> list[str]:
-    """VAT rates to map, as "21.00" strings, highest first: the standard rates of the company's
-    country, the rates its invoice lines use, and the rates already mapped."""
-    from invoicing.models import InvoiceLine
-
-    rates = set(STANDARD_VAT_RATES.get(company.country, ()))
-    used = InvoiceLine.objects.filter(invoice__company=company).values_list("vat_rate", flat=True)
-    rates.update(normalize_rate(rate) for rate in used.distinct())
-    if integration is not None:
-        rates.update(normalize_rate(rate) for rate in integration.vat_mapping)
-    rates.discard("")
-    return sorted(rates, key=Decimal, reverse=True)
-
-
-def normalize_rate(rate: Any) -> str:
-    """A VAT rate as the mapping key: two decimals ("6" -> "6.00"); "" when not a number."""
-    try:
-        return f"{Decimal(str(rate)).quantize(Decimal('0.01'))}"
-    except (InvalidOperation, ValueError):
-        return ""
-
-
 def has_credentials(integration: Integration) -> bool:
     """True when usable credentials are stored (unreadable ones are not usable)."""
     return bool(integration.credentials)
@@ -114,32 +92,6 @@ def has_credentials(integration: Integration) -> bool:
 
 def tool_class(integration: Integration) -> type[Connector]:
     return connector_class(integration.tool)
-
-
-def waiting_on_settings(integration: Integration) -> list[tuple[int, str]]:
-    """(id, number) of the invoices whose open issue is fixed in these settings, oldest first:
-    after the admin saves the settings, the page offers to retry them."""
-    rows = (
-        SyncIssue.objects.filter(
-            run__integration=integration,
-            resolved=False,
-            fix=Fix.SETTINGS,
-            invoice__isnull=False,
-        )
-        .order_by("invoice__invoice_date", "invoice_id")
-        .values_list("invoice_id", "invoice__number")
-    )
-    return list(dict.fromkeys(rows))
-
-
-def offers_cost_centres(integration: Integration) -> bool:
-    entry = tools.tool(integration.tool)
-    return bool(entry and entry.cost_centres)
-
-
-def after_sync_text(key: str) -> str:
-    entry = tools.tool(key)
-    return entry.after_sync if entry else ""
 
 
 # Picking the tool -----------------------------------------------------------------------------

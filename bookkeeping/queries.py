@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Any
 
-from bookkeeping.models import Integration, SyncRun
-from invoicing.models import Invoice
+from bookkeeping import tools
+from bookkeeping.connectors.errors import Fix
+from bookkeeping.models import Integration, SyncIssue, SyncRun
+from invoicing.models import Invoice, InvoiceLine
 
 if TYPE_CHECKING:
     from invoicing.models import Company
@@ -33,3 +36,56 @@ def current_run(company: Company) -> SyncRun | None:
 
 def latest_run(company: Company) -> SyncRun | None:
     return SyncRun.objects.filter(company=company).select_related("integration").first()
+
+
+# VAT rates every company of a country may need, besides those its invoices use.
+STANDARD_VAT_RATES: dict[str, tuple[str, ...]] = {
+    "BE": ("21.00", "12.00", "6.00", "0.00"),
+    "NL": ("21.00", "9.00", "0.00"),
+}
+
+
+def vat_rates_for(company: Company, integration: Integration | None = None) -> list[str]:
+    """VAT rates to map, as "21.00" strings, highest first: the standard rates of the company's
+    country, the rates its invoice lines use, and the rates already mapped."""
+    rates = set(STANDARD_VAT_RATES.get(company.country, ()))
+    used = InvoiceLine.objects.filter(invoice__company=company).values_list("vat_rate", flat=True)
+    rates.update(normalize_rate(rate) for rate in used.distinct())
+    if integration is not None:
+        rates.update(normalize_rate(rate) for rate in integration.vat_mapping)
+    rates.discard("")
+    return sorted(rates, key=Decimal, reverse=True)
+
+
+def normalize_rate(rate: Any) -> str:
+    """A VAT rate as the mapping key: two decimals ("6" -> "6.00"); "" when not a number."""
+    try:
+        return f"{Decimal(str(rate)).quantize(Decimal('0.01'))}"
+    except (InvalidOperation, ValueError):
+        return ""
+
+
+def waiting_on_settings(integration: Integration) -> list[tuple[int, str]]:
+    """(id, number) of the invoices whose open issue is fixed in these settings, oldest first:
+    after the admin saves the settings, the page offers to retry them."""
+    rows = (
+        SyncIssue.objects.filter(
+            run__integration=integration,
+            resolved=False,
+            fix=Fix.SETTINGS,
+            invoice__isnull=False,
+        )
+        .order_by("invoice__invoice_date", "invoice_id")
+        .values_list("invoice_id", "invoice__number")
+    )
+    return list(dict.fromkeys(rows))
+
+
+def offers_cost_centres(integration: Integration) -> bool:
+    entry = tools.tool(integration.tool)
+    return bool(entry and entry.cost_centres)
+
+
+def after_sync_text(key: str) -> str:
+    entry = tools.tool(key)
+    return entry.after_sync if entry else ""

@@ -13,7 +13,6 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.messages.storage.base import Message
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import redirect, render
@@ -21,18 +20,16 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from bookkeeping import integrations
-from bookkeeping.connectors.base import Choice, ConnectorError
+from bookkeeping.connectors.base import ConnectorError
 from bookkeeping.forms import CredentialsForm, MappingForm, TargetForm, ToolForm
 from bookkeeping.integrations import IntegrationRefused
 from bookkeeping.models import Integration
+from bookkeeping.views import tool_lists
 from invoicing.tenancy import company_admin_required
 
 logger = logging.getLogger(__name__)
 
 OAUTH_SESSION_KEY = "bookkeeping_oauth"
-TARGETS_SESSION_KEY = "bookkeeping_targets"
-LISTS_SESSION_KEY = "bookkeeping_lists"
-LIST_NAMES = ("journals", "accounts", "vat_codes", "cost_centres")
 MAPPING_INVALID_MESSAGE = "Some choices are missing: see the fields marked below."
 
 
@@ -40,81 +37,11 @@ def _settings_redirect() -> HttpResponse:
     return redirect("bookkeeping:settings")
 
 
-def _tool_error(request: HttpRequest, exc: ConnectorError) -> None:
-    """Shows the error unless it already waits to be shown: an action and the page it redirects
-    to, or the targets and the lists of one page, may fail for the same reason (a missing server
-    setting). `in` looks at the waiting messages without consuming them."""
-    text = integrations.describe_error(exc)
-    if Message(messages.ERROR, text) not in messages.get_messages(request):
-        messages.error(request, text)
-
-
-def _tool_unusable(integration: Integration) -> bool:
-    """No tool call is worth making until the user reconnects."""
-    return (
-        integration.status == Integration.Status.RECONNECT_NEEDED
-        or integration.credentials_unreadable
-    )
-
-
 def _integration_or_redirect(request: HttpRequest) -> Integration | None:
     integration = integrations.active_integration(request.company)
     if integration is None:
         messages.warning(request, "Pick a bookkeeping tool first.")
     return integration
-
-
-# Session caches ---------------------------------------------------------------------------------
-
-
-def _dump(choices: list[Choice]) -> list[list[str]]:
-    return [[choice.code, choice.label] for choice in choices]
-
-
-def _load(rows: list[list[str]] | None) -> list[Choice]:
-    return [Choice(code=str(code), label=str(label)) for code, label in rows or ()]
-
-
-def _cache_targets(request: HttpRequest, integration: Integration, targets: list[Choice]) -> None:
-    request.session[TARGETS_SESSION_KEY] = {"id": integration.pk, "items": _dump(targets)}
-
-
-def _forget_lists(request: HttpRequest) -> None:
-    request.session.pop(TARGETS_SESSION_KEY, None)
-    request.session.pop(LISTS_SESSION_KEY, None)
-
-
-def _targets(request: HttpRequest, integration: Integration) -> list[Choice] | None:
-    cached = request.session.get(TARGETS_SESSION_KEY)
-    if cached and cached.get("id") == integration.pk:
-        return _load(cached["items"])
-    if _tool_unusable(integration):
-        return None
-    try:
-        targets = integrations.list_targets(integration)
-    except ConnectorError as exc:
-        _tool_error(request, exc)
-        return None
-    _cache_targets(request, integration, targets)
-    return targets
-
-
-def _lists(request: HttpRequest, integration: Integration) -> dict[str, list[Choice]] | None:
-    key = f"{integration.pk}:{integration.target_id}"
-    cached = request.session.get(LISTS_SESSION_KEY)
-    if cached and cached.get("key") == key:
-        return {name: _load(cached[name]) for name in LIST_NAMES}
-    if _tool_unusable(integration):
-        return None
-    fetched = integrations.fetch_lists(integration)
-    if fetched.error is not None:
-        _tool_error(request, fetched.error)
-        return None
-    lists = {name: getattr(fetched, name) for name in LIST_NAMES}
-    request.session[LISTS_SESSION_KEY] = {"key": key} | {
-        name: _dump(choices) for name, choices in lists.items()
-    }
-    return lists
 
 
 # The page ---------------------------------------------------------------------------------------
@@ -160,7 +87,7 @@ def _connection_context(request: HttpRequest, integration: Integration) -> dict[
         else CredentialsForm(fields=tool.credential_fields),
     }
     if connected_once:
-        targets = _targets(request, integration)
+        targets = tool_lists.targets(request, integration)
         context["target_form"] = TargetForm(
             label=tool.target_label.capitalize(),
             targets=targets,
@@ -173,7 +100,7 @@ def _connection_context(request: HttpRequest, integration: Integration) -> dict[
 
 
 def _mapping_form(request: HttpRequest, integration: Integration, data: Any = None) -> MappingForm:
-    lists = _lists(request, integration) or {}
+    lists = tool_lists.lists(request, integration) or {}
     return MappingForm(
         data,
         rates=integrations.vat_rates_for(request.company, integration),
@@ -219,7 +146,7 @@ def choose_tool(request: HttpRequest) -> HttpResponse:
     except IntegrationRefused as exc:
         messages.error(request, exc.message)
         return _settings_redirect()
-    _forget_lists(request)
+    tool_lists.forget_lists(request)
     messages.success(request, f"{integration.tool_label} is your bookkeeping tool. Now connect it.")
     return _settings_redirect()
 
@@ -244,10 +171,10 @@ def connect(request: HttpRequest) -> HttpResponse:
     try:
         targets = integrations.connect_with_credentials(integration, values=form.cleaned_data)
     except ConnectorError as exc:
-        _tool_error(request, exc)
+        tool_lists.tool_error(request, exc)
         return _settings_redirect()
-    _forget_lists(request)
-    _cache_targets(request, integration, targets)
+    tool_lists.forget_lists(request)
+    tool_lists.cache_targets(request, integration, targets)
     messages.success(
         request,
         f"{integration.tool_label} accepted the credentials. Now pick the {tool.target_label}.",
@@ -264,7 +191,7 @@ def _start_oauth(request: HttpRequest, integration: Integration) -> HttpResponse
             state=state,
         )
     except ConnectorError as exc:
-        _tool_error(request, exc)
+        tool_lists.tool_error(request, exc)
         return _settings_redirect()
     request.session[OAUTH_SESSION_KEY] = {"state": state, "company_id": request.company.pk}
     return redirect(url)
@@ -305,10 +232,10 @@ def oauth_callback(request: HttpRequest) -> HttpResponse:
             integration, code=code, redirect_uri=redirect_uri
         )
     except ConnectorError as exc:
-        _tool_error(request, exc)
+        tool_lists.tool_error(request, exc)
         return _settings_redirect()
-    _forget_lists(request)
-    _cache_targets(request, integration, targets)
+    tool_lists.forget_lists(request)
+    tool_lists.cache_targets(request, integration, targets)
     label = integrations.tool_class(integration).target_label
     messages.success(request, f"{integration.tool_label} is connected. Now pick the {label}.")
     return _settings_redirect()
@@ -322,8 +249,7 @@ def choose_target(request: HttpRequest) -> HttpResponse:
     if integration is None:
         return _settings_redirect()
     tool = integrations.tool_class(integration)
-    cached = request.session.get(TARGETS_SESSION_KEY) or {}
-    targets = _load(cached.get("items")) if cached.get("id") == integration.pk else None
+    targets = tool_lists.cached_targets(request, integration)
     form = TargetForm(request.POST, label=tool.target_label.capitalize(), targets=targets)
     if not form.is_valid():
         messages.error(request, f"Pick a {tool.target_label} from the list.")
@@ -335,7 +261,7 @@ def choose_target(request: HttpRequest) -> HttpResponse:
     except IntegrationRefused as exc:
         messages.error(request, exc.message)
         return _settings_redirect()
-    request.session.pop(LISTS_SESSION_KEY, None)
+    tool_lists.forget_lists(request, targets_too=False)
     messages.success(
         request,
         f"{integration.tool_label} {tool.target_label} {integration.target_name} chosen. "
@@ -396,7 +322,7 @@ def _add_model_errors(form: MappingForm, exc: ValidationError) -> None:
 @require_POST
 def refresh_lists(request: HttpRequest) -> HttpResponse:
     """Forgets the cached lists so that the next page view fetches them from the tool again."""
-    _forget_lists(request)
+    tool_lists.forget_lists(request)
     messages.info(request, "The lists are fetched again from the tool.")
     return _settings_redirect()
 
@@ -415,7 +341,7 @@ def _act_on_integration(request: HttpRequest, action: Callable[[Integration], st
     except IntegrationRefused as exc:
         messages.error(request, exc.message)
     except ConnectorError as exc:
-        _tool_error(request, exc)
+        tool_lists.tool_error(request, exc)
     else:
         messages.success(request, line)
     return _settings_redirect()
@@ -448,7 +374,7 @@ def disconnect(request: HttpRequest) -> HttpResponse:
 
     def forget(integration: Integration) -> str:
         integrations.disconnect(integration)
-        _forget_lists(request)
+        tool_lists.forget_lists(request)
         return f"{integration.tool_label} disconnected. The sync history is kept."
 
     return _act_on_integration(request, forget)
