@@ -270,5 +270,5 @@ def _notify(run: SyncRun, title: str, body: list[str], issues: Sequence[SyncIssu
         title=title[:200],
         body="\n".join(body),
         link=link,
-        sync_run=run,
+        source=f"sync-run:{run.pk}",
     )
