@@ -28,6 +28,7 @@ from bookkeeping.connectors.base import (
 )
 from bookkeeping.connectors.registry import connector_class, get_connector
 from bookkeeping.models import Integration, SyncRun
+from invoicing.vat import VAT_RATES
 
 if TYPE_CHECKING:
     from bookkeeping.connectors.base import (
@@ -36,12 +37,6 @@ if TYPE_CHECKING:
     from invoicing.models import Company
 
 logger = logging.getLogger(__name__)
-
-# VAT rates every company of a country may need, besides those its invoices use.
-STANDARD_VAT_RATES: dict[str, tuple[str, ...]] = {
-    "BE": ("21.00", "12.00", "6.00", "0.00"),
-    "NL": ("21.00", "9.00", "0.00"),
-}
 
 RUNNING_SYNC_MESSAGE = "A sync is running for this integration: wait until it ends."
 
@@ -89,7 +84,7 @@ def vat_rates_for(company: Company, integration: Integration | None = None) -> l
     country, the rates its invoice lines use, and the rates already mapped."""
     from invoicing.models import InvoiceLine
 
-    rates = set(STANDARD_VAT_RATES.get(company.country, ()))
+    rates = {normalize_rate(rate) for rate in VAT_RATES.get(company.country, ())}
     used = InvoiceLine.objects.filter(invoice__company=company).values_list("vat_rate", flat=True)
     rates.update(normalize_rate(rate) for rate in used.distinct())
     if integration is not None:

@@ -52,7 +52,7 @@ def notification_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "notifications/list.html",
-        {"page_obj": page, "unread_count": _unread_count(request)},
+        {"page": page, "unread_count": _unread_count(request)},
     )
 
 
