@@ -28,7 +28,6 @@ from bookkeeping.connectors.base import (
 from bookkeeping.connectors.registry import connector_class, get_connector
 from bookkeeping.models import Integration, SyncRun
 from bookkeeping.queries import (  # noqa: F401 (read by the views as part of the rules)
-    STANDARD_VAT_RATES,
     after_sync_text,
     normalize_rate,
     offers_cost_centres,

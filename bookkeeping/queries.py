@@ -9,6 +9,7 @@ from bookkeeping import tools
 from bookkeeping.connectors.errors import Fix
 from bookkeeping.models import Integration, SyncIssue, SyncRun
 from invoicing.models import Invoice, InvoiceLine
+from invoicing.vat import VAT_RATES
 
 if TYPE_CHECKING:
     from invoicing.models import Company
@@ -38,17 +39,10 @@ def latest_run(company: Company) -> SyncRun | None:
     return SyncRun.objects.filter(company=company).select_related("integration").first()
 
 
-# VAT rates every company of a country may need, besides those its invoices use.
-STANDARD_VAT_RATES: dict[str, tuple[str, ...]] = {
-    "BE": ("21.00", "12.00", "6.00", "0.00"),
-    "NL": ("21.00", "9.00", "0.00"),
-}
-
-
 def vat_rates_for(company: Company, integration: Integration | None = None) -> list[str]:
     """VAT rates to map, as "21.00" strings, highest first: the standard rates of the company's
     country, the rates its invoice lines use, and the rates already mapped."""
-    rates = set(STANDARD_VAT_RATES.get(company.country, ()))
+    rates = {normalize_rate(rate) for rate in VAT_RATES.get(company.country, ())}
     used = InvoiceLine.objects.filter(invoice__company=company).values_list("vat_rate", flat=True)
     rates.update(normalize_rate(rate) for rate in used.distinct())
     if integration is not None:

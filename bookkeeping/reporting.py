@@ -227,5 +227,5 @@ def notify_run(run: SyncRun, summary: Summary, issues: Sequence[SyncIssue]) -> N
         title=summary.title[:200],
         body="\n".join(summary.body),
         link=link,
-        sync_run=run,
+        source=f"sync-run:{run.pk}",
     )

@@ -1,19 +1,16 @@
-"""The company a request works in, and the guards every view uses.
+"""The company a request works in: which companies a user may work in, and switching.
 
-Every page is scoped to the current company: an object of another company is a 404, never a 403
-that would reveal that it exists.
+The guards every view uses (`company_required`, `company_admin_required`, `get_for_company`) live
+in `config.tenancy`, so that every app uses the same ones.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
-from django.contrib.auth.decorators import login_required
-from django.db.models import Model, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest
+from django.shortcuts import get_object_or_404
 
 from invoicing.models import Company, Membership
 
@@ -21,7 +18,6 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
 
 SESSION_KEY = "current_company_id"
-M = TypeVar("M", bound=Model)
 # The largest id a BigAutoField holds: a bigger number overflows the database integer (SQLite
 # raises, PostgreSQL refuses), so it is no id at all.
 MAX_ID = 2**63 - 1
@@ -67,36 +63,3 @@ def switch_company(request: HttpRequest, company_id: int) -> Company:
     membership = get_object_or_404(Membership, user=request.user, company_id=company_id)
     request.session[SESSION_KEY] = membership.company_id
     return membership.company
-
-
-def company_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Login required, and a company to work in (request.company, request.membership)."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if getattr(request, "membership", None) is None:
-            return render(request, "invoicing/no_company.html", status=403)
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
-def company_admin_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Like company_required, for company admins only; members get a 404."""
-
-    @company_required
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not request.membership.is_admin:
-            raise Http404("Only company admins can open this page.")
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
-def get_for_company(queryset: QuerySet[M] | type[M], request: HttpRequest, **lookup: Any) -> M:
-    """The object of the current company matching `lookup`, or a 404."""
-    if not isinstance(queryset, QuerySet):
-        queryset = queryset._default_manager.all()
-    return get_object_or_404(queryset, company=request.company, **lookup)

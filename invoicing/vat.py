@@ -23,7 +23,8 @@ VAT_FORMATS = {
 }
 VAT_FORMAT_MESSAGE = "{adjective} VAT numbers look like {example}."
 
-# The VAT rates offered on invoice lines, per country of the company (highest first).
+# The standard VAT rates of each country (highest first): offered on invoice lines, and mapped to
+# the tool's VAT codes in the integration settings. The one list of them.
 VAT_RATES = {
     "BE": ["21", "12", "6", "0"],
     "NL": ["21", "9", "0"],

@@ -5,12 +5,13 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from config.tenancy import company_required, get_for_company
+from config.views import paginate, safe_url
 from invoicing import services
 from invoicing.forms import (
     LOCKED_FIELDS,
@@ -22,7 +23,7 @@ from invoicing.forms import (
 )
 from invoicing.models import Customer, Invoice
 from invoicing.overview import SYNC_FILTERS, OverviewFilters, overview_page
-from invoicing.tenancy import company_required, get_for_company, parse_id, switch_company
+from invoicing.tenancy import parse_id, switch_company
 
 CUSTOMERS_PER_PAGE = 100
 CHOOSE_COMPANY = "Choose a company."
@@ -54,15 +55,8 @@ def overview(request: HttpRequest) -> HttpResponse:
 def save_columns(request: HttpRequest) -> HttpResponse:
     services.save_overview_columns(request.user, columns=request.POST.getlist("columns"))
     messages.success(request, "Columns saved.")
-    return redirect(_safe_next(request) or "invoicing:overview")
-
-
-def _safe_next(request: HttpRequest) -> str:
-    """A same-site path to go back to (the overview with its filters), or ''."""
-    target = request.POST.get("next", "")
-    if target.startswith("/") and not target.startswith("//"):
-        return target
-    return ""
+    # Back to the overview with its filters, when `next` stays on this site.
+    return redirect(safe_url(request, request.POST.get("next")) or "invoicing:overview")
 
 
 # Invoices -----------------------------------------------------------------------------------
@@ -194,9 +188,7 @@ def customer_list(request: HttpRequest) -> HttpResponse:
         customers = customers.filter(
             Q(name__icontains=q) | Q(code__icontains=q) | Q(vat_number__icontains=q)
         )
-    page = Paginator(customers.order_by("name", "id"), CUSTOMERS_PER_PAGE).get_page(
-        request.GET.get("page")
-    )
+    page = paginate(request, customers.order_by("name", "id"), CUSTOMERS_PER_PAGE)
     query = urlencode({"q": q}) if q else ""
     return render(request, "invoicing/customer_list.html", {"page": page, "q": q, "query": query})
 

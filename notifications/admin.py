@@ -29,9 +29,16 @@ class ReadFilter(admin.SimpleListFilter):
 class NotificationAdmin(admin.ModelAdmin):
     list_display = ["title", "level", "recipient", "company", "created_at", "is_read"]
     list_filter = ["level", ReadFilter, "company"]
-    search_fields = ["title", "body", "recipient__username", "recipient__email", "company__name"]
+    search_fields = [
+        "title",
+        "body",
+        "recipient__username",
+        "recipient__email",
+        "company__name",
+        "source",
+    ]
     list_select_related = ["recipient", "company"]
-    raw_id_fields = ["recipient", "sync_run"]
+    raw_id_fields = ["recipient"]
     readonly_fields = ["created_at"]
     date_hierarchy = "created_at"
     actions = ["mark_selected_read"]

@@ -5,18 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from django.utils.http import url_has_allowed_host_and_scheme
 
+from config.views import safe_url
 from notifications import services
-
-
-def safe_next(request: HttpRequest, url: str | None) -> str:
-    """``url`` if it points into this site, else an empty string (no open redirects)."""
-    if url and url_has_allowed_host_and_scheme(
-        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return url
-    return ""
 
 
 def bell_context(request: HttpRequest, *, next_url: str) -> dict[str, Any]:
@@ -33,5 +24,5 @@ def bell_context(request: HttpRequest, *, next_url: str) -> dict[str, Any]:
         "show_bell": True,
         "unread_count": services.unread_for(user, company).count(),
         "notifications": services.latest_for(user, company),
-        "next_url": safe_next(request, next_url),
+        "next_url": safe_url(request, next_url),
     }

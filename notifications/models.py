@@ -20,9 +20,9 @@ class Notification(models.Model):
     company = models.ForeignKey(
         "invoicing.Company", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
-    sync_run = models.ForeignKey(
-        "bookkeeping.SyncRun", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    # What the notification is about, as a key the caller chooses ("sync-run:42"): it finds the
+    # notifications of one event without this app knowing the event's model.
+    source = models.CharField(max_length=100, blank=True, default="", db_index=True)
     level = models.CharField(max_length=10, choices=Level.choices, default=Level.INFO)
     title = models.CharField(max_length=200)
     body = models.TextField(blank=True, default="")

@@ -1,7 +1,8 @@
 """Notifications: create them, read them for the bell, mark them read.
 
-This module holds the rules of the bell. It imports nothing of the other apps: a company and a sync
-run are passed in as model instances (or ``None``) and stored by foreign key.
+This module holds the rules of the bell. It imports nothing of the other apps: a company is passed in
+as a model instance (or ``None``), and what a notification is about as a ``source`` key that the
+caller chooses ("sync-run:42").
 
 The rule users rely on: an unread error notification stays at the top of the bell until it is read,
 however many newer notifications arrive after it (DESIGN §1.4).
@@ -35,14 +36,15 @@ def notify(
     title: str,
     body: str = "",
     link: str = "",
-    sync_run: Model | None = None,
+    source: str = "",
 ) -> list[Notification]:
     """Create one notification per recipient, in one query, and return them.
 
     ``recipients`` is any iterable of users; a user listed twice gets one notification. ``level``
     is one of ``Notification.Level`` ("info", "success", "warning", "error"). A title longer than
     the field is shortened with an ellipsis; a link longer than the field, or an unknown level,
-    raises ``ValueError`` (a programming mistake, not something to store half-way). Calling it twice
+    raises ``ValueError`` (a programming mistake, not something to store half-way). ``source`` says
+    what the notifications are about ("sync-run:42"), to find them again. Calling it twice
     creates the notifications twice: the caller decides when to notify.
     """
     if level not in Notification.Level.values:
@@ -59,7 +61,7 @@ def notify(
         Notification(
             recipient=user,
             company=company,
-            sync_run=sync_run,
+            source=source,
             level=level,
             title=title,
             body=body,
@@ -68,7 +70,7 @@ def notify(
         for user in unique_users.values()
     ]
     for notification in notifications:
-        notification.full_clean(exclude=["recipient", "company", "sync_run"], validate_unique=False)
+        notification.full_clean(exclude=["recipient", "company"], validate_unique=False)
     return Notification.objects.bulk_create(notifications)
 
 

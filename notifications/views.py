@@ -6,35 +6,20 @@ Every view needs a login and a current company, and sees only the notifications 
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
-from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from config.tenancy import company_required
+from config.views import paginate, safe_url
 from notifications import services
-from notifications.bell import bell_context, safe_next
+from notifications.bell import bell_context
 from notifications.models import Notification
 
 PAGE_SIZE = 25
-
-
-def _company_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Login required, and a current company (set by the current company middleware)."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if getattr(request, "company", None) is None:
-            return render(request, "invoicing/no_company.html", status=403)
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def _wants_json(request: HttpRequest) -> bool:
@@ -47,7 +32,7 @@ def _as_json(request: HttpRequest, notification: Notification) -> dict[str, Any]
         "level": notification.level,
         "title": notification.title,
         "body": notification.body,
-        "link": safe_next(request, notification.link),
+        "link": safe_url(request, notification.link),
         "created_at": notification.created_at.isoformat(),
         "read": notification.is_read,
         "read_url": reverse("notifications:read", args=[notification.pk]),
@@ -59,20 +44,20 @@ def _unread_count(request: HttpRequest) -> int:
 
 
 @require_GET
-@_company_required
+@company_required
 def notification_list(request: HttpRequest) -> HttpResponse:
     """All notifications of the user in the current company, newest first, paginated."""
     queryset = services.notifications_for(request.user, request.company)
-    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = paginate(request, queryset, PAGE_SIZE)
     return render(
         request,
         "notifications/list.html",
-        {"page_obj": page, "unread_count": _unread_count(request)},
+        {"page": page, "unread_count": _unread_count(request)},
     )
 
 
 @require_POST
-@_company_required
+@company_required
 def mark_read(request: HttpRequest, notification_id: int) -> HttpResponse:
     """Mark one notification read, then follow its link (or go back to ``next``)."""
     try:
@@ -83,25 +68,25 @@ def mark_read(request: HttpRequest, notification_id: int) -> HttpResponse:
         data = _as_json(request, notification)
         return JsonResponse({**data, "unread_count": _unread_count(request)})
     target = (
-        safe_next(request, notification.link)
-        or safe_next(request, request.POST.get("next"))
+        safe_url(request, notification.link)
+        or safe_url(request, request.POST.get("next"))
         or reverse("notifications:list")
     )
     return redirect(target)
 
 
 @require_POST
-@_company_required
+@company_required
 def mark_all_read(request: HttpRequest) -> HttpResponse:
     """Mark all the user's notifications in the current company read, then go back."""
     changed = services.mark_all_read(request.user, request.company)
     if _wants_json(request):
         return JsonResponse({"marked": changed, "unread_count": 0})
-    return redirect(safe_next(request, request.POST.get("next")) or reverse("notifications:list"))
+    return redirect(safe_url(request, request.POST.get("next")) or reverse("notifications:list"))
 
 
 @require_GET
-@_company_required
+@company_required
 def bell(request: HttpRequest) -> HttpResponse:
     """The bell as an HTML fragment, for the script that refreshes it without a reload."""
     context = bell_context(request, next_url=request.GET.get("next", ""))
@@ -109,7 +94,7 @@ def bell(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-@_company_required
+@company_required
 def bell_json(request: HttpRequest) -> JsonResponse:
     """The bell's content as JSON: the unread count and the latest notifications."""
     latest = services.latest_for(request.user, request.company)

@@ -25,7 +25,7 @@ from bookkeeping.forms import CredentialsForm, MappingForm, TargetForm, ToolForm
 from bookkeeping.integrations import IntegrationRefused
 from bookkeeping.models import Integration
 from bookkeeping.views import tool_lists
-from invoicing.tenancy import company_admin_required
+from config.tenancy import company_admin_required
 
 logger = logging.getLogger(__name__)
 

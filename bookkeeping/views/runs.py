@@ -3,27 +3,25 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from bookkeeping import integrations, queries
 from bookkeeping.models import SyncIssue, SyncRun
 from bookkeeping.sync import SyncNotPossible, start_sync
-from invoicing.tenancy import company_admin_required, company_required, get_for_company
+from config.tenancy import company_admin_required, company_required, get_for_company
+from config.views import paginate, safe_url
 
 NOTHING_WAITS = "No invoice waits on these settings any more."
+RUNS_PER_PAGE = 25
 
 
 def _back(request: HttpRequest) -> HttpResponse:
     target = request.POST.get("next") or request.headers.get("Referer", "")
-    if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
-        target = reverse("invoicing:overview")
-    return redirect(target)
+    return redirect(safe_url(request, target) or reverse("invoicing:overview"))
 
 
 def _start(request: HttpRequest, *, trigger: str, invoice_ids: list[int] | None = None) -> None:
@@ -79,7 +77,7 @@ def run_list(request: HttpRequest) -> HttpResponse:
         .annotate(open_issues=Count("issues", filter=Q(issues__resolved=False)))
         .order_by("-started_at", "-id")
     )
-    page = Paginator(runs, 25).get_page(request.GET.get("page"))
+    page = paginate(request, runs, RUNS_PER_PAGE)
     return render(request, "bookkeeping/run_list.html", {"page": page})
 
 
@@ -104,13 +102,18 @@ def retry_run(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @company_required
 def retry_invoice(request: HttpRequest, pk: int) -> HttpResponse:
-    issue = get_object_or_404(SyncIssue, pk=pk, run__company=request.company, invoice__isnull=False)
+    issue = get_for_company(
+        SyncIssue.objects.filter(invoice__isnull=False),
+        request,
+        company_field="run__company",
+        pk=pk,
+    )
     _start(request, trigger=SyncRun.Trigger.RETRY, invoice_ids=[issue.invoice_id])
     return redirect("bookkeeping:runs")
 
 
-@require_POST
 @company_admin_required
+@require_POST
 def retry_waiting_on_settings(request: HttpRequest) -> HttpResponse:
     """Retries the invoices whose issue was fixed in the settings (offered after saving them)."""
     integration = integrations.active_integration(request.company)

@@ -85,7 +85,7 @@ def history(acme, alice, yuki_integration):
     Notification.objects.create(
         recipient=alice,
         company=acme,
-        sync_run=run,
+        source=f"sync-run:{run.pk}",
         level=Notification.Level.ERROR,
         title="1 invoice failed",
         link=invoice.get_absolute_url(),

@@ -8,6 +8,7 @@ import inspect
 import itertools
 import secrets
 from collections.abc import Mapping, Sequence
+from decimal import Decimal
 from typing import Any, NoReturn
 
 import pytest
@@ -77,7 +78,10 @@ class LedgerlySimulator(Simulator):
         self.tokens.clear()
 
     def operation(self, request: SimRequest) -> tuple[str, bool]:
-        return f"{request.method} {request.path}", request.method == "POST"
+        return (
+            f"{request.method} {request.path}",
+            request.method == "POST" and request.path != "/token",
+        )
 
     def handle(self, request: SimRequest) -> SimResponse:
         if request.path == "/token":
@@ -164,7 +168,8 @@ class LedgerlyConnector(Connector):
     def find_invoice(self, invoice: Invoice) -> RemoteRef | None:
         rows = self.json(self.request("GET", "/entries", params={"reference": invoice.number}))
         for row in rows:
-            facts = BookingFacts(row["reference"], customer_id=row["customer"], total=row["total"])
+            total = Decimal(row["total"])
+            facts = BookingFacts(row["reference"], customer_id=row["customer"], total=total)
             return RemoteRef(row["id"], row["number"], facts=facts)
         return None
 
@@ -274,15 +279,18 @@ def contract_cases() -> list[tuple[str, Any, dict[str, Any]]]:
 
 
 def test_the_contract_suite_passes_against_the_new_tool(
-    ledgerly, ledgerly_integration, acme, settings
+    request, ledgerly, ledgerly_integration, acme, settings
 ):
     timeout = settings.TOOL_HTTP_TIMEOUT
     ran = []
     for name, function, params in contract_cases():
         ledgerly.reset()
         connector = get_connector(ledgerly_integration)
-        available = {"tool": (connector, ledgerly), "acme": acme, "settings": settings, **params}
-        arguments = {key: available[key] for key in inspect.signature(function).parameters}
+        given = {"tool": (connector, ledgerly), **params}
+        arguments = {
+            name: given[name] if name in given else request.getfixturevalue(name)
+            for name in inspect.signature(function).parameters
+        }
         with transaction.atomic():  # each case on the same data it would have alone
             function(**arguments)
             transaction.set_rollback(True)

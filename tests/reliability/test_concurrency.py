@@ -67,7 +67,7 @@ def assert_one_run_and_both_told(sim, company, alice, bob) -> SyncRun:
     assert sim.booking_count() == INVOICES
     for user in (alice, bob):
         [note] = Notification.objects.filter(recipient=user)
-        assert note.sync_run_id == run.pk
+        assert note.source == f"sync-run:{run.pk}"
         assert note.title == f"2 customers and {INVOICES} invoices synced to Exact Online"
     return run
 

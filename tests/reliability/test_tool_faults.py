@@ -90,7 +90,7 @@ def assert_run_tells_the_truth(run: SyncRun, user) -> None:
     for issue in issues:
         assert issue.message, issue
         assert issue.hint, issue
-    note = Notification.objects.filter(recipient=user, sync_run=run).get()
+    note = Notification.objects.filter(recipient=user, source=f"sync-run:{run.pk}").get()
     if not issues:
         assert run.status == SyncRun.Status.SUCCEEDED
         assert f"{plural(run.invoices_booked, 'invoice')} synced" in note.title
@@ -170,7 +170,7 @@ def test_a_lost_token_reply_asks_for_a_reconnect(
     assert run.status == SyncRun.Status.FAILED
     integration = Integration.objects.get(company=acme)
     assert integration.status == Integration.Status.RECONNECT_NEEDED
-    note = Notification.objects.filter(recipient=alice, sync_run=run).get()
+    note = Notification.objects.filter(recipient=alice, source=f"sync-run:{run.pk}").get()
     assert "Reconnect Exact Online in Integration settings." in note.body
     assert exact_online.booking_count() == 0
     assert not [record for record in caplog.records if record.exc_info]

@@ -79,7 +79,7 @@ def acme_world(acme, alice, bob) -> AcmeWorld:
     notification = Notification.objects.create(
         recipient=alice,
         company=acme,
-        sync_run=run,
+        source=f"sync-run:{run.pk}",
         level=Notification.Level.ERROR,
         title=ACME_NOTIFICATION,
         body=f"Invoice {ACME_INVOICE_NUMBER} of {ACME_CUSTOMER} failed.",
