@@ -16,7 +16,6 @@ limits: `access.py`).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
 
@@ -42,31 +41,6 @@ if TYPE_CHECKING:
 MAX_PAGES = 100
 
 
-@dataclass(frozen=True)
-class ExactOnlineConfig:
-    """What the connector needs from the Integration row, read once."""
-
-    division: str
-    sales_journal: str
-    credit_note_journal: str
-    default_revenue_account: str
-    vat_mapping: Mapping[str, str]
-    default_cost_centre: str
-
-    @classmethod
-    def from_integration(cls, integration: Integration) -> ExactOnlineConfig:
-        return cls(
-            division=str(integration.target_id or "").strip(),
-            sales_journal=integration.sales_journal.strip(),
-            credit_note_journal=(
-                integration.credit_note_journal or integration.sales_journal
-            ).strip(),
-            default_revenue_account=integration.default_revenue_account.strip(),
-            vat_mapping=dict(integration.vat_mapping or {}),
-            default_cost_centre=integration.default_cost_centre.strip(),
-        )
-
-
 def quote(value: str) -> str:
     """An OData string literal."""
     return "'" + value.replace("'", "''") + "'"
@@ -82,10 +56,9 @@ class ExactOnlineConnector(ExactOnlineAccess):
     """Customers as crm/Accounts, invoices and credit notes as sales entries, one call each."""
 
     key = "exact_online"
-    label = "Exact Online"
-    base_url_setting = "EXACT_ONLINE_BASE_URL"
-    uses_oauth = True
     target_label = "division"
+    UNMAPPED_VAT = "Invoice {number}: VAT rate {rate}% has no VAT code in {label}."
+    UNMAPPED_VAT_HINT = "Map {rate}% to a VAT code in Integration settings."
 
     ENTRY_TYPES: ClassVar[dict[str, int]] = {
         "invoice": 20,  # sales entry
@@ -113,7 +86,6 @@ class ExactOnlineConnector(ExactOnlineAccess):
 
     def __init__(self, integration: Integration):
         super().__init__(integration)
-        self.config = ExactOnlineConfig.from_integration(integration)
         self._gl_accounts: dict[str, str | None] = {}
 
     # Interface: connecting -------------------------------------------------------------------
@@ -308,14 +280,7 @@ class ExactOnlineConnector(ExactOnlineAccess):
         lines = []
         for line in invoice_lines:
             rate = Decimal(line.vat_rate).quantize(CENT)
-            vat_code = self.config.vat_mapping.get(f"{rate}")
-            if not vat_code:
-                raise InvoiceRejected(
-                    f"Invoice {invoice.number}: VAT rate {percent(rate)}% has no VAT code "
-                    "in Exact Online.",
-                    code="vat_mapping",
-                    hint=f"Map {percent(rate)}% to a VAT code in Integration settings.",
-                )
+            vat_code = self.vat_code(invoice, rate)
             vat = (
                 vat_left[rate]
                 if last_of_rate[rate] == line.pk
@@ -354,7 +319,7 @@ class ExactOnlineConnector(ExactOnlineAccess):
         if account_id is None:
             raise InvoiceRejected(
                 f"Exact Online refused invoice {invoice.number}: G/L account {code} does not "
-                f"exist in division {self.config.division}.",
+                f"exist in division {self.config.target_id}.",
                 code="gl_account",
                 hint=f"Use an existing revenue account instead of {code} on the invoice lines "
                 "or in Integration settings.",
@@ -433,12 +398,12 @@ class ExactOnlineConnector(ExactOnlineAccess):
             raise _unreadable() from None
 
     def _division(self) -> str:
-        if not self.config.division:
+        if not self.config.target_id:
             raise AuthError(
                 "No Exact Online division is chosen.",
                 hint="Choose a division in Integration settings.",
             )
-        return self.config.division
+        return self.config.target_id
 
     def _path(self, entity: str) -> str:
         return f"/api/v1/{self._division()}/{entity}"
@@ -448,7 +413,7 @@ class ExactOnlineConnector(ExactOnlineAccess):
     def raise_for_server_error(self, response: requests.Response) -> NoReturn:
         text = self._error_text(response)
         # Exact reports validation errors of a write as a 500 with its error body.
-        if text and not self._token_call and response.request.method in ("POST", "PUT"):
+        if text and not self.in_sign_in and response.request.method in ("POST", "PUT"):
             raise InvoiceRejected(
                 f"Exact Online refused the request: {text}",
                 code=text,
@@ -460,7 +425,7 @@ class ExactOnlineConnector(ExactOnlineAccess):
 
     def raise_for_response(self, response: requests.Response) -> NoReturn:
         text = self._error_text(response) or response.reason or ""
-        if self._token_call or response.status_code == 403:
+        if self.in_sign_in or response.status_code == 403:
             raise AuthError(
                 "Exact Online refused our access.",
                 hint=RECONNECT_HINT,
