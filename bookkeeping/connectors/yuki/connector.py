@@ -25,27 +25,38 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, ClassVar, NoReturn, Self
 
 import requests
 from django.conf import settings
 from lxml import etree
 
 from bookkeeping.connectors.base import (
+    REVENUE_ACCOUNT,
+    AccessExpired,
     AuthError,
     BookingFacts,
     Choice,
     Connector,
+    ConnectorConfig,
     ConnectorError,
+    Fix,
     InvoiceRejected,
     PushResult,
     QuotaExceeded,
     RemoteRef,
     TransientError,
     scrub,
+    vat_mapping_field,
 )
-from bookkeeping.connectors.yuki.payload import contact_document, sales_invoice
+from bookkeeping.connectors.yuki.payload import (
+    VAT_MISSING,
+    VAT_MISSING_HINT,
+    contact_document,
+    sales_invoice,
+)
 from bookkeeping.connectors.yuki.soap import (
     INVOICES_NS,
     RETRY_HINT,
@@ -82,41 +93,50 @@ NOT_PROCESSED = "Yuki did not process invoice {number}: {message}"
 DOCUMENT_REFUSED = "Yuki refused the document: "
 
 
-class SessionRefused(AuthError):
+# Patterns of Yuki's messages of a refused invoice (see YukiConnector.REJECTION_HINTS).
+NOT_PROCESSED_PATTERN = r"not processed|stopped after|skipped"
+GL_ACCOUNT = r"gl ?account|grootboek|ledger"
+VAT = r"vat|btw"
+CONTACT = r"contact|customer|relation"
+
+
+class SessionRefused(AccessExpired):
     """Yuki no longer accepts our session ID: authenticate again (once) and repeat the call."""
 
 
 @dataclass(frozen=True)
-class YukiConfig:
-    """What the connector needs from the Integration row, read once."""
+class YukiConfig(ConnectorConfig):
+    """The common choices (the target is the administration), and the access key and the
+    reference option of the credentials."""
 
-    access_key: str
-    administration_id: str
-    revenue_account: str
-    vat_mapping: Mapping[str, str] = field(default_factory=dict)
+    access_key: str = ""
     digits_only_reference: bool = False
 
     @classmethod
-    def from_integration(cls, integration: Integration) -> YukiConfig:
+    def from_integration(cls, integration: Integration, **extra: Any) -> Self:
         credentials = integration.credentials or {}
-        return cls(
+        return super().from_integration(
+            integration,
             access_key=str(credentials.get("access_key", "")).strip(),
-            administration_id=integration.target_id.strip(),
-            revenue_account=integration.default_revenue_account.strip(),
-            vat_mapping=dict(integration.vat_mapping or {}),
             digits_only_reference=bool(credentials.get("digits_only_reference", False)),
+            **extra,
         )
+
+    @property
+    def administration_id(self) -> str:
+        return self.target_id
 
 
 class YukiConnector(Connector):
     """Yuki's SOAP web services: access key, domain contacts, batched sales invoices."""
 
     key = "yuki"
-    label = "Yuki"
-    base_url_setting = "YUKI_BASE_URL"
     max_batch = 100
-    credential_fields = (("access_key", "Web-service access key", True),)
     target_label = "administration"
+    config_class = YukiConfig
+    config: YukiConfig
+    UNMAPPED_VAT = VAT_MISSING
+    UNMAPPED_VAT_HINT = VAT_MISSING_HINT
 
     # What a SOAP fault means, by a pattern of its faultstring (Yuki's wordings are undocumented).
     FAULT_KINDS: ClassVar[dict[str, str]] = {
@@ -127,10 +147,10 @@ class YukiConnector(Connector):
     }
     # Hint for a refused invoice, by a pattern of Yuki's message; the first match wins.
     REJECTION_HINTS: ClassVar[dict[str, str]] = {
-        r"not processed|stopped after|skipped": "Fix the other refused invoices of this batch; this one is sent again by the next sync.",  # batch stopped early
-        r"gl ?account|grootboek|ledger": "Map the revenue account to a G/L account that exists in Yuki (Integration settings or the invoice line).",  # unknown G/L account
-        r"vat|btw": "Check the VAT mapping in Integration settings: each rate needs a VAT type Yuki knows.",  # unknown VAT type
-        r"contact|customer|relation": "Check the customer's name, code and VAT number.",  # contact refused
+        NOT_PROCESSED_PATTERN: "Fix the other refused invoices of this batch; this one is sent again by the next sync.",  # batch stopped early
+        GL_ACCOUNT: "Map the revenue account to a G/L account that exists in Yuki (Integration settings or the invoice line).",  # unknown G/L account
+        VAT: "Check the VAT mapping in Integration settings: each rate needs a VAT type Yuki knows.",  # unknown VAT type
+        CONTACT: "Check the customer's name, code and VAT number.",  # contact refused
         r"price|decimal|precision": "Check the prices and quantities of the invoice lines.",  # amounts refused
     }
     DEFAULT_HINT = "Correct the invoice in Booksync or the settings in Yuki, then sync again."
@@ -147,10 +167,6 @@ class YukiConnector(Connector):
         "7": ("Intra-community supply", "0.00"),  # EU B2B supply
     }
 
-    def __init__(self, integration: Integration):
-        super().__init__(integration)
-        self.config = YukiConfig.from_integration(integration)
-
     # Connecting ----------------------------------------------------------------------------
 
     def authenticate(self) -> str:
@@ -158,13 +174,14 @@ class YukiConnector(Connector):
         if not self.config.access_key:
             raise AuthError("No Yuki web-service access key is set.", hint=KEY_HINT)
         try:
-            result = self.call(
-                "Sales",
-                "Authenticate",
-                [("accessKey", self.config.access_key)],
-                idempotent=True,
-                session_param=None,
-            )
+            with self.signing_in():
+                result = self.call(
+                    "Sales",
+                    "Authenticate",
+                    [("accessKey", self.config.access_key)],
+                    idempotent=True,
+                    session_param=None,
+                )
         except (AuthError, InvoiceRejected) as exc:
             raise AuthError(
                 "Yuki did not accept the web-service access key.",
@@ -301,6 +318,7 @@ class YukiConnector(Connector):
             raise InvoiceRejected(
                 f"Yuki refused customer {customer.code} ({customer.name}): {message}",
                 hint="Check the customer's name, code and VAT number.",
+                fix=Fix.CUSTOMER,
             )
         ref = self.find_customer(customer)
         if ref is None:
@@ -418,8 +436,25 @@ class YukiConnector(Connector):
         self, invoice: Invoice, message: str, code: str, hint: str = "", *, template: str = REJECTED
     ) -> PushResult:
         text = template.format(number=invoice.number, message=message or "no reason given")
-        error = InvoiceRejected(text, code=code, hint=hint or self.hint(message))
+        hint = hint or self.hint(message)
+        fix, field = self.fix_of(hint, invoice)
+        error = InvoiceRejected(text, code=code, hint=hint, fix=fix, field=field)
         return PushResult(invoice.pk, error=error)
+
+    def fix_of(self, hint: str, invoice: Invoice | None = None) -> tuple[Fix, str]:
+        """Where the refusal with this hint is fixed: the setting it names (the VAT row of the
+        invoice's first rate for the VAT mapping), else the invoice."""
+        if hint == self.REJECTION_HINTS[GL_ACCOUNT]:
+            return Fix.SETTINGS, REVENUE_ACCOUNT
+        if hint == self.REJECTION_HINTS[VAT]:
+            line = invoice.lines.first() if invoice is not None else None
+            rate = f"{Decimal(line.vat_rate):.2f}" if line is not None else ""
+            return Fix.SETTINGS, vat_mapping_field(rate) if rate else ""
+        if hint == self.REJECTION_HINTS[CONTACT]:
+            return Fix.CUSTOMER, ""
+        if hint == self.REJECTION_HINTS[NOT_PROCESSED_PATTERN]:
+            return Fix.NOTHING, ""
+        return Fix.INVOICE, ""
 
     def hint(self, message: str) -> str:
         for pattern, hint in self.REJECTION_HINTS.items():
@@ -429,7 +464,9 @@ class YukiConnector(Connector):
 
     def sales_invoice(self, invoice: Invoice) -> Any:
         """The <SalesInvoice> element of one invoice; InvoiceRejected for an unmapped VAT rate."""
-        return sales_invoice(invoice, reference=self.reference(invoice), config=self.config)
+        return sales_invoice(
+            invoice, reference=self.reference(invoice), config=self.config, vat_code=self.vat_code
+        )
 
     # SOAP plumbing ---------------------------------------------------------------------------
 
@@ -446,25 +483,24 @@ class YukiConnector(Connector):
 
         Read-only operations pass `idempotent=True` (they are POSTs but safe to repeat): an
         unreadable reply to one of those is asked again (bounded). When Yuki refuses the
-        session, authenticates again once and repeats the call.
+        session (SessionRefused, an AccessExpired), `request()` authenticates again once and
+        repeats the call; the envelope is built per attempt, with the session of the moment.
         """
-        renewed = False
-        unreadable = 0
-        while True:
+
+        if session_param:
+            self.session_id()  # authenticate first when there is no session yet
+
+        def body() -> bytes:
             values = [(session_param, self.session_id())] if session_param else []
-            body = envelope(operation, [*values, *params])
-            action = f'"{YUKI_NS}{operation}"'
-            headers = {"Content-Type": "text/xml; charset=utf-8", "SOAPAction": action}
-            try:
-                response = self.request(
-                    "POST", f"/{service}.asmx", idempotent=idempotent, data=body, headers=headers
-                )
-            except SessionRefused:
-                if renewed or not session_param:
-                    raise
-                renewed = True
-                self.authenticate()
-                continue
+            return envelope(operation, [*values, *params])
+
+        unreadable = 0
+        action = f'"{YUKI_NS}{operation}"'
+        headers = {"Content-Type": "text/xml; charset=utf-8", "SOAPAction": action}
+        while True:
+            response = self.request(
+                "POST", f"/{service}.asmx", idempotent=idempotent, data=body, headers=headers
+            )
             try:
                 return self.result(response, operation)
             except TransientError:
@@ -509,10 +545,14 @@ class YukiConnector(Connector):
         if kind == "auth":
             raise AuthError(f"Yuki refused access: {text}", hint=KEY_HINT, **options)
         if kind == "validation":
+            hint = self.hint(text)
+            fix, field = self.fix_of(hint)
             raise InvoiceRejected(
                 f"{DOCUMENT_REFUSED}{text}",
                 code="validation",
-                hint=self.hint(text),
+                hint=hint,
+                fix=fix,
+                field=field,
                 **options,
             )
         raise TransientError(f"Yuki reported an error: {text}", hint=RETRY_HINT, **options)
