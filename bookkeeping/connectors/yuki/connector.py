@@ -25,22 +25,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, ClassVar, NoReturn, Self
+from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
 
 import requests
-from django.conf import settings
 from lxml import etree
 
 from bookkeeping.connectors.base import (
     REVENUE_ACCOUNT,
-    AccessExpired,
     AuthError,
     BookingFacts,
     Choice,
-    Connector,
-    ConnectorConfig,
     ConnectorError,
     Fix,
     InvoiceRejected,
@@ -51,6 +46,7 @@ from bookkeeping.connectors.base import (
     scrub,
     vat_mapping_field,
 )
+from bookkeeping.connectors.yuki.auth import KEY_HINT, SessionRefused, YukiAccess
 from bookkeeping.connectors.yuki.payload import (
     VAT_MISSING,
     VAT_MISSING_HINT,
@@ -60,9 +56,7 @@ from bookkeeping.connectors.yuki.payload import (
 from bookkeeping.connectors.yuki.soap import (
     INVOICES_NS,
     RETRY_HINT,
-    YUKI_NS,
     descendants,
-    envelope,
     find_text,
     local_name,
     parse_xml,
@@ -73,16 +67,11 @@ from bookkeeping.connectors.yuki.soap import (
 )
 
 if TYPE_CHECKING:
-    from bookkeeping.models import Integration
     from invoicing.models import Customer, Invoice
 
 PAGE_SIZE = 100
 MAX_PAGES = 20
 
-KEY_HINT = (
-    "Check the web-service access key in Integration settings (Yuki: Settings > Web services)."
-)
-TARGET_HINT = "Pick the Yuki administration again in Integration settings."
 QUOTA_MESSAGE = (
     "Yuki's daily limit of web-service calls is used up for this domain; "
     "the sync continues after midnight (UTC)."
@@ -100,41 +89,12 @@ VAT = r"vat|btw"
 CONTACT = r"contact|customer|relation"
 
 
-class SessionRefused(AccessExpired):
-    """Yuki no longer accepts our session ID: authenticate again (once) and repeat the call."""
-
-
-@dataclass(frozen=True)
-class YukiConfig(ConnectorConfig):
-    """The common choices (the target is the administration), and the access key and the
-    reference option of the credentials."""
-
-    access_key: str = ""
-    digits_only_reference: bool = False
-
-    @classmethod
-    def from_integration(cls, integration: Integration, **extra: Any) -> Self:
-        credentials = integration.credentials or {}
-        return super().from_integration(
-            integration,
-            access_key=str(credentials.get("access_key", "")).strip(),
-            digits_only_reference=bool(credentials.get("digits_only_reference", False)),
-            **extra,
-        )
-
-    @property
-    def administration_id(self) -> str:
-        return self.target_id
-
-
-class YukiConnector(Connector):
+class YukiConnector(YukiAccess):
     """Yuki's SOAP web services: access key, domain contacts, batched sales invoices."""
 
     key = "yuki"
     max_batch = 100
     target_label = "administration"
-    config_class = YukiConfig
-    config: YukiConfig
     UNMAPPED_VAT = VAT_MISSING
     UNMAPPED_VAT_HINT = VAT_MISSING_HINT
 
@@ -167,73 +127,7 @@ class YukiConnector(Connector):
         "7": ("Intra-community supply", "0.00"),  # EU B2B supply
     }
 
-    # Connecting ----------------------------------------------------------------------------
-
-    def authenticate(self) -> str:
-        """A new session ID for the access key, saved at once. Raises AuthError when refused."""
-        if not self.config.access_key:
-            raise AuthError("No Yuki web-service access key is set.", hint=KEY_HINT)
-        try:
-            with self.signing_in():
-                result = self.call(
-                    "Sales",
-                    "Authenticate",
-                    [("accessKey", self.config.access_key)],
-                    idempotent=True,
-                    session_param=None,
-                )
-        except (AuthError, InvoiceRejected) as exc:
-            raise AuthError(
-                "Yuki did not accept the web-service access key.",
-                hint=KEY_HINT,
-                status=exc.status,
-                detail=exc.detail,
-            ) from exc
-        session_id = (result.text or "").strip() if result is not None else ""
-        if not session_id:
-            raise AuthError("Yuki did not accept the web-service access key.", hint=KEY_HINT)
-        with self.locked_credentials() as credentials:
-            credentials["session_id"] = session_id
-        return session_id
-
-    def reauthenticate(self) -> None:
-        self.authenticate()
-
-    def session_id(self) -> str:
-        return str(self.credentials.get("session_id") or "") or self.authenticate()
-
-    def administrations(self) -> list[dict[str, str]]:
-        """The administrations the access key reaches: id, name, domain_id."""
-        document = xml_result(self.call("Sales", "Administrations", [], idempotent=True))
-        return [
-            {
-                "id": a.get("ID", ""),
-                "name": find_text(a, "Name"),
-                "domain_id": find_text(a, "DomainID"),
-            }
-            for a in descendants(document, "Administration")
-        ]
-
-    def administration(self) -> dict[str, str]:
-        """The chosen administration; AuthError when the key no longer reaches it."""
-        target = self.config.administration_id.lower()
-        for administration in self.administrations():
-            if administration["id"].lower() == target:
-                return administration
-        raise AuthError(
-            "The chosen Yuki administration is not reachable with this access key.",
-            hint=TARGET_HINT,
-        )
-
-    def domain_id(self) -> str:
-        """The domain GUID of the administration (contacts live there), cached in the credentials."""
-        cached = str(self.credentials.get("domain_id") or "")
-        if cached:
-            return cached
-        domain_id = self.administration()["domain_id"]
-        with self.locked_credentials() as credentials:
-            credentials["domain_id"] = domain_id
-        return domain_id
+    # Interface: connecting ------------------------------------------------------------------
 
     def list_targets(self) -> list[Choice]:
         """The administrations of the access key; `extra["domain_id"]` holds their domain."""
@@ -467,53 +361,6 @@ class YukiConnector(Connector):
         return sales_invoice(
             invoice, reference=self.reference(invoice), config=self.config, vat_code=self.vat_code
         )
-
-    # SOAP plumbing ---------------------------------------------------------------------------
-
-    def call(
-        self,
-        service: str,
-        operation: str,
-        params: Sequence[tuple[str, Any]],
-        *,
-        idempotent: bool,
-        session_param: str | None = "sessionID",
-    ) -> Any:
-        """The <OperationResult> element of one SOAP call (None when absent).
-
-        Read-only operations pass `idempotent=True` (they are POSTs but safe to repeat): an
-        unreadable reply to one of those is asked again (bounded). When Yuki refuses the
-        session (SessionRefused, an AccessExpired), `request()` authenticates again once and
-        repeats the call; the envelope is built per attempt, with the session of the moment.
-        """
-
-        if session_param:
-            self.session_id()  # authenticate first when there is no session yet
-
-        def body() -> bytes:
-            values = [(session_param, self.session_id())] if session_param else []
-            return envelope(operation, [*values, *params])
-
-        unreadable = 0
-        action = f'"{YUKI_NS}{operation}"'
-        headers = {"Content-Type": "text/xml; charset=utf-8", "SOAPAction": action}
-        while True:
-            response = self.request(
-                "POST", f"/{service}.asmx", idempotent=idempotent, data=body, headers=headers
-            )
-            try:
-                return self.result(response, operation)
-            except TransientError:
-                unreadable += 1
-                if not idempotent or unreadable > settings.TOOL_HTTP_RETRIES:
-                    raise
-                self.sleep(self.backoff(unreadable))
-
-    def result(self, response: requests.Response, operation: str) -> Any:
-        root = parse_xml(response.content, status=response.status_code)
-        if any(local_name(node) == "Fault" for node in root.iter()):
-            self.raise_fault(response, root)
-        return next((n for n in root.iter() if local_name(n) == f"{operation}Result"), None)
 
     # Error hooks -----------------------------------------------------------------------------
 

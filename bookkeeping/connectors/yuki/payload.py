@@ -7,20 +7,45 @@ the booking is negative, as in Yuki's own credit notes. Prices go out rounded to
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
 from lxml import etree
 
+from bookkeeping.connectors.config import ConnectorConfig
 from bookkeeping.connectors.outgoing import tool_text
 from bookkeeping.connectors.yuki.soap import INVOICES_NS, plain_number
 
 if TYPE_CHECKING:
-    from bookkeeping.connectors.yuki.connector import YukiConfig
+    from bookkeeping.models import Integration
     from invoicing.models import Customer, Invoice
 
 VAT_MISSING = "Invoice {number}: VAT rate {rate}% has no VAT type in Yuki"
 VAT_MISSING_HINT = "Map {rate}% to a VAT type in Integration settings"
+
+
+@dataclass(frozen=True)
+class YukiConfig(ConnectorConfig):
+    """The common choices (the target is the administration), and the access key and the
+    reference option of the credentials."""
+
+    access_key: str = ""
+    digits_only_reference: bool = False
+
+    @classmethod
+    def from_integration(cls, integration: Integration, **extra: Any) -> Self:
+        credentials = integration.credentials or {}
+        return super().from_integration(
+            integration,
+            access_key=str(credentials.get("access_key", "")).strip(),
+            digits_only_reference=bool(credentials.get("digits_only_reference", False)),
+            **extra,
+        )
+
+    @property
+    def administration_id(self) -> str:
+        return self.target_id
 
 
 def contact_document(customer: Customer) -> Any:
