@@ -12,15 +12,24 @@ import random
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar, NoReturn, TypeVar
 
 import requests
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import DatabaseError, transaction
+from django.utils.functional import classproperty
 
+from bookkeeping.connectors.config import ConnectorConfig
 from bookkeeping.connectors.errors import (
+    CONNECTION,
+    COST_CENTRE,
+    CREDIT_NOTE_JOURNAL,
     NOT_CONFIGURED_MESSAGE,
+    REVENUE_ACCOUNT,
+    SALES_JOURNAL,
+    AccessExpired,
     AuthError,
     CallsForbidden,
     ClosedPeriod,
@@ -31,6 +40,7 @@ from bookkeeping.connectors.errors import (
     RateLimited,
     TransientError,
     scrub,
+    vat_mapping_field,
 )
 from bookkeeping.connectors.outgoing import (
     PayloadFieldError,
@@ -39,15 +49,23 @@ from bookkeeping.connectors.outgoing import (
     tool_text,
 )
 from bookkeeping.connectors.results import BookingFacts, Choice, PushResult, RemoteRef
+from bookkeeping.tools import TOOLS, Tool
 
 # Re-exported: connectors and the sync import the interface's types from here.
 __all__ = [
+    "CONNECTION",
+    "COST_CENTRE",
+    "CREDIT_NOTE_JOURNAL",
+    "REVENUE_ACCOUNT",
+    "SALES_JOURNAL",
+    "AccessExpired",
     "AuthError",
     "BookingFacts",
     "CallsForbidden",
     "Choice",
     "ClosedPeriod",
     "Connector",
+    "ConnectorConfig",
     "ConnectorError",
     "Fix",
     "InvoiceRejected",
@@ -57,6 +75,7 @@ __all__ = [
     "RemoteRef",
     "TransientError",
     "scrub",
+    "vat_mapping_field",
 ]
 
 if TYPE_CHECKING:
@@ -83,32 +102,65 @@ UNSENDABLE_HINT = (
 
 
 class Connector:
-    """One bookkeeping tool. Subclasses set the class attributes and implement the interface.
+    """One bookkeeping tool. Subclasses set `key` and implement the interface.
 
     A connector is built for one Integration row and reads its decrypted credentials and its
-    choices (target, journals, accounts, VAT mapping). It keeps no state between runs other than
-    what it saves on the integration (tokens).
+    choices (target, journals, accounts, VAT mapping) into `config`. It keeps no state between
+    runs other than what it saves on the integration (tokens). What Booksync knows of the tool
+    (label, settings, credential fields, OAuth, edits pushed) is read from its entry in the
+    registry of tools (`bookkeeping.tools.TOOLS[key]`), so it lives in one place.
     """
 
     key: ClassVar[str]
-    label: ClassVar[str]
-    base_url_setting: ClassVar[str]
-    supports_updates: ClassVar[bool] = False
     max_batch: ClassVar[int] = 1
-    # Fields a user types to connect (name, label, secret?); empty for OAuth tools.
-    credential_fields: ClassVar[tuple[tuple[str, str, bool], ...]] = ()
-    uses_oauth: ClassVar[bool] = False
     # What the tool calls its target: "division", "dossier", "administration".
     target_label: ClassVar[str] = "target"
+    # The config class of the tool (a ConnectorConfig subclass when it reads more of the row).
+    config_class: ClassVar[type[ConnectorConfig]] = ConnectorConfig
+    # The refusal of an invoice whose VAT rate has no code in the mapping ({number}, {rate},
+    # {label}); tools whose tests assert their own wording override them.
+    UNMAPPED_VAT: ClassVar[str] = "Invoice {number}: VAT rate {rate}% has no VAT code in {label}"
+    UNMAPPED_VAT_HINT: ClassVar[str] = "Map {rate}% to a VAT code in Integration settings"
 
     def __init__(self, integration: Integration):
         self.integration = integration
+        self.config = self.config_class.from_integration(integration)
         self.session = requests.Session()
         self.session.headers["User-Agent"] = f"Booksync/{VERSION} ({self.key})"
         self.timeout = settings.TOOL_HTTP_TIMEOUT
         # Set by the caller (the sync): run before every call to the tool; raises
         # CallsForbidden when the caller may no longer call (its run was taken over).
         self.before_call: Callable[[], None] | None = None
+        # True during the calls that obtain access (see `signing_in`).
+        self.in_sign_in = False
+
+    # The tool's facts, from the registry -------------------------------------------------
+
+    @classproperty
+    def tool(cls) -> Tool:  # noqa: N805 (a class property)
+        return TOOLS[cls.key]
+
+    @classproperty
+    def label(cls) -> str:  # noqa: N805
+        return cls.tool.label
+
+    @classproperty
+    def base_url_setting(cls) -> str:  # noqa: N805
+        return cls.tool.base_url_setting
+
+    @classproperty
+    def supports_updates(cls) -> bool:  # noqa: N805
+        """Whether an invoice edited after its booking is pushed again (`update_invoice`)."""
+        return cls.tool.pushes_edits
+
+    @classproperty
+    def uses_oauth(cls) -> bool:  # noqa: N805
+        return cls.tool.uses_oauth
+
+    @classproperty
+    def credential_fields(cls) -> tuple[tuple[str, str, bool], ...]:  # noqa: N805
+        """Fields a user types to connect as (name, label, secret?); empty for OAuth tools."""
+        return tuple((f.name, f.label, f.secret) for f in cls.tool.credential_fields)
 
     @property
     def base_url(self) -> str:
@@ -221,7 +273,35 @@ class Connector:
                 detail=f"{type(exc).__name__}: {exc}",
             ) from exc
 
+    def vat_code(self, invoice: Invoice, rate: Decimal | str) -> str:
+        """The tool's code of a VAT rate in the integration's mapping (keyed "21.00"; a key as
+        users write it, "21", is read too). Raises InvoiceRejected (code "vat_mapping", fixed in
+        the setting of that rate) when the rate has no code."""
+        key = f"{Decimal(rate):.2f}"
+        shown = format(Decimal(key).normalize(), "f")
+        code = self.config.vat_mapping.get(key) or self.config.vat_mapping.get(shown, "")
+        if not code:
+            raise InvoiceRejected(
+                self.UNMAPPED_VAT.format(number=invoice.number, rate=shown, label=self.label),
+                code="vat_mapping",
+                hint=self.UNMAPPED_VAT_HINT.format(rate=shown),
+                fix=Fix.SETTINGS,
+                field=vat_mapping_field(key),
+            )
+        return str(code)
+
     # Plumbing ----------------------------------------------------------------------------
+
+    @contextmanager
+    def signing_in(self) -> Iterator[None]:
+        """Marks the calls made inside as the ones that obtain access (a login, a token
+        request): `before_request` and `prepare_request` are skipped for them, and a refusal
+        of access is final (no renewal), so that obtaining access never recurses."""
+        outer, self.in_sign_in = self.in_sign_in, True
+        try:
+            yield
+        finally:
+            self.in_sign_in = outer
 
     def request(
         self, method: str, path: str, *, idempotent: bool | None = None, **kwargs: Any
@@ -231,38 +311,38 @@ class Connector:
         Connection errors, timeouts and 5xx become TransientError. Idempotent calls (GET, PUT,
         DELETE, or `idempotent=True`) are retried a bounded number of times with backoff and
         jitter first; a POST is not, since the tool may have acted on it: the sync checks with
-        find_invoice instead. A 401 calls `reauthenticate()` and retries once (a 401 right after
-        that is an AuthError; one after a retried failure renews again); 429 raises
-        RateLimited; other 4xx go to `raise_for_response`.
+        find_invoice instead. When access has expired (a 401, or a hook raising AccessExpired
+        such as Yuki's refused session) `reauthenticate()` renews it and the call is repeated
+        once (an expiry right after that is an AuthError; one after a retried failure renews
+        again); 429 raises RateLimited; other 4xx go to `raise_for_response`. A `data` or
+        `json` given as a callable is built again for every attempt (a body that carries the
+        session changes when access is renewed).
         """
         if idempotent is None:
             idempotent = method.upper() in {"GET", "HEAD", "PUT", "DELETE"}
         url = path if path.startswith("http") else f"{self.base_url}{path}"
         kwargs.setdefault("timeout", self.timeout)
-        if "json" in kwargs:  # the one rule for outgoing text (bookkeeping.connectors.outgoing)
-            kwargs["json"] = clean_payload(kwargs["json"])
         attempts = settings.TOOL_HTTP_RETRIES + 1 if idempotent else 1
-        reauthenticated = False
+        renewed = False
         attempt = 0
         while True:
             attempt += 1
             if self.before_call is not None:
                 self.before_call()
-            self.before_request()
-            self.prepare_request(kwargs)
             try:
-                response = self.session.request(method, url, **kwargs)
-                self.after_response(response)
-                if response.status_code == 401 and not reauthenticated:
-                    self.reauthenticate()  # may fail for a moment: then the next 401 tries again
-                    reauthenticated = True
-                    attempt -= 1
+                try:
+                    response = self._send(method, url, kwargs)
+                    self.after_response(response)
+                    self.check_response(response)
+                    return response
+                except AccessExpired:
+                    if renewed or self.in_sign_in:
+                        raise
+                    self.reauthenticate()  # may fail for a moment: the next expiry tries again
+                    renewed, attempt = True, attempt - 1
                     continue
-                if response.status_code != 401:  # a later expiry (after a retry) renews again
-                    reauthenticated = False
-                self.check_response(response)
-                return response
             except TransientError as exc:
+                renewed = False  # an expiry after a retried failure renews again
                 if attempt >= attempts:
                     raise
                 logger.info(
@@ -281,13 +361,26 @@ class Connector:
                 )
             self.sleep(self.backoff(attempt))
 
+    def _send(self, method: str, url: str, kwargs: dict[str, Any]) -> requests.Response:
+        """One attempt: the hooks that add access, then the HTTP call."""
+        call = dict(kwargs)
+        for body in ("data", "json"):
+            if callable(call.get(body)):
+                call[body] = call[body]()
+        if "json" in call:  # the one rule for outgoing text (bookkeeping.connectors.outgoing)
+            call["json"] = clean_payload(call["json"])
+        if not self.in_sign_in:
+            self.before_request()
+            self.prepare_request(call)
+        return self.session.request(method, url, **call)
+
     def check_response(self, response: requests.Response) -> None:
         """Raises the typed error for a failed response; returns for a success."""
         status = response.status_code
         if status < 400:
             return
         if status == 401:
-            raise AuthError(
+            raise AccessExpired(
                 f"{self.label} refused our access.",
                 hint=f"Reconnect {self.label} in Integration settings.",
                 status=status,
@@ -336,16 +429,19 @@ class Connector:
     # Hooks -------------------------------------------------------------------------------
 
     def before_request(self) -> None:
-        """Called before every call: obtain or renew access, wait for a rate-limit window."""
+        """Called before every attempt (not while `signing_in`): obtain or renew access, wait
+        for a rate-limit window."""
 
     def prepare_request(self, kwargs: dict[str, Any]) -> None:
-        """Called before every attempt: add auth headers to `kwargs` (they may have changed)."""
+        """Called before every attempt (not while `signing_in`): add auth headers to `kwargs`
+        (they may have changed)."""
 
     def after_response(self, response: requests.Response) -> None:
         """Called with every response: read rate-limit headers."""
 
     def reauthenticate(self) -> None:
-        """After a 401: renew access once (refresh a token, log in again). Raises AuthError."""
+        """After an expiry (AccessExpired): renew access (refresh a token, log in again), so that
+        the call can be repeated once. Raises AuthError when access cannot be renewed."""
         raise AuthError(
             f"{self.label} refused our access.",
             hint=f"Reconnect {self.label} in Integration settings.",

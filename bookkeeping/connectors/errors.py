@@ -106,6 +106,11 @@ class AuthError(ConnectorError):
         super().__init__(message, **kwargs)
 
 
+class AccessExpired(AuthError):
+    """Access has expired (a 401, a refused session): `Connector.request` renews it through
+    `reauthenticate()` and repeats the call once; raised again, it ends the run as AuthError."""
+
+
 class RateLimited(ConnectorError):
     """The tool asks us to wait `retry_after` seconds before the next call."""
 

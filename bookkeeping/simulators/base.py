@@ -209,6 +209,7 @@ class Simulator:
         self._random = random.Random(1234)  # noqa: S311 (fault injection, not cryptography)
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        self.reset()  # subclasses seed their data there
 
     # Life cycle ----------------------------------------------------------------------------
 
@@ -319,8 +320,40 @@ class Simulator:
             gate.drop()
 
     def reset(self) -> None:
-        """Subclasses reset their data too, after calling this."""
+        """Back to a fresh simulator: the requests held on gates are dropped, and the calls, the
+        injected faults, the fault rate and its kinds are cleared. Subclasses call this first,
+        then seed their data again (under `self.lock`)."""
         self.drop_holds()
+        with self.lock:
+            self.calls.clear()
+            self.faults.clear()
+            self.fault_rate = 0.0
+            self.fault_kinds = FAULT_KINDS
+            self.fault_spared = ()
+            self.faults_injected.clear()
+            self._random.seed(1234)
+
+    # The test API every simulator implements -----------------------------------------------
+
+    def bookings(self, reference: str) -> list[dict[str, Any]]:
+        """Copies of the bookings whose reference (our invoice number) is `reference`."""
+        raise NotImplementedError(f"{type(self).__name__}.bookings")
+
+    def booking_count(self) -> int:
+        """How many bookings the tool holds (seeded ones excluded where the tool has them)."""
+        raise NotImplementedError(f"{type(self).__name__}.booking_count")
+
+    def customer_count(self) -> int:
+        """How many customers we created in the tool (seeded ones excluded)."""
+        raise NotImplementedError(f"{type(self).__name__}.customer_count")
+
+    def revoke(self) -> None:
+        """Our access is withdrawn for good: renewing it fails, as after a user revoked it."""
+        raise NotImplementedError(f"{type(self).__name__}.revoke")
+
+    def expire_tokens(self) -> None:
+        """Every token or session issued so far stops working; renewing it still works."""
+        raise NotImplementedError(f"{type(self).__name__}.expire_tokens")
 
     def reset_calls(self) -> None:
         with self.lock:

@@ -1,9 +1,13 @@
-"""The two-token login of Octopus, as a mixin of the connector.
+"""The two-token login of Octopus, as an object the connector holds (`connector.auth`).
 
 `POST /authentication` (header `softwareHouseUuid`, JSON `{"user", "password"}`) gives a token;
 `POST /dossiers?dossierId=` (header `Token`) gives `{"Dossiertoken"}`, sent as `dossierToken` on
 every other call. Both live ten minutes, without refresh: we log in again after 9.5 minutes or
 after a 401. Tokens stay in memory: there is nothing worth saving between runs.
+
+The login calls go through the connector's `request()` inside `signing_in()`, so the
+connector's hooks leave them alone; the connector's hooks call `renew_if_due()`, `headers()`
+and `authenticate()` of this object.
 """
 
 from __future__ import annotations
@@ -14,17 +18,17 @@ from typing import TYPE_CHECKING, Any
 import requests
 from django.core.exceptions import ImproperlyConfigured
 
-from bookkeeping.connectors.base import (
+from bookkeeping.connectors.errors import (
+    NOT_CONFIGURED_MESSAGE,
     AuthError,
     ConnectorError,
     RateLimited,
     TransientError,
 )
 from bookkeeping.connectors.octopus.payload import error_body
-from bookkeeping.connectors.registry import NOT_CONFIGURED_MESSAGE
 
 if TYPE_CHECKING:
-    from bookkeeping.connectors.octopus.payload import OctopusConfig
+    from bookkeeping.connectors.octopus.connector import OctopusConnector
 
 SOFTWARE_HOUSE_SETTING = "OCTOPUS_SOFTWARE_HOUSE_UUID"
 # Octopus error -68: the software house identification is unknown to Octopus.
@@ -42,26 +46,26 @@ DOSSIER_HINT = (
 
 
 class OctopusAuth:
-    """Login state and the request hooks that send the dossier token. Mixed into the connector
-    (which provides `request`, `json` and `config`)."""
+    """The tokens of one connector and the calls that obtain them."""
 
-    config: OctopusConfig
+    def __init__(self, connector: OctopusConnector):
+        self.connector = connector
+        self.config = connector.config
+        self.token = ""
+        self.dossier_token = ""
+        self.issued_at = 0.0
+        self.last_reply: requests.Response | None = None  # of the login call under way
 
-    def _init_auth(self) -> None:
-        self._token = ""
-        self._dossier_token = ""
-        self._issued_at = 0.0
-        self._in_auth = False
-        self._auth_reply: requests.Response | None = None
-
-    def _dossier(self) -> int:
+    def dossier_id(self) -> int:
+        """The chosen dossier; AuthError when none is."""
         if self.config.dossier_id is None:
             raise AuthError(
                 "No Octopus dossier is chosen.", hint="Pick the dossier in Integration settings."
             )
         return self.config.dossier_id
 
-    def _login(self) -> None:
+    def login(self) -> None:
+        """The first step: a token (enough to list the dossiers). Raises AuthError."""
         if not self.config.software_house_uuid:
             raise ImproperlyConfigured(
                 NOT_CONFIGURED_MESSAGE.format(tool="Octopus", setting=SOFTWARE_HOUSE_SETTING)
@@ -70,7 +74,7 @@ class OctopusAuth:
             raise AuthError(
                 "Octopus has no user and password for this company.", hint=CREDENTIALS_HINT
             )
-        body = self._auth_call(
+        body = self.call(
             "POST",
             "/authentication",
             headers={"softwareHouseUuid": self.config.software_house_uuid},
@@ -80,18 +84,18 @@ class OctopusAuth:
         token = body.get("token") if isinstance(body, dict) else None
         if not token:
             raise TransientError("Octopus sent no token.", hint="The next sync tries again.")
-        self._token, self._dossier_token = str(token), ""
-        self._issued_at = time.monotonic()
+        self.token, self.dossier_token = str(token), ""
+        self.issued_at = time.monotonic()
 
-    def _authenticate(self) -> None:
+    def authenticate(self) -> None:
         """Both steps: a token, then the dossier token. Raises AuthError."""
-        self._login()
-        body = self._auth_call(
+        self.login()
+        body = self.call(
             "POST",
             "/dossiers",
-            params={"dossierId": self._dossier()},
-            headers={"Token": self._token},
-            failure=f"open dossier {self._dossier()}",
+            params={"dossierId": self.dossier_id()},
+            headers={"Token": self.token},
+            failure=f"open dossier {self.dossier_id()}",
         )
         items = body.items() if isinstance(body, dict) else []
         token = next((value for key, value in items if key.lower() == "dossiertoken"), "")
@@ -99,17 +103,28 @@ class OctopusAuth:
             raise TransientError(
                 "Octopus sent no dossier token.", hint="The next sync tries again."
             )
-        self._dossier_token = str(token)
+        self.dossier_token = str(token)
 
-    def _auth_call(self, method: str, path: str, *, failure: str, **kwargs: Any) -> Any:
-        """One call of the login flow; a refusal is an AuthError saying what failed."""
-        self._in_auth, self._auth_reply = True, None
+    def renew_if_due(self) -> None:
+        """Logs in when there is no dossier token yet or it is about to expire."""
+        if not self.dossier_token or time.monotonic() - self.issued_at > TOKEN_RENEW_AFTER_SECONDS:
+            self.authenticate()
+
+    def headers(self) -> dict[str, str]:
+        """The header every call but the login ones sends."""
+        return {"dossierToken": self.dossier_token}
+
+    def call(self, method: str, path: str, *, failure: str, **kwargs: Any) -> Any:
+        """One call of the login flow (the JSON of its reply); a refusal is an AuthError saying
+        what failed."""
+        self.last_reply = None
         try:
-            response = self.request(method, path, idempotent=True, **kwargs)
+            with self.connector.signing_in():
+                response = self.connector.request(method, path, idempotent=True, **kwargs)
         except (TransientError, RateLimited):
             raise
         except ConnectorError as exc:
-            reply = self._auth_reply
+            reply = self.last_reply
             code, text, _ = error_body(reply) if reply is not None else (None, "", "")
             if code == -68:
                 raise ImproperlyConfigured(SOFTWARE_HOUSE_REFUSED_MESSAGE) from exc
@@ -119,33 +134,4 @@ class OctopusAuth:
                 status=reply.status_code if reply is not None else exc.status,
                 detail=exc.detail or (reply.text if reply is not None else ""),
             ) from exc
-        finally:
-            self._in_auth = False
-        return self.json(response)
-
-    # Hooks -----------------------------------------------------------------------------------
-
-    def before_request(self) -> None:
-        if self._in_auth:
-            return
-        if (
-            not self._dossier_token
-            or time.monotonic() - self._issued_at > TOKEN_RENEW_AFTER_SECONDS
-        ):
-            self._authenticate()
-
-    def prepare_request(self, kwargs: dict[str, Any]) -> None:
-        if not self._in_auth:
-            kwargs["headers"] = {
-                **(kwargs.get("headers") or {}),
-                "dossierToken": self._dossier_token,
-            }
-
-    def after_response(self, response: requests.Response) -> None:
-        if self._in_auth:
-            self._auth_reply = response
-
-    def reauthenticate(self) -> None:
-        if self._in_auth:  # the login itself was refused
-            raise AuthError("Octopus refused our access.", hint=CREDENTIALS_HINT)
-        self._authenticate()
+        return self.connector.json(response)

@@ -7,14 +7,16 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
 from django.conf import settings
 
-from bookkeeping.connectors.base import BookingFacts, InvoiceRejected, RemoteRef
+from bookkeeping.connectors.config import ConnectorConfig
+from bookkeeping.connectors.errors import COST_CENTRE, REVENUE_ACCOUNT, Fix, InvoiceRejected
+from bookkeeping.connectors.results import BookingFacts, RemoteRef
 from invoicing.money import CENT, compute_totals, round_cents
 
 if TYPE_CHECKING:
@@ -119,12 +121,15 @@ def relation_body(customer: Customer) -> dict[str, Any]:
     }
 
 
-def check_invoice(invoice: Invoice, config: OctopusConfig) -> list[dict[str, Any]]:
+def check_invoice(
+    invoice: Invoice, config: OctopusConfig, vat_code: Callable[[Invoice, Decimal], str]
+) -> list[dict[str, Any]]:
     """The booking lines of the invoice, checked before any call to Octopus.
 
     Each line carries its base amount and its share of the VAT of its rate (VAT is computed per
-    rate by invoicing.money and spread over that rate's lines so the sums match). Raises
-    InvoiceRejected for an unmapped VAT rate, a missing or non-numeric account or cost centre.
+    rate by invoicing.money and spread over that rate's lines so the sums match). `vat_code` is
+    the connector's (`Connector.vat_code`). Raises InvoiceRejected for an unmapped VAT rate, a
+    missing or non-numeric account or cost centre.
     """
     lines = list(invoice.lines.all())
     totals = compute_totals((line.quantity, line.unit_price, line.vat_rate) for line in lines)
@@ -144,7 +149,7 @@ def check_invoice(invoice: Invoice, config: OctopusConfig) -> list[dict[str, Any
         booking_line = {
             "accountKey": _account(invoice, line.revenue_account or config.default_revenue_account),
             "baseAmount": float(line.amount),
-            "vatCodeKey": _vat_code(invoice, rate, config),
+            "vatCodeKey": vat_code(invoice, rate),
             "vatAmount": float(vat),
             "comment": line.description[:200],
         }
@@ -156,6 +161,8 @@ def check_invoice(invoice: Invoice, config: OctopusConfig) -> list[dict[str, Any
                     "cost centre number.",
                     code="cost_centre",
                     hint=COST_CENTRE_HINT,
+                    fix=Fix.SETTINGS,
+                    field=COST_CENTRE,
                 )
             booking_line["costCentreKey"] = {"id": int(cost_centre)}
         result.append(booking_line)
@@ -211,53 +218,40 @@ def _account(invoice: Invoice, account: str) -> int:
             else ("a line has no revenue account")
         )
         raise InvoiceRejected(
-            f"Invoice {invoice.number}: {what}.", code="account", hint=ACCOUNT_HINT
+            f"Invoice {invoice.number}: {what}.",
+            code="account",
+            hint=ACCOUNT_HINT,
+            fix=Fix.SETTINGS,
+            field=REVENUE_ACCOUNT,
         )
     return int(account)
 
 
-def _vat_code(invoice: Invoice, rate: Decimal, config: OctopusConfig) -> str:
-    shown = f"{rate.normalize():f}"
-    code = config.vat_mapping.get(str(rate)) or config.vat_mapping.get(shown, "")
-    if not code:
-        raise InvoiceRejected(
-            MISSING_VAT_MESSAGE.format(number=invoice.number, rate=shown),
-            code="vat_mapping",
-            hint=MISSING_VAT_HINT.format(rate=shown),
-        )
-    return str(code)
-
-
 @dataclass(frozen=True)
-class OctopusConfig:
-    """What the connector needs of the Integration row and the settings."""
+class OctopusConfig(ConnectorConfig):
+    """The common choices, the Octopus login and the software house (a setting). The journals
+    default to V1 (sales) and V2 (credit notes) when none is chosen."""
 
-    user: str
-    password: str
-    dossier_id: int | None
-    sales_journal: str
-    credit_note_journal: str
-    default_revenue_account: str
-    default_cost_centre: str
-    vat_mapping: Mapping[str, str]
-    software_house_uuid: str
+    user: str = ""
+    password: str = ""
+    dossier_id: int | None = None
+    software_house_uuid: str = ""
 
     @classmethod
-    def from_integration(cls, integration: Integration) -> OctopusConfig:
+    def from_integration(cls, integration: Integration, **extra: Any) -> Self:
         credentials = integration.credentials or {}
-        target = str(integration.target_id or "").strip()
-        return cls(
+        config = super().from_integration(
+            integration,
             user=str(credentials.get("user", "")),
             password=str(credentials.get("password", "")),
-            dossier_id=int(target) if target.isdigit() else None,
-            sales_journal=integration.sales_journal or "V1",
-            credit_note_journal=integration.credit_note_journal
-            or integration.sales_journal
-            or "V2",
-            default_revenue_account=integration.default_revenue_account,
-            default_cost_centre=integration.default_cost_centre,
-            vat_mapping=dict(integration.vat_mapping or {}),
             software_house_uuid=getattr(settings, "OCTOPUS_SOFTWARE_HOUSE_UUID", ""),
+            **extra,
+        )
+        return replace(
+            config,
+            dossier_id=int(config.target_id) if config.target_id.isdigit() else None,
+            sales_journal=config.sales_journal or "V1",
+            credit_note_journal=config.credit_note_journal or "V2",
         )
 
 

@@ -25,33 +25,38 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
 
 import requests
-from django.conf import settings
 from lxml import etree
 
 from bookkeeping.connectors.base import (
+    REVENUE_ACCOUNT,
     AuthError,
     BookingFacts,
     Choice,
-    Connector,
     ConnectorError,
+    Fix,
     InvoiceRejected,
     PushResult,
     QuotaExceeded,
     RemoteRef,
     TransientError,
     scrub,
+    vat_mapping_field,
 )
-from bookkeeping.connectors.yuki.payload import contact_document, sales_invoice
+from bookkeeping.connectors.yuki.auth import KEY_HINT, SessionRefused, YukiAccess
+from bookkeeping.connectors.yuki.payload import (
+    VAT_MISSING,
+    VAT_MISSING_HINT,
+    contact_document,
+    sales_invoice,
+)
 from bookkeeping.connectors.yuki.soap import (
     INVOICES_NS,
     RETRY_HINT,
-    YUKI_NS,
     descendants,
-    envelope,
     find_text,
     local_name,
     parse_xml,
@@ -62,16 +67,11 @@ from bookkeeping.connectors.yuki.soap import (
 )
 
 if TYPE_CHECKING:
-    from bookkeeping.models import Integration
     from invoicing.models import Customer, Invoice
 
 PAGE_SIZE = 100
 MAX_PAGES = 20
 
-KEY_HINT = (
-    "Check the web-service access key in Integration settings (Yuki: Settings > Web services)."
-)
-TARGET_HINT = "Pick the Yuki administration again in Integration settings."
 QUOTA_MESSAGE = (
     "Yuki's daily limit of web-service calls is used up for this domain; "
     "the sync continues after midnight (UTC)."
@@ -82,41 +82,21 @@ NOT_PROCESSED = "Yuki did not process invoice {number}: {message}"
 DOCUMENT_REFUSED = "Yuki refused the document: "
 
 
-class SessionRefused(AuthError):
-    """Yuki no longer accepts our session ID: authenticate again (once) and repeat the call."""
+# Patterns of Yuki's messages of a refused invoice (see YukiConnector.REJECTION_HINTS).
+NOT_PROCESSED_PATTERN = r"not processed|stopped after|skipped"
+GL_ACCOUNT = r"gl ?account|grootboek|ledger"
+VAT = r"vat|btw"
+CONTACT = r"contact|customer|relation"
 
 
-@dataclass(frozen=True)
-class YukiConfig:
-    """What the connector needs from the Integration row, read once."""
-
-    access_key: str
-    administration_id: str
-    revenue_account: str
-    vat_mapping: Mapping[str, str] = field(default_factory=dict)
-    digits_only_reference: bool = False
-
-    @classmethod
-    def from_integration(cls, integration: Integration) -> YukiConfig:
-        credentials = integration.credentials or {}
-        return cls(
-            access_key=str(credentials.get("access_key", "")).strip(),
-            administration_id=integration.target_id.strip(),
-            revenue_account=integration.default_revenue_account.strip(),
-            vat_mapping=dict(integration.vat_mapping or {}),
-            digits_only_reference=bool(credentials.get("digits_only_reference", False)),
-        )
-
-
-class YukiConnector(Connector):
+class YukiConnector(YukiAccess):
     """Yuki's SOAP web services: access key, domain contacts, batched sales invoices."""
 
     key = "yuki"
-    label = "Yuki"
-    base_url_setting = "YUKI_BASE_URL"
     max_batch = 100
-    credential_fields = (("access_key", "Web-service access key", True),)
     target_label = "administration"
+    UNMAPPED_VAT = VAT_MISSING
+    UNMAPPED_VAT_HINT = VAT_MISSING_HINT
 
     # What a SOAP fault means, by a pattern of its faultstring (Yuki's wordings are undocumented).
     FAULT_KINDS: ClassVar[dict[str, str]] = {
@@ -127,10 +107,10 @@ class YukiConnector(Connector):
     }
     # Hint for a refused invoice, by a pattern of Yuki's message; the first match wins.
     REJECTION_HINTS: ClassVar[dict[str, str]] = {
-        r"not processed|stopped after|skipped": "Fix the other refused invoices of this batch; this one is sent again by the next sync.",  # batch stopped early
-        r"gl ?account|grootboek|ledger": "Map the revenue account to a G/L account that exists in Yuki (Integration settings or the invoice line).",  # unknown G/L account
-        r"vat|btw": "Check the VAT mapping in Integration settings: each rate needs a VAT type Yuki knows.",  # unknown VAT type
-        r"contact|customer|relation": "Check the customer's name, code and VAT number.",  # contact refused
+        NOT_PROCESSED_PATTERN: "Fix the other refused invoices of this batch; this one is sent again by the next sync.",  # batch stopped early
+        GL_ACCOUNT: "Map the revenue account to a G/L account that exists in Yuki (Integration settings or the invoice line).",  # unknown G/L account
+        VAT: "Check the VAT mapping in Integration settings: each rate needs a VAT type Yuki knows.",  # unknown VAT type
+        CONTACT: "Check the customer's name, code and VAT number.",  # contact refused
         r"price|decimal|precision": "Check the prices and quantities of the invoice lines.",  # amounts refused
     }
     DEFAULT_HINT = "Correct the invoice in Booksync or the settings in Yuki, then sync again."
@@ -147,76 +127,7 @@ class YukiConnector(Connector):
         "7": ("Intra-community supply", "0.00"),  # EU B2B supply
     }
 
-    def __init__(self, integration: Integration):
-        super().__init__(integration)
-        self.config = YukiConfig.from_integration(integration)
-
-    # Connecting ----------------------------------------------------------------------------
-
-    def authenticate(self) -> str:
-        """A new session ID for the access key, saved at once. Raises AuthError when refused."""
-        if not self.config.access_key:
-            raise AuthError("No Yuki web-service access key is set.", hint=KEY_HINT)
-        try:
-            result = self.call(
-                "Sales",
-                "Authenticate",
-                [("accessKey", self.config.access_key)],
-                idempotent=True,
-                session_param=None,
-            )
-        except (AuthError, InvoiceRejected) as exc:
-            raise AuthError(
-                "Yuki did not accept the web-service access key.",
-                hint=KEY_HINT,
-                status=exc.status,
-                detail=exc.detail,
-            ) from exc
-        session_id = (result.text or "").strip() if result is not None else ""
-        if not session_id:
-            raise AuthError("Yuki did not accept the web-service access key.", hint=KEY_HINT)
-        with self.locked_credentials() as credentials:
-            credentials["session_id"] = session_id
-        return session_id
-
-    def reauthenticate(self) -> None:
-        self.authenticate()
-
-    def session_id(self) -> str:
-        return str(self.credentials.get("session_id") or "") or self.authenticate()
-
-    def administrations(self) -> list[dict[str, str]]:
-        """The administrations the access key reaches: id, name, domain_id."""
-        document = xml_result(self.call("Sales", "Administrations", [], idempotent=True))
-        return [
-            {
-                "id": a.get("ID", ""),
-                "name": find_text(a, "Name"),
-                "domain_id": find_text(a, "DomainID"),
-            }
-            for a in descendants(document, "Administration")
-        ]
-
-    def administration(self) -> dict[str, str]:
-        """The chosen administration; AuthError when the key no longer reaches it."""
-        target = self.config.administration_id.lower()
-        for administration in self.administrations():
-            if administration["id"].lower() == target:
-                return administration
-        raise AuthError(
-            "The chosen Yuki administration is not reachable with this access key.",
-            hint=TARGET_HINT,
-        )
-
-    def domain_id(self) -> str:
-        """The domain GUID of the administration (contacts live there), cached in the credentials."""
-        cached = str(self.credentials.get("domain_id") or "")
-        if cached:
-            return cached
-        domain_id = self.administration()["domain_id"]
-        with self.locked_credentials() as credentials:
-            credentials["domain_id"] = domain_id
-        return domain_id
+    # Interface: connecting ------------------------------------------------------------------
 
     def list_targets(self) -> list[Choice]:
         """The administrations of the access key; `extra["domain_id"]` holds their domain."""
@@ -301,6 +212,7 @@ class YukiConnector(Connector):
             raise InvoiceRejected(
                 f"Yuki refused customer {customer.code} ({customer.name}): {message}",
                 hint="Check the customer's name, code and VAT number.",
+                fix=Fix.CUSTOMER,
             )
         ref = self.find_customer(customer)
         if ref is None:
@@ -418,8 +330,25 @@ class YukiConnector(Connector):
         self, invoice: Invoice, message: str, code: str, hint: str = "", *, template: str = REJECTED
     ) -> PushResult:
         text = template.format(number=invoice.number, message=message or "no reason given")
-        error = InvoiceRejected(text, code=code, hint=hint or self.hint(message))
+        hint = hint or self.hint(message)
+        fix, field = self.fix_of(hint, invoice)
+        error = InvoiceRejected(text, code=code, hint=hint, fix=fix, field=field)
         return PushResult(invoice.pk, error=error)
+
+    def fix_of(self, hint: str, invoice: Invoice | None = None) -> tuple[Fix, str]:
+        """Where the refusal with this hint is fixed: the setting it names (the VAT row of the
+        invoice's first rate for the VAT mapping), else the invoice."""
+        if hint == self.REJECTION_HINTS[GL_ACCOUNT]:
+            return Fix.SETTINGS, REVENUE_ACCOUNT
+        if hint == self.REJECTION_HINTS[VAT]:
+            line = invoice.lines.first() if invoice is not None else None
+            rate = f"{Decimal(line.vat_rate):.2f}" if line is not None else ""
+            return Fix.SETTINGS, vat_mapping_field(rate) if rate else ""
+        if hint == self.REJECTION_HINTS[CONTACT]:
+            return Fix.CUSTOMER, ""
+        if hint == self.REJECTION_HINTS[NOT_PROCESSED_PATTERN]:
+            return Fix.NOTHING, ""
+        return Fix.INVOICE, ""
 
     def hint(self, message: str) -> str:
         for pattern, hint in self.REJECTION_HINTS.items():
@@ -429,55 +358,9 @@ class YukiConnector(Connector):
 
     def sales_invoice(self, invoice: Invoice) -> Any:
         """The <SalesInvoice> element of one invoice; InvoiceRejected for an unmapped VAT rate."""
-        return sales_invoice(invoice, reference=self.reference(invoice), config=self.config)
-
-    # SOAP plumbing ---------------------------------------------------------------------------
-
-    def call(
-        self,
-        service: str,
-        operation: str,
-        params: Sequence[tuple[str, Any]],
-        *,
-        idempotent: bool,
-        session_param: str | None = "sessionID",
-    ) -> Any:
-        """The <OperationResult> element of one SOAP call (None when absent).
-
-        Read-only operations pass `idempotent=True` (they are POSTs but safe to repeat): an
-        unreadable reply to one of those is asked again (bounded). When Yuki refuses the
-        session, authenticates again once and repeats the call.
-        """
-        renewed = False
-        unreadable = 0
-        while True:
-            values = [(session_param, self.session_id())] if session_param else []
-            body = envelope(operation, [*values, *params])
-            action = f'"{YUKI_NS}{operation}"'
-            headers = {"Content-Type": "text/xml; charset=utf-8", "SOAPAction": action}
-            try:
-                response = self.request(
-                    "POST", f"/{service}.asmx", idempotent=idempotent, data=body, headers=headers
-                )
-            except SessionRefused:
-                if renewed or not session_param:
-                    raise
-                renewed = True
-                self.authenticate()
-                continue
-            try:
-                return self.result(response, operation)
-            except TransientError:
-                unreadable += 1
-                if not idempotent or unreadable > settings.TOOL_HTTP_RETRIES:
-                    raise
-                self.sleep(self.backoff(unreadable))
-
-    def result(self, response: requests.Response, operation: str) -> Any:
-        root = parse_xml(response.content, status=response.status_code)
-        if any(local_name(node) == "Fault" for node in root.iter()):
-            self.raise_fault(response, root)
-        return next((n for n in root.iter() if local_name(n) == f"{operation}Result"), None)
+        return sales_invoice(
+            invoice, reference=self.reference(invoice), config=self.config, vat_code=self.vat_code
+        )
 
     # Error hooks -----------------------------------------------------------------------------
 
@@ -509,10 +392,14 @@ class YukiConnector(Connector):
         if kind == "auth":
             raise AuthError(f"Yuki refused access: {text}", hint=KEY_HINT, **options)
         if kind == "validation":
+            hint = self.hint(text)
+            fix, field = self.fix_of(hint)
             raise InvoiceRejected(
                 f"{DOCUMENT_REFUSED}{text}",
                 code="validation",
-                hint=self.hint(text),
+                hint=hint,
+                fix=fix,
+                field=field,
                 **options,
             )
         raise TransientError(f"Yuki reported an error: {text}", hint=RETRY_HINT, **options)

@@ -6,22 +6,46 @@ the booking is negative, as in Yuki's own credit notes. Prices go out rounded to
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
 from lxml import etree
 
-from bookkeeping.connectors.base import InvoiceRejected
+from bookkeeping.connectors.config import ConnectorConfig
 from bookkeeping.connectors.outgoing import tool_text
 from bookkeeping.connectors.yuki.soap import INVOICES_NS, plain_number
 
 if TYPE_CHECKING:
-    from bookkeeping.connectors.yuki.connector import YukiConfig
+    from bookkeeping.models import Integration
     from invoicing.models import Customer, Invoice
 
 VAT_MISSING = "Invoice {number}: VAT rate {rate}% has no VAT type in Yuki"
 VAT_MISSING_HINT = "Map {rate}% to a VAT type in Integration settings"
+
+
+@dataclass(frozen=True)
+class YukiConfig(ConnectorConfig):
+    """The common choices (the target is the administration), and the access key and the
+    reference option of the credentials."""
+
+    access_key: str = ""
+    digits_only_reference: bool = False
+
+    @classmethod
+    def from_integration(cls, integration: Integration, **extra: Any) -> Self:
+        credentials = integration.credentials or {}
+        return super().from_integration(
+            integration,
+            access_key=str(credentials.get("access_key", "")).strip(),
+            digits_only_reference=bool(credentials.get("digits_only_reference", False)),
+            **extra,
+        )
+
+    @property
+    def administration_id(self) -> str:
+        return self.target_id
 
 
 def contact_document(customer: Customer) -> Any:
@@ -38,8 +62,15 @@ def contact_document(customer: Customer) -> Any:
     return document
 
 
-def sales_invoice(invoice: Invoice, *, reference: str, config: YukiConfig) -> Any:
-    """The <SalesInvoice> element of one invoice; InvoiceRejected for an unmapped VAT rate."""
+def sales_invoice(
+    invoice: Invoice,
+    *,
+    reference: str,
+    config: YukiConfig,
+    vat_code: Callable[[Invoice, Decimal], str],
+) -> Any:
+    """The <SalesInvoice> element of one invoice; InvoiceRejected for an unmapped VAT rate
+    (from `vat_code`, the connector's `Connector.vat_code`)."""
     sign = Decimal(-1) if invoice.kind == "credit_note" else Decimal(1)
     element = etree.Element(f"{{{INVOICES_NS}}}SalesInvoice")
     kind = "Credit note" if invoice.kind == "credit_note" else "Invoice"
@@ -62,17 +93,10 @@ def sales_invoice(invoice: Invoice, *, reference: str, config: YukiConfig) -> An
     lines = etree.SubElement(element, f"{{{INVOICES_NS}}}InvoiceLines")
     for line in invoice.lines.all():
         rate = f"{Decimal(line.vat_rate):.2f}"
-        vat_type = config.vat_mapping.get(rate)
-        if not vat_type:
-            shown = plain_number(Decimal(line.vat_rate))
-            raise InvoiceRejected(
-                VAT_MISSING.format(number=invoice.number, rate=shown),
-                code="vat_mapping",
-                hint=VAT_MISSING_HINT.format(rate=shown),
-            )
+        vat_type = vat_code(invoice, Decimal(line.vat_rate))
         node = etree.SubElement(lines, f"{{{INVOICES_NS}}}InvoiceLine")
         price = Decimal(line.unit_price).quantize(Decimal("0.01"))
-        account = line.revenue_account or config.revenue_account
+        account = line.revenue_account or config.default_revenue_account
         # fmt: off
         add(node, [("Description", line.description),
                    ("ProductQuantity", plain_number(sign * Decimal(line.quantity)))])

@@ -63,10 +63,8 @@ class ExactOnlineSimulator(WritesMixin, Simulator):
     code_seconds = 180
 
     def __init__(self, *, host: str = "127.0.0.1", port: int = 0, latency_ms: float = 0):
-        super().__init__(host=host, port=port, latency_ms=latency_ms)
         self.clients = {DEMO_CLIENT_ID: DEMO_CLIENT_SECRET}
-        self.clock: Callable[[], float] = time.time
-        self.reset()
+        super().__init__(host=host, port=port, latency_ms=latency_ms)
 
     # Common simulator API ------------------------------------------------------------------
 
@@ -79,7 +77,7 @@ class ExactOnlineSimulator(WritesMixin, Simulator):
         with self.lock:
             self.minutely_limit = 60
             self.daily_limit = 5000
-            self.clock = time.time
+            self.clock: Callable[[], float] = time.time
             self.codes: dict[str, tuple[str, str, float]] = {}
             self.access_tokens: dict[str, float] = {}
             self.refresh_tokens: set[str] = {DEMO_REFRESH_TOKEN}
@@ -90,10 +88,6 @@ class ExactOnlineSimulator(WritesMixin, Simulator):
             self.tables: dict[int, dict[str, list[dict[str, Any]]]] = {
                 division: self._seed(division) for division in data.DIVISIONS
             }
-            self.calls.clear()
-            self.faults.clear()
-            self.fault_rate = 0.0
-            self.faults_injected.clear()
 
     def expire_tokens(self) -> None:
         with self.lock:

@@ -55,10 +55,6 @@ class OctopusSimulator(Simulator):
     # The Retry-After of the injected 429 fault (a knob: fault storms use a short one).
     retry_after_seconds = 30
 
-    def __init__(self, *, host: str = "127.0.0.1", port: int = 0, latency_ms: float = 0):
-        super().__init__(host=host, port=port, latency_ms=latency_ms)
-        self.reset()
-
     @property
     def base_url(self) -> str:
         return f"{self.url}{API_PREFIX}"
@@ -90,10 +86,6 @@ class OctopusSimulator(Simulator):
             self.relations: dict[int, dict[str, Any]] = {}
             self.next_relation_id = 1001
             self.store: dict[tuple[int, str, int], dict[str, Any]] = {}
-            self.calls.clear()
-            self.faults.clear()
-            self.fault_rate = 0.0
-            self.faults_injected.clear()
 
     def expire_tokens(self) -> None:
         """Every token and dossier token issued so far stops working (401)."""

@@ -50,10 +50,6 @@ class YukiSimulator(Simulator):
 
     name = "yuki"
 
-    def __init__(self, *, host: str = "127.0.0.1", port: int = 0, latency_ms: float = 0):
-        super().__init__(host=host, port=port, latency_ms=latency_ms)
-        self.reset()
-
     @property
     def base_url(self) -> str:
         return f"{self.url}/ws"
@@ -71,9 +67,6 @@ class YukiSimulator(Simulator):
             self.xml_results = "child"
             self.empty_auth_result = False
             self.max_failures = 6
-            self.faults.clear()
-            self.calls.clear()
-            self.fault_rate = 0.0
 
     # Common simulator API --------------------------------------------------------------------
 

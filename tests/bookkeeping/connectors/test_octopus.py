@@ -272,7 +272,7 @@ def test_a_refusal_we_cannot_read_is_temporary(connector, octopus, acme):
 def test_it_renews_the_tokens_before_they_expire(connector, octopus, acme):
     invoice = make_booked_invoice(acme, number="2026-0032")
     connector.find_invoice(invoice)
-    connector._issued_at -= TOKEN_RENEW_AFTER_SECONDS + 1
+    connector.auth.issued_at -= TOKEN_RENEW_AFTER_SECONDS + 1
 
     connector.find_invoice(invoice)
 

@@ -34,7 +34,6 @@ class ExactOnlineAccess(Connector):
     def __init__(self, integration: Integration):
         super().__init__(integration)
         self.session.headers["Accept"] = "application/json"
-        self._token_call = False
         self._minutely: tuple[int, float] | None = None  # (remaining, reset epoch seconds)
         self._daily: tuple[int, float] | None = None
 
@@ -62,8 +61,6 @@ class ExactOnlineAccess(Connector):
     # Plumbing hooks --------------------------------------------------------------------------
 
     def before_request(self) -> None:
-        if self._token_call:
-            return
         now = time.time()
         for window, error_class in ((self._daily, QuotaExceeded), (self._minutely, RateLimited)):
             if window is not None and window[0] <= 0 and window[1] > now:
@@ -80,10 +77,7 @@ class ExactOnlineAccess(Connector):
 
     def prepare_request(self, kwargs: dict[str, Any]) -> None:
         headers = dict(kwargs.get("headers") or {})
-        if self._token_call:
-            headers.pop("Authorization", None)
-        else:
-            headers["Authorization"] = f"Bearer {self.credentials.get('access_token', '')}"
+        headers["Authorization"] = f"Bearer {self.credentials.get('access_token', '')}"
         kwargs["headers"] = headers
 
     def after_response(self, response: requests.Response) -> None:
@@ -100,8 +94,6 @@ class ExactOnlineAccess(Connector):
             setattr(self, attribute, (remaining, reset))
 
     def reauthenticate(self) -> None:
-        if self._token_call:
-            raise AuthError("Exact Online refused our access.", hint=RECONNECT_HINT)
         self._refresh(force=True)
 
     def check_response(self, response: requests.Response) -> None:
@@ -166,15 +158,12 @@ class ExactOnlineAccess(Connector):
 
     def _token_request(self, form: dict[str, str]) -> dict[str, Any]:
         client_id, secret = self._client()
-        self._token_call = True
-        try:
+        with self.signing_in():
             response = self.request(
                 "POST",
                 "/api/oauth2/token",
                 data={**form, "client_id": client_id, "client_secret": secret},
             )
-        finally:
-            self._token_call = False
         body = self.json(response)
         try:
             expires_in = int(str(body["expires_in"]).strip())

@@ -1,0 +1,78 @@
+"""Our customers and invoices as Exact Online documents, and Exact's replies read back into
+RemoteRefs (no HTTP here). The sales entry lines need the G/L account lookup, which calls Exact:
+they are built by the connector."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Any
+
+from bookkeeping.connectors.errors import TransientError
+from bookkeeping.connectors.results import RemoteRef
+
+if TYPE_CHECKING:
+    from invoicing.models import Customer
+
+
+def quote(value: str) -> str:
+    """An OData string literal."""
+    return "'" + value.replace("'", "''") + "'"
+
+
+def percent(rate: Decimal) -> str:
+    """21.00 -> "21", 5.50 -> "5.5": a VAT rate as users write it."""
+    text = f"{rate:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def account_payload(customer: Customer) -> dict[str, Any]:
+    return {
+        "Code": customer.code.strip(),
+        "Name": customer.name,
+        "VATNumber": "".join(customer.vat_number.split()).replace(".", "").upper(),
+        "Email": customer.email,
+        "AddressLine1": customer.address,
+        "Postcode": customer.postal_code,
+        "City": customer.city,
+        "Country": customer.country,
+        "Status": "C",
+        "IsSales": True,
+    }
+
+
+def account_ref(row: Mapping[str, Any]) -> RemoteRef:
+    return RemoteRef(remote_id=str(field_of(row, "ID")), number=str(row.get("Code") or "").strip())
+
+
+def entry_ref(row: Mapping[str, Any]) -> RemoteRef:
+    extra = {"journal": str(row.get("Journal") or "").strip(), "type": row.get("Type")}
+    return RemoteRef(
+        str(field_of(row, "EntryID")), number=str(field_of(row, "EntryNumber")), extra=extra
+    )
+
+
+def unreadable() -> TransientError:
+    return TransientError(
+        "Exact Online sent a reply we could not read.",
+        hint="Sync again: already booked invoices are found, not booked twice.",
+    )
+
+
+def amount_of(value: Any) -> Decimal | None:
+    """An amount of a reply (a JSON number), or None when absent or unreadable."""
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        amount = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return None
+    return amount if amount.is_finite() else None
+
+
+def field_of(row: Mapping[str, Any], name: str) -> Any:
+    """A field every row of this kind has; a reply without it could not be read."""
+    value = row.get(name)
+    if value is None or value == "":
+        raise unreadable()
+    return value

@@ -1,0 +1,437 @@
+"""Octopus (Belgium): relations and buy/sell bookings over the REST API `octopus-rest-api/v1`.
+
+Credentials (`Integration.credentials`, encrypted): `{"user": "...", "password": "..."}` of an
+Octopus user with the webservice module. The software house identification comes from the
+setting `OCTOPUS_SOFTWARE_HOUSE_UUID`; the dossier is `Integration.target_id`.
+
+Access takes two tokens, both valid ten minutes and without refresh: `POST /authentication` gives
+a token, `POST /dossiers?dossierId=` turns it into a dossier token that every other call sends as
+the `dossierToken` header. Both are renewed after 9.5 minutes or after a 401.
+
+A booking is identified by (book year, journal, document number); we choose the number as the
+journal's `lastBookedDocumentNr` + 1, read before the first booking of a run and then counted on
+(a number taken meanwhile, error -13, makes us read it again). Our invoice number goes into
+`reference` (and `comment`), which is how `find_invoice` recognises a booking of ours.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, NoReturn
+
+import requests
+
+from bookkeeping.connectors.base import (
+    CREDIT_NOTE_JOURNAL,
+    SALES_JOURNAL,
+    Choice,
+    ClosedPeriod,
+    Connector,
+    Fix,
+    InvoiceRejected,
+    PushResult,
+    RemoteRef,
+    TransientError,
+)
+from bookkeeping.connectors.octopus.auth import OctopusAuth
+from bookkeeping.connectors.octopus.bookyears import BookYears, period_of
+from bookkeeping.connectors.octopus.payload import (
+    MISSING_VAT_HINT,
+    MISSING_VAT_MESSAGE,
+    OctopusConfig,
+    booking_facts,
+    booking_payload,
+    check_invoice,
+    error_body,
+    external_id_of,
+    key_id,
+    normalise_vat_number,
+    relation_body,
+    relation_id_of,
+    relation_ref,
+    to_int,
+    unwrap_booking,
+    vat_digits,
+)
+from bookkeeping.connectors.octopus.refusals import (
+    CLOSED_CODES,
+    DEFAULT_HINT,
+    REFUSALS,
+    REFUSED,
+    rejection,
+    tool_message,
+)
+
+if TYPE_CHECKING:
+    from bookkeeping.models import Integration
+    from invoicing.models import Customer, Invoice
+
+TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S.000"
+CLOSED_TEXT = re.compile(r"(?i)(closed|protected|secured)")
+
+
+class OctopusConnector(Connector):
+    """Octopus REST API. Customers are relations (upsert by our customer id as
+    `externalRelationId`); invoices are buy/sell bookings, which can be updated afterwards.
+    Login is `auth` (OctopusAuth), the dossier's book years `bookyears` (BookYears)."""
+
+    key = "octopus"
+    target_label = "dossier"
+    config_class = OctopusConfig
+    config: OctopusConfig
+    UNMAPPED_VAT = MISSING_VAT_MESSAGE
+    UNMAPPED_VAT_HINT = MISSING_VAT_HINT
+
+    def __init__(self, integration: Integration):
+        super().__init__(integration)
+        self.auth = OctopusAuth(self)
+        self.bookyears = BookYears(self)
+        # (book year id, journal) -> the last document number we booked in this run.
+        self._last_numbers: dict[tuple[int, str], int] = {}
+
+    # Interface: connecting -------------------------------------------------------------------
+
+    def list_targets(self) -> list[Choice]:
+        """The dossiers the user may open (needs only the first token). Raises AuthError."""
+        self.auth.login()
+        dossiers = self.auth.call(
+            "GET", "/dossiers", headers={"Token": self.auth.token}, failure="list dossiers"
+        )
+        return [
+            Choice(code=str(d["dossierKey"]["id"]), label=str(d.get("dossierDescription", "")))
+            for d in dossiers or []
+        ]
+
+    def test_connection(self) -> str:
+        """Logs in to the dossier and reads its book years and journals. Read-only."""
+        self.auth.authenticate()
+        bookyear = self.bookyears.current()
+        journals = {
+            str(j.get("journalKey")) for j in self.get_list(self.bookyears.journals_path(bookyear))
+        }
+        wanted = [self.config.sales_journal, self.config.credit_note_journal]
+        missing = [journal for journal in wanted if journal not in journals]
+        line = f"Connected to Octopus dossier {self.config.dossier_id}"
+        if missing:
+            return f"{line}, but journal {', '.join(missing)} was not found."
+        return f"{line}: journals {', '.join(dict.fromkeys(wanted))} found."
+
+    def list_journals(self) -> list[Choice]:
+        """Sales journals (V...) of the current book year."""
+        rows = self.get_list(self.bookyears.journals_path(self.bookyears.current()))
+        return [
+            Choice(
+                code=str(j["journalKey"]), label=f"{j['journalKey']} {j.get('name', '')}".strip()
+            )
+            for j in rows
+            if str(j.get("journalKey", "")).upper().startswith("V")
+        ]
+
+    def list_accounts(self) -> list[Choice]:
+        """Revenue accounts (class 7) of the current book year."""
+        bookyear_id = key_id(self.bookyears.current()["bookyearKey"])
+        rows = self.get_list(self.dossier_path("/accounts"), bookyearId=bookyear_id)
+        choices = []
+        for row in rows:
+            number = str(
+                row["accountKey"]["id"]
+                if isinstance(row["accountKey"], dict)
+                else row["accountKey"]
+            )
+            texts = row.get("description") or {}
+            label = (
+                texts.get("description_EN") or texts.get("description_NL") or ""
+                if isinstance(texts, dict)
+                else str(texts)
+            )
+            choices.append(Choice(code=number, label=f"{number} {label}".strip()))
+        revenue = [choice for choice in choices if choice.code.startswith("7")]
+        return revenue or choices
+
+    def list_vat_codes(self) -> list[Choice]:
+        """VAT codes of the dossier, with `extra["percentage"]` from `basePercentage`."""
+        return [
+            Choice(
+                code=str(row["code"]),
+                label=f"{row['code']} {row.get('description', '')}".strip(),
+                extra={"percentage": row.get("basePercentage")},
+            )
+            for row in self.get_list(self.dossier_path("/vatcodes"))
+        ]
+
+    # Interface: customers --------------------------------------------------------------------
+
+    def find_customer(self, customer: Customer) -> RemoteRef | None:
+        """The relation with our customer id as `externalRelationId`, else the one with the same
+        VAT number, else None. Read-only."""
+        for row in self.get_list(self.dossier_path("/relations"), extRelationId=customer.pk):
+            if external_id_of(row) == customer.pk:
+                return relation_ref(row)
+        vat_number = normalise_vat_number(customer.vat_number)
+        if not vat_number:
+            return None
+        for row in self.get_list(self.dossier_path("/relations"), vatNr=vat_number):
+            if vat_digits(str(row.get("vatNr", ""))) == vat_digits(vat_number):
+                return relation_ref(row)
+        return None
+
+    def push_customer(self, customer: Customer) -> RemoteRef:
+        """Upserts the relation (matched by Octopus on our customer id). Safe to repeat.
+        Raises InvoiceRejected when Octopus refuses the data."""
+        body = self.prepare_customer(customer, lambda: relation_body(customer))
+        try:
+            response = self.request("PUT", self.dossier_path("/relations"), json=body)
+        except InvoiceRejected as exc:
+            raise InvoiceRejected(
+                f"Customer {customer.name} ({customer.code}): {tool_message(exc)}",
+                code=exc.code,
+                hint="Check the customer's name, country and VAT number.",
+                status=exc.status,
+                detail=exc.detail,
+            ) from exc
+        body = self.json(response) if response.content.strip() else None
+        if isinstance(body, dict) and relation_id_of(body):
+            return relation_ref(body)
+        found = self.find_customer(customer)  # an update answers 204 without a body
+        if found is None:
+            raise TransientError(
+                f"Octopus accepted customer {customer.code} but does not show it yet.",
+                hint="This is usually temporary; the next sync tries again.",
+            )
+        return found
+
+    # Interface: invoices ---------------------------------------------------------------------
+
+    def find_invoice(self, invoice: Invoice) -> RemoteRef | None:
+        """Our booking of the invoice, found by its number in `reference` among the journal's
+        bookings modified since the invoice was booked (a day of margin), or None. Read-only."""
+        journal = self._journal_of(invoice)
+        since = dt.datetime(2000, 1, 1)  # noqa: DTZ001 (Octopus timestamps are naive)
+        if invoice.booked_at:
+            since = invoice.booked_at.astimezone(dt.UTC).replace(tzinfo=None) - dt.timedelta(days=1)
+        rows = self.get_list(
+            self.dossier_path("/buysellbookings/modified"),
+            bookyearId=-1,
+            journalKey=journal,
+            modifiedTimeStamp=since.strftime(TIMESTAMP_FORMAT),
+        )
+        for row in rows:
+            data = unwrap_booking(row)
+            if str(data.get("reference") or "") != invoice.number:
+                continue
+            if str(data.get("journalKey", journal)) != journal:
+                continue
+            bookyear_id, number = (
+                key_id(data.get("bookyearKey")),
+                to_int(data.get("documentSequenceNr")),
+            )
+            if bookyear_id is not None and number is not None:
+                ref = self._booking_ref(bookyear_id, journal, number)
+                return RemoteRef(ref.remote_id, ref.number, ref.extra, facts=booking_facts(data))
+        return None
+
+    def push_invoices(
+        self, invoices: Sequence[Invoice], *, customer_refs: Mapping[int, RemoteRef]
+    ) -> list[PushResult]:
+        """Books each invoice as one buy/sell booking (Octopus takes no batches). NOT safe to
+        repeat blindly: after a TransientError, call find_invoice first."""
+        results = []
+        for invoice in invoices:
+            try:
+                ref = self._book(invoice, customer_refs.get(invoice.customer_id))
+            except InvoiceRejected as exc:
+                results.append(PushResult(invoice_id=invoice.pk, error=exc))
+            else:
+                results.append(PushResult(invoice_id=invoice.pk, ref=ref))
+        return results
+
+    def update_invoice(
+        self, invoice: Invoice, ref: RemoteRef, *, customer_ref: RemoteRef
+    ) -> RemoteRef:
+        """Replaces the booking's content with the invoice's (same book year, journal and number;
+        lines and cost centres are exactly what we send). Raises ClosedPeriod when the period is
+        closed. Safe to repeat."""
+        parts = ref.remote_id.split(":")
+        if len(parts) != 3 or not parts[0].isdigit() or not parts[2].isdigit():
+            raise InvoiceRejected(
+                f"Invoice {invoice.number}: booking {ref.number or ref.remote_id} is not an Octopus "
+                "booking.",
+                hint="Book the invoice again from the sync history.",
+            )
+        bookyear_id, journal, number = int(parts[0]), parts[1], int(parts[2])
+        lines = self.prepare_invoice(
+            invoice, lambda: check_invoice(invoice, self.config, self.vat_code)
+        )
+        period = period_of(self.bookyears.by_id(bookyear_id), invoice.invoice_date)
+        payload = booking_payload(
+            invoice,
+            lines,
+            bookyear_id=bookyear_id,
+            journal=journal,
+            number=number,
+            period=period,
+            relation_id=_ref_relation_id(invoice, customer_ref),
+        )
+        try:
+            self.request("PUT", self.dossier_path("/buysellbookings"), json=payload)
+        except InvoiceRejected as exc:
+            raise rejection(invoice, exc, period=period, lines=lines, config=self.config) from exc
+        return self._booking_ref(bookyear_id, journal, number)
+
+    # Booking ---------------------------------------------------------------------------------
+
+    def _book(self, invoice: Invoice, customer_ref: RemoteRef | None) -> RemoteRef:
+        lines = self.prepare_invoice(
+            invoice, lambda: check_invoice(invoice, self.config, self.vat_code)
+        )
+        relation_id = _ref_relation_id(invoice, customer_ref)
+        journal = self._journal_of(invoice)
+        bookyear = self.bookyears.of_invoice(invoice)
+        bookyear_id = key_id(bookyear["bookyearKey"])
+        period = period_of(bookyear, invoice.invoice_date)
+        for attempt in (1, 2):
+            last = self._last_numbers.get((bookyear_id, journal)) if attempt == 1 else None
+            number = last + 1 if last is not None else self._next_number(invoice, bookyear, journal)
+            payload = booking_payload(
+                invoice,
+                lines,
+                bookyear_id=bookyear_id,
+                journal=journal,
+                number=number,
+                period=period,
+                relation_id=relation_id,
+            )
+            try:
+                self.request("POST", self.dossier_path("/buysellbookings"), json=payload)
+            except InvoiceRejected as exc:
+                if exc.code == "-13" and attempt == 1:
+                    continue  # someone booked in the journal meanwhile: take the next number
+                raise rejection(
+                    invoice, exc, period=period, lines=lines, config=self.config
+                ) from exc
+            self._last_numbers[(bookyear_id, journal)] = number
+            return self._booking_ref(bookyear_id, journal, number)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _next_number(self, invoice: Invoice, bookyear: dict[str, Any], journal: str) -> int:
+        for row in self.get_list(self.bookyears.journals_path(bookyear)):
+            if str(row.get("journalKey")) == journal:
+                last = to_int(row.get("lastBookedDocumentNr") or 0)
+                if last is None:
+                    raise TransientError(
+                        f"Octopus sent journal {journal} with a document number we could not read.",
+                        hint="This is usually temporary; the next sync tries again.",
+                    )
+                return last + 1
+        raise InvoiceRejected(
+            f"Invoice {invoice.number}: Octopus has no journal {journal} in book year "
+            f"{bookyear.get('bookyearDescription', '')}.",
+            code="-10",
+            hint=REFUSALS[-10].hint,
+            fix=Fix.SETTINGS,
+            field=self.journal_field(invoice),
+        )
+
+    # Book years and journals -----------------------------------------------------------------
+
+    def _journal_of(self, invoice: Invoice) -> str:
+        return self.config.journal_of(invoice.kind)
+
+    def _booking_ref(self, bookyear_id: int, journal: str, number: int) -> RemoteRef:
+        description = self.bookyears.by_id(bookyear_id).get("bookyearDescription", bookyear_id)
+        return RemoteRef(
+            remote_id=f"{bookyear_id}:{journal}:{number}",
+            number=f"{journal}/{description}/{number}",
+            extra={"bookyear_id": bookyear_id, "journal": journal, "document_sequence_nr": number},
+        )
+
+    def journal_field(self, invoice: Invoice) -> str:
+        return CREDIT_NOTE_JOURNAL if invoice.kind == "credit_note" else SALES_JOURNAL
+
+    # Plumbing --------------------------------------------------------------------------------
+
+    def dossier_path(self, suffix: str) -> str:
+        return f"/dossiers/{self.auth.dossier_id()}{suffix}"
+
+    def get_list(self, path: str, **params: Any) -> list[Any]:
+        """A GET that returns a list; Octopus answers 404 when there is no data."""
+        try:
+            response = self.request("GET", path, params=params or None)
+        except InvoiceRejected as exc:
+            if exc.status == 404:
+                return []
+            raise
+        if not response.content.strip():
+            return []
+        data = self.json(response)
+        if isinstance(data, dict):
+            return [data]
+        # Rows that are not objects cannot be read: they are left out.
+        return [row for row in data if isinstance(row, dict)] if isinstance(data, list) else []
+
+    # Hooks -----------------------------------------------------------------------------------
+
+    def raise_for_server_error(self, response: requests.Response) -> NoReturn:
+        """Some Octopus validation errors come as a 500 with an error code: those are refusals."""
+        code, _, _ = error_body(response)
+        if code is not None and (code in REFUSALS or code in CLOSED_CODES):
+            self.raise_for_response(response)
+        super().raise_for_server_error(response)
+
+    def raise_for_response(self, response: requests.Response) -> NoReturn:
+        """Reads `{"errorCode", "errorMessage", "technicalInfo"}`: a closed or protected period
+        is ClosedPeriod, anything else InvoiceRejected with the tool's message."""
+        code, text, _ = error_body(response)
+        if code is None and not text:  # a refusal we cannot read: ask again later
+            raise TransientError(
+                f"Octopus sent a refusal we could not read (HTTP {response.status_code}).",
+                hint="This is usually temporary; the next sync tries again.",
+                status=response.status_code,
+                detail=response.text,
+            )
+        closed = code in CLOSED_CODES or (
+            code not in REFUSALS and "period" in text.lower() and CLOSED_TEXT.search(text)
+        )
+        error_class = ClosedPeriod if closed else InvoiceRejected
+        refusal = REFUSALS.get(code or 0)
+        # Where it is fixed is told by `rejection()`, which knows the invoice; the hint of a
+        # refusal outside a booking says no setting.
+        raise error_class(
+            f"{REFUSED}{text}",
+            code="" if code is None else str(code),
+            hint=refusal.hint if refusal else DEFAULT_HINT,
+            status=response.status_code,
+            detail=response.text,
+            fix=Fix.TOOL if closed else (refusal.fix if refusal else Fix.INVOICE),
+            field="" if refusal is None or refusal.field in ("journal", "vat") else refusal.field,
+        )
+
+    def before_request(self) -> None:
+        self.auth.renew_if_due()
+
+    def prepare_request(self, kwargs: dict[str, Any]) -> None:
+        kwargs["headers"] = {**(kwargs.get("headers") or {}), **self.auth.headers()}
+
+    def after_response(self, response: requests.Response) -> None:
+        if self.in_sign_in:
+            self.auth.last_reply = response
+
+    def reauthenticate(self) -> None:
+        self.auth.authenticate()
+
+
+# Helpers ---------------------------------------------------------------------------------------
+
+
+def _ref_relation_id(invoice: Invoice, customer_ref: RemoteRef | None) -> int:
+    relation_id = to_int(customer_ref.remote_id) if customer_ref else None
+    if relation_id is None:
+        raise InvoiceRejected(
+            f"Invoice {invoice.number}: its customer is not in Octopus yet.",
+            code="-16",
+            hint=REFUSALS[-16].hint,
+            fix=Fix.CUSTOMER,
+        )
+    return relation_id
