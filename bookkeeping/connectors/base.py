@@ -18,10 +18,11 @@ from typing import TYPE_CHECKING, Any, ClassVar, NoReturn, TypeVar
 import requests
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.db import DatabaseError, transaction
 from django.utils.functional import classproperty
 
 from bookkeeping.connectors.config import ConnectorConfig
+from bookkeeping.connectors.credentials import StoredCredentials
+from bookkeeping.connectors.documents import DocumentBuilding
 from bookkeeping.connectors.errors import (
     CONNECTION,
     COST_CENTRE,
@@ -42,12 +43,7 @@ from bookkeeping.connectors.errors import (
     scrub,
     vat_mapping_field,
 )
-from bookkeeping.connectors.outgoing import (
-    PayloadFieldError,
-    check_sendable,
-    clean_payload,
-    tool_text,
-)
+from bookkeeping.connectors.outgoing import clean_payload
 from bookkeeping.connectors.results import BookingFacts, Choice, PushResult, RemoteRef
 from bookkeeping.tools import TOOLS, Tool
 
@@ -88,20 +84,10 @@ T = TypeVar("T")
 VERSION = "1.0"
 
 
-# A record whose document could not be built: named, with the field when it is known.
-UNSENDABLE_FIELD = "{what} cannot be sent to {label}: {field} is not usable ({problem})."
-UNSENDABLE_FIELD_HINT = "Correct {field} in Booksync, then retry it from the sync history."
-UNSENDABLE = "{what} cannot be sent to {label}: a value of it cannot be put into {label}'s format."
-UNSENDABLE_HINT = (
-    "Check its texts, dates and amounts (and its customer's) in Booksync, correct what looks "
-    "wrong, then retry it from the sync history."
-)
-
-
 # The connector ------------------------------------------------------------------------------
 
 
-class Connector:
+class Connector(StoredCredentials, DocumentBuilding):
     """One bookkeeping tool. Subclasses set `key` and implement the interface.
 
     A connector is built for one Integration row and reads its decrypted credentials and its
@@ -234,44 +220,6 @@ class Connector:
         """Tools with supports_updates: replaces the booking with the invoice's current content.
         Raises ClosedPeriod when the period is closed. Safe to repeat."""
         raise NotImplementedError(f"{type(self).__name__} cannot update a booked invoice")
-
-    # Building documents ------------------------------------------------------------------
-
-    def prepare_invoice(self, invoice: Invoice, build: Callable[[], T]) -> T:
-        """Builds the tool's document of one invoice, after `check_sendable`.
-
-        Whatever goes wrong while building it is that invoice's refusal (InvoiceRejected naming
-        it, the field when known, and the fix), never the failure of the run or of a batch.
-        """
-        what = f"Invoice {tool_text(invoice.number)}"
-        return self._prepare(what, lambda: (check_sendable(invoice), build())[1])
-
-    def prepare_customer(self, customer: Customer, build: Callable[[], T]) -> T:
-        """Builds the tool's document of one customer; failures as in `prepare_invoice`."""
-        what = f"Customer {tool_text(customer.name)} ({tool_text(customer.code)})"
-        return self._prepare(what, build)
-
-    def _prepare(self, what: str, build: Callable[[], T]) -> T:
-        try:
-            return build()
-        except (ConnectorError, DatabaseError, CallsForbidden):  # the run's, not the record's
-            raise
-        except PayloadFieldError as exc:
-            raise InvoiceRejected(
-                UNSENDABLE_FIELD.format(
-                    what=what, label=self.label, field=exc.field, problem=exc.problem
-                ),
-                code="unsendable",
-                hint=UNSENDABLE_FIELD_HINT.format(field=exc.field),
-            ) from exc
-        except Exception as exc:
-            logger.exception("%s: the document of %s could not be built", self.label, what)
-            raise InvoiceRejected(
-                UNSENDABLE.format(what=what, label=self.label),
-                code="unsendable",
-                hint=UNSENDABLE_HINT,
-                detail=f"{type(exc).__name__}: {exc}",
-            ) from exc
 
     def vat_code(self, invoice: Invoice, rate: Decimal | str) -> str:
         """The tool's code of a VAT rate in the integration's mapping (keyed "21.00"; a key as
@@ -464,23 +412,3 @@ class Connector:
             status=response.status_code,
             detail=response.text,
         )
-
-    # Credentials -------------------------------------------------------------------------
-
-    @property
-    def credentials(self) -> dict[str, Any]:
-        return self.integration.credentials
-
-    @contextmanager
-    def locked_credentials(self) -> Iterator[dict[str, Any]]:
-        """The freshest credentials under a row lock; changes made to the dict are saved
-        (encrypted) in the same transaction, so two workers never renew the same token chain."""
-        from bookkeeping.models import Integration
-
-        with transaction.atomic():
-            row = Integration.objects.select_for_update().get(pk=self.integration.pk)
-            credentials = dict(row.credentials)
-            yield credentials
-            if credentials != row.credentials:
-                Integration.objects.filter(pk=row.pk).update(credentials=credentials)
-            self.integration.credentials = credentials

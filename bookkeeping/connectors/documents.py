@@ -1,0 +1,70 @@
+"""Building a tool's documents: whatever goes wrong while building one invoice's or customer's
+document is that record's refusal, never the failure of the run or of a batch."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeVar
+
+from django.db import DatabaseError
+
+from bookkeeping.connectors.errors import CallsForbidden, ConnectorError, InvoiceRejected
+from bookkeeping.connectors.outgoing import PayloadFieldError, check_sendable, tool_text
+
+if TYPE_CHECKING:
+    from invoicing.models import Customer, Invoice
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
+
+# A record whose document could not be built: named, with the field when it is known.
+UNSENDABLE_FIELD = "{what} cannot be sent to {label}: {field} is not usable ({problem})."
+UNSENDABLE_FIELD_HINT = "Correct {field} in Booksync, then retry it from the sync history."
+UNSENDABLE = "{what} cannot be sent to {label}: a value of it cannot be put into {label}'s format."
+UNSENDABLE_HINT = (
+    "Check its texts, dates and amounts (and its customer's) in Booksync, correct what looks "
+    "wrong, then retry it from the sync history."
+)
+
+
+class DocumentBuilding:
+    """The part of a connector that builds documents (mixed into `Connector`: uses `label`)."""
+
+    label: str
+
+    def prepare_invoice(self, invoice: Invoice, build: Callable[[], T]) -> T:
+        """Builds the tool's document of one invoice, after `check_sendable`.
+
+        Whatever goes wrong while building it is that invoice's refusal (InvoiceRejected naming
+        it, the field when known, and the fix), never the failure of the run or of a batch.
+        """
+        what = f"Invoice {tool_text(invoice.number)}"
+        return self._prepare(what, lambda: (check_sendable(invoice), build())[1])
+
+    def prepare_customer(self, customer: Customer, build: Callable[[], T]) -> T:
+        """Builds the tool's document of one customer; failures as in `prepare_invoice`."""
+        what = f"Customer {tool_text(customer.name)} ({tool_text(customer.code)})"
+        return self._prepare(what, build)
+
+    def _prepare(self, what: str, build: Callable[[], T]) -> T:
+        try:
+            return build()
+        except (ConnectorError, DatabaseError, CallsForbidden):  # the run's, not the record's
+            raise
+        except PayloadFieldError as exc:
+            raise InvoiceRejected(
+                UNSENDABLE_FIELD.format(
+                    what=what, label=self.label, field=exc.field, problem=exc.problem
+                ),
+                code="unsendable",
+                hint=UNSENDABLE_FIELD_HINT.format(field=exc.field),
+            ) from exc
+        except Exception as exc:
+            logger.exception("%s: the document of %s could not be built", self.label, what)
+            raise InvoiceRejected(
+                UNSENDABLE.format(what=what, label=self.label),
+                code="unsendable",
+                hint=UNSENDABLE_HINT,
+                detail=f"{type(exc).__name__}: {exc}",
+            ) from exc
