@@ -49,6 +49,13 @@ class Integration(models.Model):
     vat_mapping = models.JSONField(default=dict, blank=True)
     default_cost_centre = models.CharField(max_length=20, blank=True, default="")
     nightly_sync = models.BooleanField(default=False)
+    # Invoices dated before this are never sent (they were booked in the tool before Booksync).
+    sync_from = models.DateField("Sync invoices dated from", null=True, blank=True)
+    # The admin saw the first sync's preview (what is sent, linked, in conflict) and confirmed it.
+    first_sync_confirmed = models.BooleanField(default=False)
+    # Where the last read-back of the tool's books stopped (the tool's own cursor), and when.
+    books_cursor = models.CharField(max_length=100, blank=True, default="")
+    books_read_at = models.DateTimeField(null=True, blank=True)
 
     connected_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -296,3 +303,21 @@ class SyncIssue(models.Model):
 
     def __str__(self) -> str:
         return self.message
+
+
+# Reconciliation with the books (a module of its own, registered with this app).
+from bookkeeping.reconciliation_models import (  # noqa: E402
+    BookEntry,
+    Discrepancy,
+    RecoveryAction,
+)
+
+__all__ = [
+    "BookEntry",
+    "Discrepancy",
+    "ExternalRecord",
+    "Integration",
+    "RecoveryAction",
+    "SyncIssue",
+    "SyncRun",
+]

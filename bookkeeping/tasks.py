@@ -36,12 +36,17 @@ def sync_company_task(
         sync_company(company, trigger=trigger, user=user, run=run, invoice_ids=invoice_ids)
     except SyncNotPossible as exc:
         logger.info("Sync of %s not possible: %s", company, exc)
+        return
     except SyncRescheduled as exc:
         raise self.retry(
             countdown=exc.retry_after,
             args=(company_id, trigger, user_id),
             kwargs={"invoice_ids": invoice_ids},
         ) from exc
+    if trigger == SyncRun.Trigger.NIGHTLY:
+        from bookkeeping.reconcile import reconcile_after_nightly_sync
+
+        reconcile_after_nightly_sync(company.pk)
 
 
 @shared_task(acks_late=True)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from bookkeeping.views import integration, runs
+from bookkeeping.views import integration, reconciliation, runs
 
 app_name = "bookkeeping"
 urlpatterns = [
@@ -23,4 +23,6 @@ urlpatterns = [
     path("runs/<int:pk>/", runs.run_detail, name="run_detail"),
     path("runs/<int:pk>/retry/", runs.retry_run, name="retry_run"),
     path("issues/<int:pk>/retry/", runs.retry_invoice, name="retry_invoice"),
+    # Reconciliation with the books and the recovery console.
+    path("reconciliation/", reconciliation.console, name="reconciliation"),
 ]

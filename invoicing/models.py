@@ -139,6 +139,10 @@ class Invoice(models.Model):
         SYNCED = "synced", "Synced"
         FAILED = "failed", "Sync failed"
         CHANGED = "changed", "Changed since sync"
+        # Never sent: a person decided so (with a reason), or it predates the integration's
+        # start date (booked in the tool before Booksync).
+        EXCLUDED = "excluded", "Never sent"
+        BEFORE_START = "before_start", "Before the start date"
 
     company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="invoices")
     customer = models.ForeignKey(

@@ -7,6 +7,7 @@ reschedule: the sync (bookkeeping.sync) does, by the class of the error.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import random
 import time
@@ -44,7 +45,7 @@ from bookkeeping.connectors.errors import (
     vat_mapping_field,
 )
 from bookkeeping.connectors.outgoing import clean_payload
-from bookkeeping.connectors.results import BookingFacts, Choice, PushResult, RemoteRef
+from bookkeeping.connectors.results import BookingFacts, Choice, PushResult, ReadBack, RemoteRef
 from bookkeeping.tools import TOOLS, Tool
 
 # Re-exported: connectors and the sync import the interface's types from here.
@@ -66,6 +67,7 @@ __all__ = [
     "Fix",
     "InvoiceRejected",
     "PushResult",
+    "ReadBack",
     "QuotaExceeded",
     "RateLimited",
     "RemoteRef",
@@ -220,6 +222,17 @@ class Connector(StoredCredentials, DocumentBuilding):
         """Tools with supports_updates: replaces the booking with the invoice's current content.
         Raises ClosedPeriod when the period is closed. Safe to repeat."""
         raise NotImplementedError(f"{type(self).__name__} cannot update a booked invoice")
+
+    def reference(self, invoice: Invoice) -> str:
+        """What the tool's reference field holds for this invoice: its number, unless the tool
+        needs another form (Yuki's digits-only references)."""
+        return invoice.number
+
+    def read_bookings(self, *, since: dt.date, cursor: str = "") -> ReadBack:
+        """The bookings of the integration's sales and credit-note journals dated from `since`
+        (a complete read), or what changed since `cursor` when the tool keeps one; batched in as
+        few calls as the API allows. Read-only, safe to repeat."""
+        raise NotImplementedError(f"{type(self).__name__}.read_bookings")
 
     def vat_code(self, invoice: Invoice, rate: Decimal | str) -> str:
         """The tool's code of a VAT rate in the integration's mapping (keyed "21.00"; a key as

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -17,6 +18,7 @@ class BookingFacts:
     `reference` is the tool's reference field exactly as stored; `customer_id` the tool's key of
     the customer (and `customer_code` its code where the tool gives one); `total` the booking's
     total including VAT in the tool's own sign (credit notes negative), None when not shown.
+    From a read-back also the booking's own key and number, date and customer name.
     """
 
     reference: str
@@ -24,6 +26,27 @@ class BookingFacts:
     customer_code: str = ""
     total: Decimal | None = None
     document: str = ""
+    remote_id: str = ""
+    number: str = ""
+    date: dt.date | None = None
+    customer_name: str = ""
+
+
+@dataclass(frozen=True)
+class ReadBack:
+    """The bookings of the integration's sales and credit-note journals, read back.
+
+    `complete` is True when `bookings` is everything the journals hold since the date asked (then
+    a booking not in it is not in the tool); otherwise it is what changed since `cursor`, and
+    `deleted` the keys of the bookings deleted since (where the tool reports deletions). Pass
+    `cursor` back to the next read. `calls` is how many calls the read cost.
+    """
+
+    bookings: list[BookingFacts]
+    cursor: str = ""
+    complete: bool = True
+    deleted: list[str] = field(default_factory=list)
+    calls: int = 0
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ import logging
 
 from django.utils import timezone
 
-from bookkeeping import proof, reporting
+from bookkeeping import proof, reconcile, reporting
 from bookkeeping.connectors.base import (
     Connector,
     InvoiceRejected,
@@ -17,7 +17,7 @@ from bookkeeping.connectors.base import (
     TransientError,
 )
 from bookkeeping.content import content_hash
-from bookkeeping.models import ExternalRecord, SyncRun
+from bookkeeping.models import BookEntry, ExternalRecord, SyncRun
 from bookkeeping.sync import runtime, transitions
 from bookkeeping.sync.runtime import call
 from bookkeeping.sync.work import Work, record_ref
@@ -96,6 +96,8 @@ def push_invoices(run: SyncRun, connector: Connector, work: Work) -> None:
     """Pushes the new invoices in batches of the tool's size (Yuki many, others one), loading
     them from the database a chunk at a time."""
     chunk = max(LOAD_CHUNK, connector.max_batch)
+    if any(pk not in work.record_states for pk in work.new_ids):
+        work.book_entries = _read_books(run, connector)
     for start in range(0, len(work.new_ids), chunk):
         ids = work.new_ids[start : start + chunk]
         invoices = (
@@ -212,11 +214,44 @@ def _settle_in_flight(
         ref = None
         if work.record_states.get(invoice.pk) in LOOK_UP_FIRST:
             ref = call(run, lambda i=invoice: connector.find_invoice(i))
+        elif invoice.pk not in work.record_states and work.book_entries:
+            ref = _held_in_books(run, connector, work, invoice)
+            if ref is False:  # the books hold the number twice: nothing is linked, nothing sent
+                continue
         if ref is not None:
             _link_if_proven(run, connector, work, invoice, ref)
         else:
             remaining.append(invoice)
     return remaining
+
+
+def _read_books(run: SyncRun, connector: Connector) -> dict[str, list[BookEntry]] | None:
+    """The tool's bookings by reference, read once for the run (None: it cannot be read)."""
+    try:
+        call(run, lambda: reconcile.read_books(run.integration, connector))
+    except NotImplementedError:
+        return None
+    return reconcile.entries_by_reference(run.integration)
+
+
+def _held_in_books(
+    run: SyncRun, connector: Connector, work: Work, invoice: Invoice
+) -> RemoteRef | None | bool:
+    """The entry the books already hold under this never-sent invoice's number (to link, with
+    proof), None when they hold none, False when they hold several (the invoice fails)."""
+    entries = work.book_entries.get(connector.reference(invoice), [])
+    if len(entries) > 1:
+        numbers = ", ".join(entry.number or entry.remote_id for entry in entries)
+        error = proof.conflict(
+            invoice,
+            reconcile.entry_ref(entries[0]),
+            [f"the books hold it {len(entries)} times ({numbers})"],
+            label=connector.label,
+            reference=invoice.number,
+        )
+        transitions.fail(run, invoice, error, work=work, state=ExternalRecord.State.CONFLICT)
+        return False
+    return reconcile.entry_ref(entries[0]) if entries else None
 
 
 def _link_if_proven(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from bookkeeping.connectors.base import RemoteRef
-from bookkeeping.models import ExternalRecord, Integration, SyncIssue, SyncRun
+from bookkeeping.models import BookEntry, ExternalRecord, Integration, SyncIssue, SyncRun
 from bookkeeping.tools import tool
 from invoicing.models import Customer, Invoice
 
@@ -24,6 +24,9 @@ class Work:
     # by this run, and the invoices with open issues: read once instead of once per invoice.
     record_states: dict[int, str] = field(default_factory=dict)
     open_issues: set[int] = field(default_factory=set)
+    # What the tool's books hold by reference, read once before the first push of invoices
+    # never sent (None: not read, or the tool cannot be read back).
+    book_entries: dict[str, list[BookEntry]] | None = None
 
 
 def select_work(run: SyncRun, integration: Integration) -> Work:
@@ -33,7 +36,17 @@ def select_work(run: SyncRun, integration: Integration) -> Work:
     synced = ExternalRecord.objects.filter(
         integration=integration, kind=ExternalRecord.Kind.INVOICE, state=ExternalRecord.State.SYNCED
     )
-    booked = company_invoices.filter(status=Invoice.Status.BOOKED)
+    booked = company_invoices.filter(status=Invoice.Status.BOOKED).exclude(
+        sync_state=Invoice.SyncState.EXCLUDED
+    )
+    if integration.sync_from:  # booked in the tool before Booksync: never sent
+        early = booked.filter(invoice_date__lt=integration.sync_from).exclude(
+            pk__in=synced_ids(integration)
+        )
+        early.exclude(sync_state=Invoice.SyncState.BEFORE_START).update(
+            sync_state=Invoice.SyncState.BEFORE_START, sync_message=""
+        )
+        booked = booked.filter(invoice_date__gte=integration.sync_from)
     if run.only_invoice_ids:
         booked = booked.filter(pk__in=run.only_invoice_ids)
     work = Work()
@@ -85,6 +98,12 @@ def select_work(run: SyncRun, integration: Integration) -> Work:
         total=run.total, already_synced=run.already_synced, drafts_skipped=run.drafts_skipped
     )
     return work
+
+
+def synced_ids(integration: Integration):  # noqa: ANN201 (a values queryset)
+    return ExternalRecord.objects.filter(
+        integration=integration, kind=ExternalRecord.Kind.INVOICE, state=ExternalRecord.State.SYNCED
+    ).values("invoice_id")
 
 
 def record_ref(record: ExternalRecord) -> RemoteRef:
