@@ -114,7 +114,10 @@ class YukiConnector(YukiAccess):
         r"price|decimal|precision": "Check the prices and quantities of the invoice lines.",  # amounts refused
     }
     DEFAULT_HINT = "Correct the invoice in Booksync or the settings in Yuki, then sync again."
-    DUPLICATE = re.compile(r"already (exists|booked|been|processed)|duplicate", re.IGNORECASE)
+    # Yuki's duplicate-number text is undocumented; the Dutch fragment is the facts' [NF] guess.
+    DUPLICATE = re.compile(
+        r"already (exists|booked|been|processed)|duplicate|bestaat al", re.IGNORECASE
+    )
     # VATType codes of Yuki's sales-invoice schema that we offer in the VAT mapping.
     VAT_TYPES: ClassVar[dict[str, tuple[str, str]]] = {
         "1": ("High rate", "21.00"),  # standard rate
@@ -171,11 +174,11 @@ class YukiConnector(YukiAccess):
     def search_contacts(self, option: str, value: str) -> Iterable[Any]:
         """Contact elements of a SearchContacts query, page by page (100 a page)."""
         for page in range(1, MAX_PAGES + 1):
+            # `modifiedAfter` (a dateTime) is left out: an empty one cannot be read by ASMX.
             # fmt: off
             params = [
                 ("domainID", self.domain_id()), ("searchOption", option), ("searchValue", value),
-                ("sortOrder", "Name"), ("modifiedAfter", ""), ("active", "Both"),
-                ("pageNumber", str(page)),
+                ("sortOrder", "Name"), ("active", "Both"), ("pageNumber", str(page)),
             ]
             # fmt: on
             result = self.call("Contact", "SearchContacts", params, idempotent=True)

@@ -34,6 +34,7 @@ SCHEMAS = Path(__file__).with_name("schemas")
 WSDL_NS = "http://schemas.xmlsoap.org/wsdl/"
 WSDL_SOAP_NS = "http://schemas.xmlsoap.org/wsdl/soap/"
 XS_NS = "http://www.w3.org/2001/XMLSchema"
+XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
 PARSER = etree.XMLParser(resolve_entities=False, no_network=True)
 
 NO_ACTION = (
@@ -129,6 +130,8 @@ def read_call(service: str, action: str | None, element: Any) -> tuple[str, dict
 
 def _check_value(param: Param, element: Any) -> None:
     value = (element.text or "").strip()
+    if element.get(f"{{{XSI_NS}}}nil") in {"true", "1"}:
+        return  # a nillable value sent as nil (modifiedAfter)
     kind = "enum" if param.values else param.type
     if kind == "int":
         ok = value.lstrip("+-").isdigit()
