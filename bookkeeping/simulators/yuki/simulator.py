@@ -205,7 +205,17 @@ class YukiSimulator(ContactOperations, LedgerOperations, Simulator):
         elif result is not None and self.xml_results == "escaped":
             holder.text = etree.tostring(result, encoding="unicode")
         elif result is not None:
-            holder.append(result)
+            # As .NET writes an XmlNode result: the document keeps its own namespace, so an
+            # unqualified document says xmlns="" under the response's default namespace (lxml
+            # would leave it out, putting the document in Yuki's namespace).
+            holder.text = marker = f"@@{uuid.uuid4()}@@"
+            text = etree.tostring(result, encoding="unicode")
+            if etree.QName(result).namespace is None:
+                tag = etree.QName(result).localname
+                text = text.replace(f"<{tag}", f'<{tag} xmlns=""', 1)
+            body = self._xml(envelope, 200)
+            body.body = body.body.replace(marker.encode(), text.encode())
+            return body
         return self._xml(envelope, 200)
 
     def _fault(self, message: str, code: str = "soap:Server") -> SimResponse:
