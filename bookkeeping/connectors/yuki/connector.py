@@ -1,16 +1,14 @@
 """Yuki (NL/BE): SOAP 1.1 web services at `<YUKI_BASE_URL>/<Service>.asmx`.
 
-The SOAP envelopes are built and read with lxml, not with zeep: zeep needs the service's WSDL,
-which only the live service serves, and the few operations we call take plain string parameters
-plus `s:any` XML documents, which lxml writes and reads directly.
+Envelopes are built and read with lxml (no WSDL client): the few operations we call take plain
+parameters, named in their exact case, plus `s:any` XML documents, which lxml writes directly.
 
 Flow: `Authenticate(accessKey)` gives a session ID (about 24 hours), cached in the credentials
 and renewed once when Yuki answers with an invalid-session fault. Contacts live at domain level
 (`Contact.asmx`, domain GUID from `Administrations`); invoices go to the administration in
 batches of up to `max_batch` through `Sales.asmx` `ProcessSalesInvoices`; `Accounting.asmx`
-`CheckOutstandingItem` finds an invoice by its Reference (our invoice number). Yuki cannot update a
-booked invoice. Credit notes are sent as invoices with negative quantities and positive prices, so
-every amount of the booking is negative, as in Yuki's own credit notes.
+`CheckOutstandingItem` finds an invoice by its Reference (our invoice number) while it is unpaid.
+Yuki cannot update a booked invoice. Credit notes: see payload.py.
 
 Integration.credentials (encrypted):
 - `access_key`: the web-service access key (Yuki: Settings > Web services). Required.
@@ -114,7 +112,8 @@ class YukiConnector(YukiAccess):
         r"price|decimal|precision": "Check the prices and quantities of the invoice lines.",  # amounts refused
     }
     DEFAULT_HINT = "Correct the invoice in Booksync or the settings in Yuki, then sync again."
-    DUPLICATE = re.compile(r"already (exists|booked|been|processed)|duplicate", re.IGNORECASE)
+    # Yuki's duplicate-number text is undocumented (the Dutch one is the facts' unverified guess).
+    DUPLICATE = re.compile(r"already (exists|booked|been|processed)|duplicate|bestaat al", re.I)
     # VATType codes of Yuki's sales-invoice schema that we offer in the VAT mapping.
     VAT_TYPES: ClassVar[dict[str, tuple[str, str]]] = {
         "1": ("High rate", "21.00"),  # standard rate
@@ -171,11 +170,11 @@ class YukiConnector(YukiAccess):
     def search_contacts(self, option: str, value: str) -> Iterable[Any]:
         """Contact elements of a SearchContacts query, page by page (100 a page)."""
         for page in range(1, MAX_PAGES + 1):
+            # `modifiedAfter` (a dateTime) is left out: an empty one cannot be read by ASMX.
             # fmt: off
             params = [
                 ("domainID", self.domain_id()), ("searchOption", option), ("searchValue", value),
-                ("sortOrder", "Name"), ("modifiedAfter", ""), ("active", "Both"),
-                ("pageNumber", str(page)),
+                ("sortOrder", "Name"), ("active", "Both"), ("pageNumber", str(page)),
             ]
             # fmt: on
             result = self.call("Contact", "SearchContacts", params, idempotent=True)
@@ -323,7 +322,7 @@ class YukiConnector(YukiAccess):
             except ConnectorError:
                 ref = None  # the sync asks again
             return PushResult(invoice.pk, ref=ref, already_booked=True)
-        skipped = re.search(r"not processed|stopped after|skipped", message, re.IGNORECASE)
+        skipped = re.search(NOT_PROCESSED_PATTERN, message, re.IGNORECASE)
         return self.rejected(invoice, message, "not_processed" if skipped else "rejected")
 
     def rejected(

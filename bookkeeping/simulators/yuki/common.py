@@ -38,13 +38,6 @@ RESPONSE_NS = "urn:xmlns:http://www.theyukicompany.com:salesinvoicesresponse"
 SESSION_SECONDS = 24 * 3600
 PAGE_SIZE = 100
 
-GENERAL = {"Authenticate", "Administrations", "Domains", "GetCurrentDomain"}
-SERVICES = {
-    "Sales": {"ProcessSalesInvoices", "SalesInvoiceSchemaPath"},
-    "Contact": {"SearchContacts", "UpdateContact"},
-    "Accounting": {"CheckOutstandingItem"},
-    "AccountingInfo": {"GetGLAccountScheme"},
-}
 WRITES = {"ProcessSalesInvoices", "UpdateContact"}
 
 INVALID_KEY = "Authentication failed: the access key is invalid or has no web service rights."
@@ -53,7 +46,10 @@ DAILY_LIMIT = (
     "The daily limit of web service calls for this domain has been exceeded ({limit} calls)."
 )
 SKIPPED = "Not processed: the import stopped after {n} incorrect invoices."
-DUPLICATE = "Invoice with reference '{ref}' already exists in this administration (duplicate invoice number)."
+# Yuki's duplicate-number text is not documented. The facts name a Dutch fragment ("bestaat al een
+# factuur met het factuurnummer") that was searched for and not found [NF]: this full sentence
+# around it is an assumption.
+DUPLICATE = "Er bestaat al een factuur met het factuurnummer '{ref}'."
 
 
 class SoapFault(Exception):

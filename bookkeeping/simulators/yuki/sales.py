@@ -4,24 +4,27 @@ As the support pages describe it: the document is checked against the schema fir
 document processes nothing (the response holds the validation message); then the invoices are
 processed one by one, contacts are matched or created, a Reference already used in the
 administration is refused, and the import stops after 6 incorrect invoices.
+
+Amounts: each line's amount and its VAT are rounded to cents per line, then added up (as Yuki
+shows VAT per invoice line; the rounding mode, half up, is an assumption: the facts are silent).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 
 from lxml import etree
 
+from bookkeeping.simulators.yuki import documents
 from bookkeeping.simulators.yuki.common import (
     ADMINISTRATION_ID,
     ADMINISTRATION_NAME,
     DEFAULT_GL_ACCOUNT,
     DUPLICATE,
     GL_ACCOUNTS,
-    INVOICES_NS,
     RESPONSE_NS,
     SKIPPED,
     VAT_TYPES,
@@ -35,9 +38,7 @@ from bookkeeping.simulators.yuki.common import (
 if TYPE_CHECKING:
     from bookkeeping.simulators.yuki.simulator import YukiSimulator
 
-BOOLEANS = {"true", "false", "1", "0"}
-MAX_PRICE_DECIMALS = 4
-MAX_REFERENCE_LENGTH = 50
+CENT = Decimal("0.01")
 
 
 def import_sales_invoices(sim: YukiSimulator, document: Any) -> Any:
@@ -95,69 +96,8 @@ def _count(document: Any) -> int:
 
 
 def validate(document: Any) -> list[str]:
-    """The schema errors of a SalesInvoices document (empty when valid)."""
-    if document is None:
-        return ["The xmlDoc parameter holds no readable XML document."]
-    if etree.QName(document).namespace != INVOICES_NS or local_name(document) != "SalesInvoices":
-        return [f"The root element must be SalesInvoices in namespace '{INVOICES_NS}'."]
-    invoices = [e for e in document if local_name(e) == "SalesInvoice"]
-    if not invoices:
-        return ["The document must contain at least one SalesInvoice."]
-    errors: list[str] = []
-    for number, invoice in enumerate(invoices, 1):
-        errors += [f"SalesInvoice {number}: {error}" for error in _invoice_errors(invoice)]
-    return errors
-
-
-def _invoice_errors(invoice: Any) -> list[str]:
-    errors = []
-    reference = child_text(invoice, "Reference")
-    if not reference or len(reference) > MAX_REFERENCE_LENGTH:
-        errors.append(f"Reference is required (at most {MAX_REFERENCE_LENGTH} characters).")
-    for tag in ("Process", "EmailToCustomer"):
-        value = child_text(invoice, tag)
-        if value and value not in BOOLEANS:
-            errors.append(f"'{value}' is not a valid value for {tag} (xs:boolean).")
-    for tag in ("Date", "DueDate"):
-        value = child_text(invoice, tag)
-        try:
-            if value or tag == "Date":
-                dt.date.fromisoformat(value[:10])
-        except ValueError:
-            errors.append(f"'{value}' is not a valid value for {tag} (xs:date).")
-    contact = find_child(invoice, "Contact")
-    if contact is None:
-        errors.append("The element Contact is required.")
-    lines = find_child(invoice, "InvoiceLines")
-    lines = [] if lines is None else [e for e in lines if local_name(e) == "InvoiceLine"]
-    if not lines:
-        errors.append("InvoiceLines must contain at least one InvoiceLine.")
-    for number, line in enumerate(lines, 1):
-        errors += [f"InvoiceLine {number}: {error}" for error in _line_errors(line)]
-    return errors
-
-
-def _line_errors(line: Any) -> list[str]:
-    errors = []
-    if to_decimal(child_text(line, "ProductQuantity")) is None:
-        errors.append("ProductQuantity must be a decimal.")
-    product = find_child(line, "Product")
-    if product is None:
-        return [*errors, "The element Product is required."]
-    if not child_text(product, "Description"):
-        errors.append("Product/Description is required.")
-    price = to_decimal(child_text(product, "SalesPrice"))
-    if price is None:
-        errors.append("Product/SalesPrice must be a decimal.")
-    elif -price.as_tuple().exponent > MAX_PRICE_DECIMALS:  # type: ignore[operator]
-        errors.append(f"Product/SalesPrice has more than {MAX_PRICE_DECIMALS} decimals.")
-    percentage = child_text(product, "VATPercentage")
-    if percentage and to_decimal(percentage) is None:
-        errors.append("Product/VATPercentage must be a decimal.")
-    included = child_text(product, "VATIncluded")
-    if included and included not in BOOLEANS:
-        errors.append("Product/VATIncluded must be a boolean.")
-    return errors
+    """The schema errors of a SalesInvoices document (empty when valid): schemas/SalesInvoices.xsd."""
+    return documents.errors(document, "SalesInvoices")
 
 
 # Processing -----------------------------------------------------------------------------------------
@@ -169,7 +109,7 @@ def _process(sim: YukiSimulator, invoice: Any) -> tuple[bool, bool, str, dict[st
     if any(stored["reference"] == reference for stored in sim.invoices):
         return False, False, DUPLICATE.format(ref=reference), None
     lines = [e for e in find_child(invoice, "InvoiceLines") if local_name(e) == "InvoiceLine"]
-    amount = vat = Decimal("0")
+    total = Decimal("0")
     for line in lines:
         product = find_child(line, "Product")
         vat_type = child_text(product, "VATType")
@@ -183,16 +123,11 @@ def _process(sim: YukiSimulator, invoice: Any) -> tuple[bool, bool, str, dict[st
                 f"GL account '{account}' does not exist in administration '{ADMINISTRATION_NAME}'.",
                 None,
             )
-        base = Decimal(child_text(line, "ProductQuantity")) * Decimal(
-            child_text(product, "SalesPrice")
-        )
-        amount += base
-        vat += base * Decimal(child_text(product, "VATPercentage") or "0") / 100
+        total += sum(line_amounts(line, product))
     contact = _contact(sim, find_child(invoice, "Contact"))
     if contact is None:
         return False, False, "Contact not found.", None
     processed = child_text(invoice, "Process") in {"true", "1"}
-    total = (amount + vat).quantize(Decimal("0.01"))
     booked = {
         "reference": reference,
         "processed": processed,
@@ -222,3 +157,28 @@ def _contact(sim: YukiSimulator, element: Any) -> dict[str, str] | None:
             if child_text(element, tag):
                 match[key] = child_text(element, tag)
     return match
+
+
+def cents(value: Decimal) -> Decimal:
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def line_amounts(line: Any, product: Any) -> tuple[Decimal, Decimal]:
+    """(amount excluding VAT, VAT) of one line, each rounded to cents on the line. A price
+    with VAT included is split; LineAmount / LineVATAmount, when sent, are taken as they are."""
+    percentage = to_decimal(child_text(product, "VATPercentage") or "0") or Decimal("0")
+    gross = Decimal(child_text(line, "ProductQuantity")) * Decimal(
+        child_text(product, "SalesPrice")
+    )
+    if child_text(product, "VATIncluded") in {"true", "1"}:
+        vat = cents(gross * percentage / (100 + percentage))
+        amount = cents(gross) - vat
+    else:
+        amount = cents(gross)
+        vat = cents(amount * percentage / 100)
+    given_amount = to_decimal(child_text(line, "LineAmount"))
+    given_vat = to_decimal(child_text(line, "LineVATAmount"))
+    return (
+        amount if given_amount is None else given_amount,
+        vat if given_vat is None else given_vat,
+    )

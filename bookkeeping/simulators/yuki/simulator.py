@@ -1,15 +1,16 @@
 """A local Yuki: the SOAP 1.1 web services (`/ws/<Service>.asmx`) as the facts file describes them.
 
-Served: the general operations (Authenticate, Administrations, Domains, GetCurrentDomain) on every
-endpoint, `Contact.asmx` SearchContacts / UpdateContact, `Sales.asmx` ProcessSalesInvoices /
-SalesInvoiceSchemaPath, `Accounting.asmx` CheckOutstandingItem and `AccountingInfo.asmx`
-GetGLAccountScheme. Calls are dispatched on the SOAPAction header, or on the body element when the
-header is absent or names no operation of the endpoint. Sessions last 24 hours; every call counts
+Served: the services of the WSDLs in `schemas/` (Sales, Contact, Accounting, AccountingInfo,
+ChangeDigest), each at `/ws/<Service>.asmx`, its WSDL at `?WSDL`. The general operations
+(Authenticate, Administrations, AdministrationID, Domains, GetCurrentDomain, SetCurrentDomain)
+answer on every endpoint. Requests pass ASMX's rules first (`asmx.py`: SOAPAction required,
+operation namespace, parameter names case-sensitive, typed values); documents are validated
+against their XSD (`documents.py`). Sessions last 24 hours; every call Yuki's code receives counts
 toward the domain's daily quota; faults are SOAP 1.1 faults with HTTP 500.
 
 Knobs for tests: `daily_limit`, `xml_results` ("child" or "escaped": how XML results come back),
 `empty_auth_result` (an unknown key gives an empty AuthenticateResult instead of a fault),
-`max_failures` (Yuki stops a batch after 6 incorrect invoices).
+`max_failures` (Yuki stops a batch after 6 incorrect invoices), `pay(reference, amount=None)`.
 """
 
 from __future__ import annotations
@@ -22,30 +23,28 @@ from typing import Any
 from lxml import etree
 
 from bookkeeping.simulators.base import SimRequest, SimResponse, Simulator
+from bookkeeping.simulators.yuki import asmx
 from bookkeeping.simulators.yuki.common import (
     ACCESS_KEY,
     ADMINISTRATION_ID,
     ADMINISTRATION_NAME,
     DAILY_LIMIT,
     DOMAIN_ID,
-    GENERAL,
-    GL_ACCOUNTS,
     INVALID_KEY,
     INVALID_SESSION,
-    PAGE_SIZE,
-    SERVICES,
     SESSION_SECONDS,
     SOAP_NS,
     WRITES,
     YUKI_NS,
     SoapFault,
     local_name,
-    normalised,
 )
+from bookkeeping.simulators.yuki.contacts import ContactOperations
+from bookkeeping.simulators.yuki.ledger import LedgerOperations
 from bookkeeping.simulators.yuki.sales import import_sales_invoices
 
 
-class YukiSimulator(Simulator):
+class YukiSimulator(ContactOperations, LedgerOperations, Simulator):
     """Yuki's SOAP web services, in memory, for one domain holding one administration."""
 
     name = "yuki"
@@ -124,35 +123,44 @@ class YukiSimulator(Simulator):
         return None if body is None else next((c for c in body if local_name(c)), None)
 
     def _operation_name(self, request: SimRequest, service: str) -> str:
-        known = GENERAL | SERVICES.get(service, set())
-        action = request.header("SOAPAction").strip().strip('"').rstrip("/").rsplit("/", 1)[-1]
-        if action in known:
-            return action
+        """The operation of a request, for `calls`: the SOAPAction's, else the body element's."""
+        action = asmx.action_of(request.headers.get("soapaction")) or ""
+        name = action.removeprefix(YUKI_NS)
+        if name in asmx.services().get(service, {}):
+            return name
         element = self._body_element(request)
-        return local_name(element) if element is not None else action
+        return local_name(element) if element is not None else name
 
     def handle(self, request: SimRequest) -> SimResponse:
         service = self._service(request)
-        if service not in SERVICES:
+        if service not in asmx.services():
             return SimResponse.text("Not Found", 404, "text/html")
+        if request.method == "GET":
+            return self._metadata(request, service)
         if request.method != "POST":
             return SimResponse.text("Request format is invalid.", 500)
         element = self._body_element(request)
         if element is None:
-            return self._fault("Server was unable to read request.", "soap:Client")
-        name = self._operation_name(request, service)
-        if name not in GENERAL | SERVICES[service]:
-            return self._fault(
-                f"Server did not recognize the value of SOAPAction: {name}.", "soap:Client"
-            )
-        args = {local_name(c).lower(): c for c in element}
+            return self._fault(asmx.UNREADABLE, "soap:Client")
         try:
+            action = asmx.action_of(request.headers.get("soapaction"))
+            name, args = asmx.read_call(service, action, element)
             with self.lock:
                 self._count_quota(name, args)
-                result = getattr(self, f"_op_{name}")(args)
+                result = getattr(self, f"_op_{name}", self._op_declared)(args)
         except SoapFault as fault:
             return self._fault(fault.message, fault.code)
         return self._envelope(name, result)
+
+    def _metadata(self, request: SimRequest, service: str) -> SimResponse:
+        """`?WSDL` (any case, as ASMX): the service's WSDL, addressed to the host asked; else
+        the service's help page."""
+        if any(key.lower() == "wsdl" for key in request.query):
+            host = request.header("host") or f"{self.host}:{self.port}"
+            location = f"http://{host}/ws/{service}.asmx"
+            body = asmx.wsdl(service, location)
+            return SimResponse(200, body, {"Content-Type": "text/xml; charset=utf-8"})
+        return SimResponse.text(asmx.help_page(service), 200, "text/html")
 
     def _count_quota(self, name: str, args: dict[str, Any]) -> None:
         key = (DOMAIN_ID, dt.datetime.now(dt.UTC).date())
@@ -162,7 +170,9 @@ class YukiSimulator(Simulator):
             raise SoapFault(DAILY_LIMIT.format(limit=self.daily_limit))
 
     def _session(self, args: dict[str, Any]) -> None:
-        element = args.get("sessionid")
+        """The session of the call; a parameter in another case was dropped by ASMX, so Yuki
+        sees no session (the fault it then gives is assumed to be its invalid-session one)."""
+        element = args.get("sessionID", args.get("sessionId"))
         session_id = (element.text or "").strip() if element is not None else ""
         expires = self.sessions.get(session_id)
         if expires is None or expires < time.time():
@@ -171,22 +181,17 @@ class YukiSimulator(Simulator):
 
     @staticmethod
     def _arg(args: dict[str, Any], name: str) -> str:
-        element = args.get(name.lower())
+        element = args.get(name)  # declared names only, matched case-sensitively by asmx
         return (element.text or "").strip() if element is not None else ""
 
     @staticmethod
     def _xml_arg(args: dict[str, Any], name: str) -> Any:
-        """A document parameter: child XML (s:any) or escaped XML text; None when unreadable."""
-        element = args.get(name.lower())
+        """A document parameter (s:any, an XmlNode in Yuki's code): its first child element. Escaped
+        XML text is no document (the facts: child XML, not escaped text): None."""
+        element = args.get(name)
         if element is None:
             return None
-        children = [c for c in element if isinstance(c.tag, str)]
-        if children:
-            return children[0]
-        try:
-            return etree.fromstring((element.text or "").strip().encode())
-        except etree.XMLSyntaxError:
-            return None
+        return next((c for c in element if isinstance(c.tag, str)), None)
 
     # Responses ---------------------------------------------------------------------------------
 
@@ -200,7 +205,17 @@ class YukiSimulator(Simulator):
         elif result is not None and self.xml_results == "escaped":
             holder.text = etree.tostring(result, encoding="unicode")
         elif result is not None:
-            holder.append(result)
+            # As .NET writes an XmlNode result: the document keeps its own namespace, so an
+            # unqualified document says xmlns="" under the response's default namespace (lxml
+            # would leave it out, putting the document in Yuki's namespace).
+            holder.text = marker = f"@@{uuid.uuid4()}@@"
+            text = etree.tostring(result, encoding="unicode")
+            if etree.QName(result).namespace is None:
+                tag = etree.QName(result).localname
+                text = text.replace(f"<{tag}", f'<{tag} xmlns=""', 1)
+            body = self._xml(envelope, 200)
+            body.body = body.body.replace(marker.encode(), text.encode())
+            return body
         return self._xml(envelope, 200)
 
     def _fault(self, message: str, code: str = "soap:Server") -> SimResponse:
@@ -249,6 +264,14 @@ class YukiSimulator(Simulator):
         etree.SubElement(domain, "Name").text = ADMINISTRATION_NAME
         return root
 
+    def _op_AdministrationID(self, args: dict[str, Any]) -> str:
+        self._session(args)
+        return (
+            ADMINISTRATION_ID
+            if self._arg(args, "administrationName") == ADMINISTRATION_NAME
+            else ""
+        )
+
     def _op_GetCurrentDomain(self, args: dict[str, Any]) -> str:
         self._session(args)
         return DOMAIN_ID
@@ -261,116 +284,10 @@ class YukiSimulator(Simulator):
         if domain_id.lower() != DOMAIN_ID:
             raise SoapFault(f"Domain '{domain_id}' not found or no access.")
 
-    # Contacts ------------------------------------------------------------------------------------
-
-    def _op_SearchContacts(self, args: dict[str, Any]) -> Any:
-        self._session(args)
-        self._check_domain(self._arg(args, "domainID"))
-        option = self._arg(args, "searchOption") or "All"
-        value = normalised(self._arg(args, "searchValue"))
-        page = int(self._arg(args, "pageNumber") or 1)
-        fields = {"Code": ("Code",), "VATNumber": ("VATNumber",), "Name": ("Name",)}.get(
-            option, ("Code", "Name", "VATNumber", "City", "EMailWork")
-        )
-        found = [
-            contact
-            for contact in self.contacts.values()
-            if not value or any(value in normalised(contact.get(f, "")) for f in fields)
-        ]
-        root = etree.Element("Contacts")
-        for contact in found[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]:
-            element = etree.SubElement(root, "Contact", ID=contact["ID"])
-            for key, text in contact.items():
-                if key != "ID":
-                    etree.SubElement(element, key).text = text
-        return root
-
-    def _op_UpdateContact(self, args: dict[str, Any]) -> Any:
-        self._session(args)
-        self._check_domain(self._arg(args, "domainID"))
-        document = self._xml_arg(args, "xmlDoc")
-        if document is None or local_name(document) != "Contact":
-            raise SoapFault("The XML document is not a valid Contact document.", "soap:Client")
-        fields = {local_name(c): (c.text or "").strip() for c in document if local_name(c)}
-        contact = self._match_contact(fields)
-        if contact is None:
-            if not fields.get("FullName"):
-                raise SoapFault("Contact validation failed: FullName is required.", "soap:Client")
-            contact = self.new_contact(
-                fields.get("Code", ""), fields["FullName"], fields.get("Type", "2")
-            )
-        for key, value in fields.items():
-            if key not in {"ID", "FullName"} and value:
-                contact[key] = value
-        if fields.get("FullName"):
-            contact["Name"] = fields["FullName"]
-        root = etree.Element("ContactResponse")
-        etree.SubElement(root, "TimeStamp").text = dt.datetime.now(dt.UTC).isoformat()
-        etree.SubElement(root, "Succeeded").text = "true"
-        return root
-
-    def _match_contact(self, fields: dict[str, str]) -> dict[str, str] | None:
-        if fields.get("ID"):
-            if fields["ID"] not in self.contacts:
-                raise SoapFault(f"Contact with ID '{fields['ID']}' does not exist.", "soap:Client")
-            return self.contacts[fields["ID"]]
-        ordered = list(self.contacts.values())[::-1]  # the most recent first
-        if fields.get("Code"):
-            match = next((c for c in ordered if c.get("Code") == fields["Code"]), None)
-            if match is not None:
-                return match
-        name = normalised(fields.get("FullName", ""))
-        return next(
-            (
-                c
-                for c in ordered
-                if name and normalised(c["Name"]) == name and c["Type"] == fields.get("Type", "2")
-            ),
-            None,
-        )
-
-    def new_contact(self, code: str, name: str, kind: str) -> dict[str, str]:
-        contact_id = str(uuid.uuid4())
-        self.contacts[contact_id] = {
-            "ID": contact_id, "Type": kind, "HID": str(len(self.contacts) + 1),
-            "Code": code, "Name": name, "IsCustomer": "true", "IsSupplier": "false",
-        }  # fmt: skip
-        return self.contacts[contact_id]
-
-    # Reference data and outstanding items --------------------------------------------------------
-
-    def _op_GetGLAccountScheme(self, args: dict[str, Any]) -> Any:
-        self._session(args)
-        self._check_administration(self._arg(args, "administrationID"))
-        root = etree.Element("GLAccountScheme")
-        for code, description in GL_ACCOUNTS.items():
-            element = etree.SubElement(root, "GLAccount")
-            etree.SubElement(element, "Code").text = code
-            etree.SubElement(element, "Description").text = description
-            etree.SubElement(element, "Type").text = "Revenue"
-        return root
-
-    def _op_CheckOutstandingItem(self, args: dict[str, Any]) -> Any:
-        self._session(args)
-        reference = self._arg(args, "Reference")
-        root = etree.Element("OutstandingItems")
-        for invoice in self.invoices:
-            # Matched by the whole reference, as a reference (not a free-text search). Several
-            # items may answer one number (Yuki's WSDL documentation says so).
-            if invoice["processed"] and reference and reference == invoice["reference"]:
-                item = etree.SubElement(root, "Item", ID=invoice["documentid"])
-                for tag in ("Reference", "Date", "DocumentId", "OpenAmount", "OriginalAmount"):
-                    etree.SubElement(item, tag).text = str(invoice[tag.lower()])
-                contact = self.contacts.get(invoice["contact_id"], {})
-                etree.SubElement(item, "Contact").text = contact.get("Name", "")
-                etree.SubElement(item, "ContactID").text = invoice["contact_id"]
-                etree.SubElement(item, "ContactCode").text = contact.get("Code", "")
-        return root
+    # Sales invoices ------------------------------------------------------------------------------
 
     def _op_SalesInvoiceSchemaPath(self, args: dict[str, Any]) -> str:
         return "http://www.yukiworks.nl/schemas/SalesInvoices.xsd"
-
-    # Sales invoices ------------------------------------------------------------------------------
 
     def _op_ProcessSalesInvoices(self, args: dict[str, Any]) -> Any:
         self._session(args)
