@@ -38,7 +38,7 @@ __all__ = [
 ]
 
 API_PATH = re.compile(
-    r"^/api/v1/(?:(?P<division>\d+)/)?(?P<entity>[A-Za-z]+(?:/[A-Za-z]+){1,2}?)"
+    r"^/api/v1/(?:(?P<division>\d+)/)?(?P<entity>[A-Za-z]+(?:/[A-Za-z]+){1,2})"
     r"(?P<key>\([^)]*\))?(?P<tail>/[A-Za-z]+|/\$count)?$"
 )
 
