@@ -79,7 +79,7 @@ def test_it_reads_me_and_the_divisions(client):
     client.set_division(current)
 
     assert current == data.DEMO_DIVISION
-    assert choices == {code: name for code, name in data.DIVISIONS.items()}
+    assert choices == dict(data.DIVISIONS)
 
 
 def test_it_creates_a_relation_and_a_sales_entry_and_finds_it_by_yourref(client, exact_online):
