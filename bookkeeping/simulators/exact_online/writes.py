@@ -149,26 +149,10 @@ class WritesMixin:
             return error_body("\r\n".join(dict.fromkeys(errors)), 500)
         journal = str(body["Journal"]).strip()
         self.counters[journal] = self.counters.get(journal, 0) + 1
-        vat_codes = {row["Code"].strip(): row for row in self.tables[division]["vat/VATCodes"]}
         entry_id = str(uuid.uuid4())
         lines = body["SalesEntryLines"]
         lines = lines.get("results", []) if isinstance(lines, dict) else lines
-        stored_lines, amount, vat_amount = [], Decimal("0.00"), Decimal("0.00")
-        for line in lines:
-            line_amount = money(line.get("AmountFC", line.get("AmountDC")))
-            code = str(line.get("VATCode") or "").strip()
-            rate = Decimal(str(vat_codes[code]["Percentage"])) if code else Decimal(0)
-            vat = money(line["VATAmountFC"]) if "VATAmountFC" in line else money(line_amount * rate)
-            amount, vat_amount = amount + line_amount, vat_amount + vat
-            stored_lines.append(
-                {
-                    **line,
-                    "ID": str(uuid.uuid4()),
-                    "EntryID": entry_id,
-                    "AmountFC": float(line_amount),
-                    "VATAmountFC": float(vat),
-                }
-            )
+        stored_lines, amount, vat_amount = self._stored_lines(division, entry_id, lines)
         entry_number = self.counters[journal]
         entry_date = parse_date(body["EntryDate"])
         tables = self.tables[division]
@@ -214,6 +198,29 @@ class WritesMixin:
             entry, account, journal_name, stamp - len(lines)
         )
         return SimResponse.json({"d": dict(entry)}, 201)
+
+    def _stored_lines(
+        self, division: int, entry_id: str, lines: list[dict[str, Any]]
+    ) -> tuple[list[dict[str, Any]], Decimal, Decimal]:
+        """The entry's lines as stored (VAT computed unless sent), the net and the VAT total."""
+        vat_codes = {row["Code"].strip(): row for row in self.tables[division]["vat/VATCodes"]}
+        stored_lines, amount, vat_amount = [], Decimal("0.00"), Decimal("0.00")
+        for line in lines:
+            line_amount = money(line.get("AmountFC", line.get("AmountDC")))
+            code = str(line.get("VATCode") or "").strip()
+            rate = Decimal(str(vat_codes[code]["Percentage"])) if code else Decimal(0)
+            vat = money(line["VATAmountFC"]) if "VATAmountFC" in line else money(line_amount * rate)
+            amount, vat_amount = amount + line_amount, vat_amount + vat
+            stored_lines.append(
+                {
+                    **line,
+                    "ID": str(uuid.uuid4()),
+                    "EntryID": entry_id,
+                    "AmountFC": float(line_amount),
+                    "VATAmountFC": float(vat),
+                }
+            )
+        return stored_lines, amount, vat_amount
 
     def _delete_entry(self, division: int, key: str) -> SimResponse:
         """DELETE salesentry/SalesEntries(guid'…'): gone, its ledger lines show in sync/Deleted.
