@@ -28,13 +28,11 @@ from bookkeeping.connectors.base import (
     AuthError,
     BookingFacts,
     Choice,
-    ClosedPeriod,
     Fix,
     InvoiceRejected,
     PushResult,
     RemoteRef,
     TransientError,
-    vat_mapping_field,
 )
 from bookkeeping.connectors.exact_online.auth import RECONNECT_HINT, ExactOnlineAccess
 from bookkeeping.connectors.exact_online.payload import (
@@ -42,10 +40,16 @@ from bookkeeping.connectors.exact_online.payload import (
     account_ref,
     amount_of,
     entry_ref,
+    error_text,
     field_of,
     percent,
     quote,
     unreadable,
+)
+from bookkeeping.connectors.exact_online.refusals import (
+    CLOSED_PERIOD_TEXTS,
+    DEFAULT_HINT,
+    rejection,
 )
 from invoicing.money import CENT, compute_totals, round_cents
 
@@ -54,8 +58,6 @@ if TYPE_CHECKING:
     from invoicing.models import Customer, Invoice
 
 MAX_PAGES = 100
-# Placeholders of FIXES resolved for the invoice: its journal, the VAT row of its first rate.
-JOURNAL, VAT = "journal", "vat"
 
 
 class ExactOnlineConnector(ExactOnlineAccess):
@@ -70,42 +72,8 @@ class ExactOnlineConnector(ExactOnlineAccess):
         "invoice": 20,  # sales entry
         "credit_note": 21,  # sales credit note (negative amounts)
     }
-    # Start of Exact's error text -> how the user fixes it.
-    HINTS: ClassVar[dict[str, str]] = {
-        "Mandatory: Journal": "Choose the sales journal in Integration settings.",
-        "Invalid: Journal": "Choose a journal of type Sales in Integration settings.",
-        "Not found: Journal": "Choose an existing sales journal in Integration settings.",
-        "Period is closed": "Reopen the period in Exact Online, or correct the invoice date.",
-        "Periode is afgesloten": "Reopen the period in Exact Online, or correct the invoice date.",
-        "Unknown: Financial year": "Create the financial year in Exact Online, then sync again.",
-        "Unknown: Fiscal year": "Create the financial year in Exact Online, then sync again.",
-        "Invalid: Customer": "Make the relation a customer in Exact Online, then sync again.",
-        "Not found: Customer": "The customer is missing in Exact Online: sync again to create it.",
-        "Not found: Account": "Set a revenue account on the lines or a default in Integration settings.",
-        "Not found: G/L": "Choose an existing revenue account in Integration settings.",
-        "Invalid: VAT": "Map the VAT rates to valid sales VAT codes in Integration settings.",
-        "Mandatory: Payment condition": "Set a default sales payment condition in Exact Online.",
-        "Gegeven bestaat reeds": "The code already exists in Exact Online: check the customer there.",
-    }
-    # Where the refusals of HINTS are fixed, when not in the invoice: a setting, or the tool.
-    FIXES: ClassVar[dict[str, tuple[Fix, str]]] = {
-        "Mandatory: Journal": (Fix.SETTINGS, JOURNAL),
-        "Invalid: Journal": (Fix.SETTINGS, JOURNAL),
-        "Not found: Journal": (Fix.SETTINGS, JOURNAL),
-        "Period is closed": (Fix.TOOL, ""),
-        "Periode is afgesloten": (Fix.TOOL, ""),
-        "Unknown: Financial year": (Fix.TOOL, ""),
-        "Unknown: Fiscal year": (Fix.TOOL, ""),
-        "Invalid: Customer": (Fix.TOOL, ""),
-        "Not found: Customer": (Fix.NOTHING, ""),
-        "Not found: Account": (Fix.SETTINGS, REVENUE_ACCOUNT),
-        "Not found: G/L": (Fix.SETTINGS, REVENUE_ACCOUNT),
-        "Invalid: VAT": (Fix.SETTINGS, VAT),
-        "Mandatory: Payment condition": (Fix.TOOL, ""),
-        "Gegeven bestaat reeds": (Fix.TOOL, ""),
-    }
-    CLOSED_PERIOD_TEXTS: ClassVar[tuple[str, ...]] = ("Period is closed", "Periode is afgesloten")
-    DEFAULT_HINT = "Correct what Exact Online names in Booksync or Exact Online, then sync again."
+    CLOSED_PERIOD_TEXTS = CLOSED_PERIOD_TEXTS
+    DEFAULT_HINT = DEFAULT_HINT
 
     def __init__(self, integration: Integration):
         super().__init__(integration)
@@ -348,33 +316,7 @@ class ExactOnlineConnector(ExactOnlineAccess):
     def _rejection(
         self, what: str, exc: InvoiceRejected, invoice: Invoice | None = None
     ) -> InvoiceRejected:
-        """Exact's refusal of one record, with the record named, a hint by the text and where
-        it is fixed (a customer's refusal: the customer, unless it names a setting)."""
-        text = exc.code or exc.message
-        start = next((start for start in self.HINTS if start.lower() in text.lower()), None)
-        hint = self.HINTS[start] if start else self.DEFAULT_HINT
-        fix, field = self.FIXES.get(start or "", (Fix.INVOICE if invoice else Fix.CUSTOMER, ""))
-        if field == JOURNAL:
-            field = (
-                CREDIT_NOTE_JOURNAL
-                if invoice is not None and invoice.kind == "credit_note"
-                else SALES_JOURNAL
-            )
-        elif field == VAT:
-            line = invoice.lines.first() if invoice is not None else None
-            field = vat_mapping_field(f"{Decimal(line.vat_rate):.2f}") if line else ""
-        error_class = (
-            ClosedPeriod if any(t in text for t in self.CLOSED_PERIOD_TEXTS) else InvoiceRejected
-        )
-        return error_class(
-            f"Exact Online refused {what}: {text}",
-            code=text,
-            hint=hint,
-            status=exc.status,
-            detail=exc.detail,
-            fix=fix,
-            field=field,
-        )
+        return rejection(what, exc, invoice)
 
     def _entity(self, response: requests.Response) -> dict[str, Any]:
         body = self.json(response)
@@ -428,7 +370,7 @@ class ExactOnlineConnector(ExactOnlineAccess):
     # Error bodies ----------------------------------------------------------------------------
 
     def raise_for_server_error(self, response: requests.Response) -> NoReturn:
-        text = self._error_text(response)
+        text = error_text(response)
         # Exact reports validation errors of a write as a 500 with its error body.
         if text and not self.in_sign_in and response.request.method in ("POST", "PUT"):
             raise InvoiceRejected(
@@ -441,7 +383,7 @@ class ExactOnlineConnector(ExactOnlineAccess):
         super().raise_for_server_error(response)
 
     def raise_for_response(self, response: requests.Response) -> NoReturn:
-        text = self._error_text(response) or response.reason or ""
+        text = error_text(response) or response.reason or ""
         if self.in_sign_in or response.status_code == 403:
             raise AuthError(
                 "Exact Online refused our access.",
@@ -456,16 +398,3 @@ class ExactOnlineConnector(ExactOnlineAccess):
             status=response.status_code,
             detail=response.text,
         )
-
-    @staticmethod
-    def _error_text(response: requests.Response) -> str:
-        """The text of Exact's `{"error": {"message": {"value": ...}}}`, or ""."""
-        try:
-            error = response.json().get("error")
-        except (ValueError, AttributeError, RecursionError):
-            return ""
-        if not isinstance(error, dict):
-            return ""
-        message = error.get("message")
-        value = message.get("value") if isinstance(message, dict) else message
-        return " ".join(str(value or "").split("\r\n")).strip()

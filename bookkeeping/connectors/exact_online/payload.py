@@ -12,6 +12,8 @@ from bookkeeping.connectors.errors import TransientError
 from bookkeeping.connectors.results import RemoteRef
 
 if TYPE_CHECKING:
+    import requests
+
     from invoicing.models import Customer
 
 
@@ -76,3 +78,16 @@ def field_of(row: Mapping[str, Any], name: str) -> Any:
     if value is None or value == "":
         raise unreadable()
     return value
+
+
+def error_text(response: requests.Response) -> str:
+    """The text of Exact's `{"error": {"message": {"value": ...}}}`, or ""."""
+    try:
+        error = response.json().get("error")
+    except (ValueError, AttributeError, RecursionError):
+        return ""
+    if not isinstance(error, dict):
+        return ""
+    message = error.get("message")
+    value = message.get("value") if isinstance(message, dict) else message
+    return " ".join(str(value or "").split("\r\n")).strip()

@@ -9,14 +9,10 @@ and `__next` paging at 60, 60 calls a minute and 5,000 a day per division with t
 
 from __future__ import annotations
 
-import base64
-import html
 import re
-import secrets
 import time
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import parse_qs, urlencode
 
 from bookkeeping.simulators.base import SimRequest, SimResponse, Simulator
 from bookkeeping.simulators.exact_online import data
@@ -27,7 +23,9 @@ from bookkeeping.simulators.exact_online.data import (
     DEMO_REFRESH_TOKEN,
     guid,
 )
-from bookkeeping.simulators.exact_online.odata import FilterError, query_rows
+from bookkeeping.simulators.exact_online.oauth import OAuthMixin
+from bookkeeping.simulators.exact_online.reads import ReadsMixin, not_found
+from bookkeeping.simulators.exact_online.schema import ENTITIES
 from bookkeeping.simulators.exact_online.writes import WritesMixin, error_body
 
 __all__ = [
@@ -40,22 +38,12 @@ __all__ = [
 ]
 
 API_PATH = re.compile(
-    r"^/api/v1/(?:(?P<division>\d+)/)?(?P<entity>[A-Za-z]+/[A-Za-z]+)(?P<key>\(.*\))?$"
+    r"^/api/v1/(?:(?P<division>\d+)/)?(?P<entity>[A-Za-z]+(?:/[A-Za-z]+){1,2})"
+    r"(?P<key>\([^)]*\))?(?P<tail>/[A-Za-z]+|/\$count)?$"
 )
-CHAIN_ERROR = "Token is not allowed, because of invalid or empty chainId"
-CONSENT_PAGE = """<!doctype html><html><head><title>Exact Online - Grant access</title></head>
-<body><h1>Exact Online</h1><p>The app <strong>{client}</strong> asks for access to your
-Exact Online administrations.</p>
-<form method="post" action="/api/oauth2/auth">
-<input type="hidden" name="client_id" value="{client}">
-<input type="hidden" name="redirect_uri" value="{redirect}">
-<input type="hidden" name="state" value="{state}">
-<button type="submit" name="action" value="grant">Grant access</button>
-<button type="submit" name="action" value="deny">Deny</button>
-</form></body></html>"""
 
 
-class ExactOnlineSimulator(WritesMixin, Simulator):
+class ExactOnlineSimulator(OAuthMixin, ReadsMixin, WritesMixin, Simulator):
     """An in-memory Exact Online with the seeded demo division (see `data`)."""
 
     name = "exact_online"
@@ -81,6 +69,8 @@ class ExactOnlineSimulator(WritesMixin, Simulator):
             self.codes: dict[str, tuple[str, str, float]] = {}
             self.access_tokens: dict[str, float] = {}
             self.refresh_tokens: set[str] = {DEMO_REFRESH_TOKEN}
+            self.refresh_issued: dict[str, float] = {DEMO_REFRESH_TOKEN: self.clock()}
+            self.timestamps = dict.fromkeys(data.DIVISIONS, data.TIMESTAMP_START)
             self.token_errors = 0
             self.usage: dict[tuple[int, str], int] = {}
             self.closed_years: set[int] = set()
@@ -155,6 +145,8 @@ class ExactOnlineSimulator(WritesMixin, Simulator):
             "salesentry/SalesEntries": [],
             "hrm/Divisions": divisions,
             "system/Divisions": divisions,
+            "sync/Financial/TransactionLines": [],
+            "sync/Deleted": [],
         }
 
     # Call log and faults ---------------------------------------------------------------------
@@ -195,10 +187,13 @@ class ExactOnlineSimulator(WritesMixin, Simulator):
             return error_body(
                 "Unauthorized", 401, {"WWW-Authenticate": 'Bearer error="invalid_token"'}
             )
+        entity, key, tail = match.group("entity", "key", "tail")
         if match.group("division") is None:
-            if match.group("entity") == "current/Me":
-                return self._me(request)
-            return error_body("Not found", 404)
+            # current/Me takes no division and does not count toward the limits (§1.8).
+            if entity != "current/Me" or request.method != "GET":
+                return not_found(entity)
+            with self.lock:
+                return self.read(request, None, entity, key, tail)
         division = int(match.group("division"))
         if division not in self.tables:
             return error_body("Forbidden", 403)
@@ -206,131 +201,40 @@ class ExactOnlineSimulator(WritesMixin, Simulator):
             limited = self._count_call(division)
             if limited is not None:
                 return limited
-            response = self._api(request, division, match.group("entity"), match.group("key"))
+            response = self._api(request, division, entity, key, tail)
             response.headers.update(self._limit_headers(division))
             return response
 
-    def _api(self, request: SimRequest, division: int, entity: str, key: str | None) -> SimResponse:
-        table = self.tables[division].get(entity)
-        if table is None:
-            return error_body(f"Unknown entity: {entity}", 404)
+    def _api(
+        self, request: SimRequest, division: int, entity: str, key: str | None, tail: str | None
+    ) -> SimResponse:
+        if entity not in ENTITIES or entity == "current/Me":
+            return not_found(entity)
         if request.method == "GET":
-            return self._collection(request, table, entity)
+            return self.read(request, division, entity, key, tail)
+        if tail:
+            return error_body("Method not allowed", 405)
         if request.method == "POST" and entity == "crm/Accounts" and not key:
             return self._create_account(division, request)
+        if request.method == "PUT" and entity == "crm/Accounts" and key:
+            return self._update_account(division, request, key)
         if request.method == "POST" and entity == "salesentry/SalesEntries" and not key:
             return self._create_entry(division, request)
         if request.method == "DELETE" and entity == "salesentry/SalesEntries" and key:
-            entry_id = key.split("'")[1] if "'" in key else key.strip("()")
-            table[:] = [row for row in table if row["EntryID"] != entry_id.lower()]
-            return SimResponse(204)
+            return self._delete_entry(division, key)
         return error_body("Method not allowed", 405)
 
-    def _collection(
-        self, request: SimRequest, table: list[dict[str, Any]], entity: str
-    ) -> SimResponse:
-        query = request.query
-        if entity in ("crm/Accounts", "salesentry/SalesEntries") and not (
-            query.get("$select") or query.get("$top")
-        ):
-            return error_body(
-                "Please add a $select or a $top=1 statement to the query string.", 400
-            )
-        try:
-            rows, next_offset = query_rows(table, query)
-        except (FilterError, ValueError) as exc:
-            return error_body(str(exc), 400)
-        body: dict[str, Any] = {"results": rows}
-        if next_offset is not None:
-            params = {k: v for k, v in query.items() if k not in ("$skip", "$skiptoken")}
-            params["$skiptoken"] = str(next_offset)
-            body["__next"] = f"{self.url}{request.path}?{urlencode(params)}"
-        return SimResponse.json({"d": body})
-
-    # OAuth2 ----------------------------------------------------------------------------------
-
-    def _consent(self, request: SimRequest) -> SimResponse:
-        form = request.query
-        if request.method == "POST":
-            form = {k: v[-1] for k, v in parse_qs(request.text, keep_blank_values=True).items()}
-        client, redirect = form.get("client_id", ""), form.get("redirect_uri", "")
-        state = form.get("state", "")
-        if client not in self.clients or not redirect.startswith("http"):
-            return SimResponse.text("<h1>Invalid client_id or redirect_uri</h1>", 400, "text/html")
-        if request.method == "GET":
-            page = CONSENT_PAGE.format(
-                client=html.escape(client), redirect=html.escape(redirect), state=html.escape(state)
-            )
-            return SimResponse.text(page, content_type="text/html")
-        if form.get("action") == "deny":
-            params = {"error": "access_denied", "state": state}
-        else:
-            code = secrets.token_urlsafe(32)
-            with self.lock:
-                self.codes[code] = (client, redirect, self.clock() + self.code_seconds)
-            params = {"code": code, "state": state}
-        separator = "&" if "?" in redirect else "?"
-        location = f"{redirect}{separator}{urlencode(params)}"
-        return SimResponse(302, b"", {"Location": location})
-
-    def _token(self, request: SimRequest) -> SimResponse:
-        form = {k: v[-1] for k, v in parse_qs(request.text, keep_blank_values=True).items()}
-        client, secret = form.get("client_id", ""), form.get("client_secret", "")
-        basic = request.header("authorization")
-        if not client and basic.lower().startswith("basic "):
-            decoded = base64.b64decode(basic[6:]).decode(errors="replace")
-            client, _, secret = decoded.partition(":")
-        with self.lock:
-            if self.clients.get(client) != secret or not client:
-                return self._token_error("invalid_request", "")
-            grant = form.get("grant_type", "")
-            if grant == "authorization_code":
-                issued = self.codes.pop(form.get("code", ""), None)
-                if issued is None or issued[2] < self.clock() or issued[0] != client:
-                    return self._token_error("invalid_grant", "The authorization code is invalid.")
-                if issued[1] != form.get("redirect_uri", ""):
-                    return self._token_error("invalid_grant", "The redirect_uri does not match.")
-            elif grant == "refresh_token":
-                token = form.get("refresh_token", "")
-                if token not in self.refresh_tokens:
-                    return self._token_error("invalid_grant", CHAIN_ERROR)
-                self.refresh_tokens.discard(token)
-            else:
-                return self._token_error("unsupported_grant_type", "")
-            access, refresh = secrets.token_urlsafe(96), secrets.token_urlsafe(48)
-            self.access_tokens[access] = self.clock() + self.access_token_seconds
-            self.refresh_tokens.add(refresh)
-        return SimResponse.json(
+    def me_rows(self) -> list[dict[str, Any]]:
+        return [
             {
-                "access_token": access,
-                "token_type": "bearer",
-                "expires_in": str(self.access_token_seconds),
-                "refresh_token": refresh,
+                "CurrentDivision": DEMO_DIVISION,
+                "FullName": "Demo User",
+                "UserName": "demo@example.com",
+                "Email": "demo@example.com",
+                "LanguageCode": "en-BE",
+                "UserID": guid("user"),
             }
-        )
-
-    def _token_error(self, error: str, description: str) -> SimResponse:
-        self.token_errors += 1
-        body = {"error": error, **({"error_description": description} if description else {})}
-        return SimResponse.json(body, 400)
-
-    def _authorized(self, request: SimRequest) -> bool:
-        header = request.header("authorization")
-        if not header.lower().startswith("bearer "):
-            return False
-        with self.lock:
-            expires = self.access_tokens.get(header[7:].strip())
-        return expires is not None and expires > self.clock()
-
-    @staticmethod
-    def _object_moved() -> SimResponse:
-        page = '<html><body><h2>Object moved to <a href="/docs/Login.aspx?ReturnUrl=%2fapi">here</a>.</h2></body></html>'
-        return SimResponse.text(page, 401, "text/html")
-
-    def _me(self, request: SimRequest) -> SimResponse:
-        me = {"CurrentDivision": DEMO_DIVISION, "FullName": "Demo User", "UserID": guid("user")}
-        rows, _ = query_rows([me], request.query)
-        return SimResponse.json({"d": {"results": rows}})
+        ]
 
     # Rate limits -----------------------------------------------------------------------------
 

@@ -78,3 +78,7 @@ def guid(*parts: object) -> str:
 def padded(code: str) -> str:
     """Exact's account code: 18 characters, right-aligned with leading spaces."""
     return code.strip().rjust(18)
+
+
+# First Timestamp of the sync API rows (an ever-increasing Int64 per division).
+TIMESTAMP_START = 8_000_000_000
