@@ -17,7 +17,6 @@ journal's `lastBookedDocumentNr` + 1, read before the first booking of a run and
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -27,7 +26,6 @@ from bookkeeping.connectors.base import (
     CREDIT_NOTE_JOURNAL,
     SALES_JOURNAL,
     Choice,
-    ClosedPeriod,
     Connector,
     Fix,
     InvoiceRejected,
@@ -57,11 +55,15 @@ from bookkeeping.connectors.octopus.payload import (
 )
 from bookkeeping.connectors.octopus.refusals import (
     CLOSED_CODES,
-    DEFAULT_HINT,
     REFUSALS,
-    REFUSED,
     rejection,
     tool_message,
+)
+from bookkeeping.connectors.octopus.replies import (
+    account_choices,
+    journal_choices,
+    refusal_of,
+    vat_code_choices,
 )
 
 if TYPE_CHECKING:
@@ -69,7 +71,6 @@ if TYPE_CHECKING:
     from invoicing.models import Customer, Invoice
 
 TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S.000"
-CLOSED_TEXT = re.compile(r"(?i)(closed|protected|secured)")
 
 
 class OctopusConnector(Connector):
@@ -120,46 +121,20 @@ class OctopusConnector(Connector):
 
     def list_journals(self) -> list[Choice]:
         """Sales journals (V...) of the current book year."""
-        rows = self.get_list(self.bookyears.journals_path(self.bookyears.current()))
-        return [
-            Choice(
-                code=str(j["journalKey"]), label=f"{j['journalKey']} {j.get('name', '')}".strip()
-            )
-            for j in rows
-            if str(j.get("journalKey", "")).upper().startswith("V")
-        ]
+        return journal_choices(
+            self.get_list(self.bookyears.journals_path(self.bookyears.current()))
+        )
 
     def list_accounts(self) -> list[Choice]:
         """Revenue accounts (class 7) of the current book year."""
         bookyear_id = key_id(self.bookyears.current()["bookyearKey"])
-        rows = self.get_list(self.dossier_path("/accounts"), bookyearId=bookyear_id)
-        choices = []
-        for row in rows:
-            number = str(
-                row["accountKey"]["id"]
-                if isinstance(row["accountKey"], dict)
-                else row["accountKey"]
-            )
-            texts = row.get("description") or {}
-            label = (
-                texts.get("description_EN") or texts.get("description_NL") or ""
-                if isinstance(texts, dict)
-                else str(texts)
-            )
-            choices.append(Choice(code=number, label=f"{number} {label}".strip()))
-        revenue = [choice for choice in choices if choice.code.startswith("7")]
-        return revenue or choices
+        return account_choices(
+            self.get_list(self.dossier_path("/accounts"), bookyearId=bookyear_id)
+        )
 
     def list_vat_codes(self) -> list[Choice]:
         """VAT codes of the dossier, with `extra["percentage"]` from `basePercentage`."""
-        return [
-            Choice(
-                code=str(row["code"]),
-                label=f"{row['code']} {row.get('description', '')}".strip(),
-                extra={"percentage": row.get("basePercentage")},
-            )
-            for row in self.get_list(self.dossier_path("/vatcodes"))
-        ]
+        return vat_code_choices(self.get_list(self.dossier_path("/vatcodes")))
 
     # Interface: customers --------------------------------------------------------------------
 
@@ -381,32 +356,10 @@ class OctopusConnector(Connector):
         super().raise_for_server_error(response)
 
     def raise_for_response(self, response: requests.Response) -> NoReturn:
-        """Reads `{"errorCode", "errorMessage", "technicalInfo"}`: a closed or protected period
-        is ClosedPeriod, anything else InvoiceRejected with the tool's message."""
-        code, text, _ = error_body(response)
-        if code is None and not text:  # a refusal we cannot read: ask again later
-            raise TransientError(
-                f"Octopus sent a refusal we could not read (HTTP {response.status_code}).",
-                hint="This is usually temporary; the next sync tries again.",
-                status=response.status_code,
-                detail=response.text,
-            )
-        closed = code in CLOSED_CODES or (
-            code not in REFUSALS and "period" in text.lower() and CLOSED_TEXT.search(text)
-        )
-        error_class = ClosedPeriod if closed else InvoiceRejected
-        refusal = REFUSALS.get(code or 0)
-        # Where it is fixed is told by `rejection()`, which knows the invoice; the hint of a
-        # refusal outside a booking says no setting.
-        raise error_class(
-            f"{REFUSED}{text}",
-            code="" if code is None else str(code),
-            hint=refusal.hint if refusal else DEFAULT_HINT,
-            status=response.status_code,
-            detail=response.text,
-            fix=Fix.TOOL if closed else (refusal.fix if refusal else Fix.INVOICE),
-            field="" if refusal is None or refusal.field in ("journal", "vat") else refusal.field,
-        )
+        """Reads `{"errorCode", "errorMessage", "technicalInfo"}` (see `replies.refusal_of`):
+        a journal in use is TransientError, a closed or protected period ClosedPeriod, anything
+        else InvoiceRejected with the tool's message."""
+        raise refusal_of(response)
 
     def before_request(self) -> None:
         self.auth.renew_if_due()

@@ -126,26 +126,15 @@ def check_invoice(
 ) -> list[dict[str, Any]]:
     """The booking lines of the invoice, checked before any call to Octopus.
 
-    Each line carries its base amount and its share of the VAT of its rate (VAT is computed per
-    rate by invoicing.money and spread over that rate's lines so the sums match). `vat_code` is
-    the connector's (`Connector.vat_code`). Raises InvoiceRejected for an unmapped VAT rate, a
+    Each line carries its base amount and its share of the VAT of its rate (see `line_vats`).
+    `vat_code` is the connector's (`Connector.vat_code`). Raises InvoiceRejected for an unmapped VAT rate, a
     missing or non-numeric account or cost centre.
     """
     lines = list(invoice.lines.all())
-    totals = compute_totals((line.quantity, line.unit_price, line.vat_rate) for line in lines)
-    remaining = {rate: [base, vat, 0] for rate, (base, vat) in totals.per_rate.items()}
-    for line in lines:
-        remaining[line.vat_rate.quantize(CENT)][2] += 1
+    vats = line_vats(lines)
     result = []
-    for line in lines:
+    for line, vat in zip(lines, vats, strict=True):
         rate = line.vat_rate.quantize(CENT)
-        base_left, vat_left, count = remaining[rate]
-        vat = (
-            vat_left
-            if count == 1 or not base_left
-            else round_cents(vat_left * line.amount / base_left)
-        )
-        remaining[rate] = [base_left - line.amount, vat_left - vat, count - 1]
         booking_line = {
             "accountKey": _account(invoice, line.revenue_account or config.default_revenue_account),
             "baseAmount": float(line.amount),
@@ -167,6 +156,23 @@ def check_invoice(
             booking_line["costCentreKey"] = {"id": int(cost_centre)}
         result.append(booking_line)
     return result
+
+
+def line_vats(lines: list[Any]) -> list[Decimal]:
+    """The VAT of each line: its base x rate rounded to cents, then the cents by which the sum
+    differs from the VAT of the rate (invoicing.money computes VAT per rate) added one per line,
+    largest lines first. So the sums match the invoice and each line's VAT stays within a cent
+    of base x rate, which Octopus may check against the VAT code (bookkeeping-apis.md §2.6)."""
+    totals = compute_totals((line.quantity, line.unit_price, line.vat_rate) for line in lines)
+    vats = [round_cents(line.amount * line.vat_rate / 100) for line in lines]
+    for rate, (_, vat_total) in totals.per_rate.items():
+        indexes = [i for i, line in enumerate(lines) if line.vat_rate.quantize(CENT) == rate]
+        indexes.sort(key=lambda i: abs(lines[i].amount), reverse=True)
+        difference = vat_total - sum((vats[i] for i in indexes), Decimal("0.00"))
+        step = CENT if difference > 0 else -CENT
+        for i in indexes[: int(abs(difference) / CENT)]:
+            vats[i] += step
+    return vats
 
 
 def booking_payload(

@@ -121,24 +121,6 @@ def bookyear_json(bookyear_id: int) -> dict[str, Any]:
     }
 
 
-def validate_line(line: dict[str, Any]) -> None:
-    account = key_id(line.get("accountKey"))
-    if account not in ACCOUNTS:
-        raise OctopusFault(400, -21, "Unknown account", f"accountKey {line.get('accountKey')}")
-    vat_code = str(line.get("vatCodeKey", line.get("vatCode", "")))
-    if vat_code not in VAT_CODES:
-        raise OctopusFault(400, -22, "Unknown VAT code", f"vatCodeKey {vat_code}")
-    if line.get("costCentreKey") is not None:
-        centre = key_id(line["costCentreKey"])
-        if centre not in COST_CENTRES:
-            raise OctopusFault(400, -40, "Unknown cost centre", f"costCentreKey {centre}")
-        if centre in CLOSED_COST_CENTRES:
-            raise OctopusFault(400, -41, "Cost centre is closed", f"costCentreKey {centre}")
-    base, vat = float(line.get("baseAmount") or 0), float(line.get("vatAmount") or 0)
-    if base * vat < 0:
-        raise OctopusFault(400, -23, "Base and VAT amount of a booking line differ in sign")
-
-
 def timestamp() -> str:
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     return now.strftime(TIMESTAMP_FORMAT)[:-3]

@@ -20,8 +20,11 @@ from bookkeeping.connectors.octopus.payload import (
     MISSING_VAT_HINT,
     MISSING_VAT_MESSAGE,
 )
+from bookkeeping.connectors.octopus.replies import JOURNAL_IN_USE_MESSAGE
 from bookkeeping.connectors.registry import get_connector
+from bookkeeping.models import SyncIssue, SyncRun
 from bookkeeping.simulators import octopus as sim_data
+from bookkeeping.sync import sync_company
 from invoicing.models import Invoice
 from tests.factories import CustomerFactory, make_booked_invoice, set_lines
 
@@ -361,3 +364,59 @@ def test_a_private_customer_abroad_gets_the_private_vat_type_and_a_country(
 
     relation = octopus.relations[int(ref.remote_id)]
     assert (relation["country"], relation["vatType"], relation["vatNr"]) == ("GB", 9, "")
+
+
+# Strictness ------------------------------------------------------------------------------------
+
+
+def test_a_journal_in_use_by_another_user_is_temporary_and_booked_once_it_is_free(
+    connector, octopus, acme
+):
+    invoice = make_booked_invoice(acme, number="2026-0500")
+    customer_ref = connector.push_customer(invoice.customer)
+    octopus.lock_journal("V1")
+
+    with pytest.raises(TransientError) as caught:
+        connector.push_invoices([invoice], customer_refs={invoice.customer_id: customer_ref})
+    octopus.unlock_journal("V1")
+    [result] = connector.push_invoices([invoice], customer_refs={invoice.customer_id: customer_ref})
+
+    assert caught.value.message == JOURNAL_IN_USE_MESSAGE
+    assert result.ok, result.error
+    assert len(octopus.bookings("2026-0500")) == 1
+
+
+def test_a_sync_retries_an_invoice_whose_journal_is_in_use_instead_of_failing_it(
+    octopus, octopus_integration, acme, alice, settings
+):
+    settings.TOOL_HTTP_BACKOFF_SECONDS = 0
+    invoice = make_booked_invoice(acme, number="2026-0501")
+    octopus.lock_journal("V1")
+
+    first = sync_company(acme, trigger=SyncRun.Trigger.MANUAL, user=alice)
+    octopus.unlock_journal("V1")
+    second = sync_company(acme, trigger=SyncRun.Trigger.MANUAL, user=alice)
+
+    assert first.status != SyncRun.Status.SUCCEEDED
+    issue = SyncIssue.objects.get(run=first, invoice=invoice)
+    assert issue.message.endswith(JOURNAL_IN_USE_MESSAGE)  # not a refusal of the invoice
+    assert second.status == SyncRun.Status.SUCCEEDED
+    invoice.refresh_from_db()
+    assert invoice.booking_number == "V1/2026/42"
+    assert len(octopus.bookings("2026-0501")) == 1
+
+
+def test_many_lines_of_one_rate_are_booked_with_vat_that_fits_the_code_on_each_line(
+    connector, octopus, acme
+):
+    octopus.require_vat_fit()
+    lines = [("1", price, "21", "") for price in ["0.07"] * 9 + ["0.02"] * 9 + ["1.00"]]
+    invoice = make_booked_invoice(acme, number="2026-0502", lines=lines)
+
+    result, _ = book(connector, invoice)
+
+    assert result.ok, result.error
+    [booking] = octopus.bookings("2026-0502")
+    assert sum(Decimal(str(line["vatAmount"])) for line in booking["bookingLines"]) == Decimal(
+        str(invoice.vat_total)
+    )

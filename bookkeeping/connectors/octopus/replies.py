@@ -1,0 +1,110 @@
+"""Reading Octopus's replies: an error body into the exception it means, reference rows
+(journals, accounts, VAT codes) into choices. No HTTP here."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+from bookkeeping.connectors.errors import (
+    ClosedPeriod,
+    ConnectorError,
+    Fix,
+    InvoiceRejected,
+    TransientError,
+)
+from bookkeeping.connectors.octopus.payload import error_body
+from bookkeeping.connectors.octopus.refusals import CLOSED_CODES, DEFAULT_HINT, REFUSALS, REFUSED
+from bookkeeping.connectors.results import Choice
+
+if TYPE_CHECKING:
+    import requests
+
+CLOSED_TEXT = re.compile(r"(?i)(closed|protected|secured)")
+# HTTP 403 on a write: "journal is closed or in use by another user" (bookkeeping-apis.md §2.8).
+# In use is temporary; the text is all that tells it from a closed journal (no code is known).
+IN_USE_TEXT = re.compile(r"(?i)in use|in gebruik|utilisé|locked")
+JOURNAL_IN_USE_MESSAGE = "Octopus: the journal is in use by another user."
+JOURNAL_IN_USE_HINT = (
+    "Someone has the journal open in Octopus; the sync tries again later (or retry the invoice "
+    "once they are done)."
+)
+
+
+def refusal_of(response: requests.Response) -> ConnectorError:
+    """The exception of an Octopus error reply `{"errorCode", "errorMessage", "technicalInfo"}`:
+    a journal in use is TransientError, a closed or protected period ClosedPeriod, anything
+    else InvoiceRejected with the tool's message."""
+    code, text, technical = error_body(response)
+    if code is None and not text:  # a refusal we cannot read: ask again later
+        return TransientError(
+            f"Octopus sent a refusal we could not read (HTTP {response.status_code}).",
+            hint="This is usually temporary; the next sync tries again.",
+            status=response.status_code,
+            detail=response.text,
+        )
+    if (
+        response.status_code == 403
+        and code not in CLOSED_CODES
+        and IN_USE_TEXT.search(f"{text} {technical}")
+    ):
+        return TransientError(
+            JOURNAL_IN_USE_MESSAGE,
+            hint=JOURNAL_IN_USE_HINT,
+            status=response.status_code,
+            detail=response.text,
+        )
+    closed = code in CLOSED_CODES or (
+        code not in REFUSALS and "period" in text.lower() and CLOSED_TEXT.search(text)
+    )
+    error_class = ClosedPeriod if closed else InvoiceRejected
+    refusal = REFUSALS.get(code or 0)
+    # Where it is fixed is told by `rejection()`, which knows the invoice; the hint of a
+    # refusal outside a booking says no setting.
+    return error_class(
+        f"{REFUSED}{text}",
+        code="" if code is None else str(code),
+        hint=refusal.hint if refusal else DEFAULT_HINT,
+        status=response.status_code,
+        detail=response.text,
+        fix=Fix.TOOL if closed else (refusal.fix if refusal else Fix.INVOICE),
+        field="" if refusal is None or refusal.field in ("journal", "vat") else refusal.field,
+    )
+
+
+def journal_choices(rows: list[dict[str, Any]]) -> list[Choice]:
+    """Sales journals (V...)."""
+    return [
+        Choice(code=str(j["journalKey"]), label=f"{j['journalKey']} {j.get('name', '')}".strip())
+        for j in rows
+        if str(j.get("journalKey", "")).upper().startswith("V")
+    ]
+
+
+def account_choices(rows: list[dict[str, Any]]) -> list[Choice]:
+    """Revenue accounts (class 7), or every account when there is none."""
+    choices = []
+    for row in rows:
+        key = row["accountKey"]
+        number = str(key["id"] if isinstance(key, dict) else key)
+        texts = row.get("description") or {}
+        label = (
+            texts.get("description_EN") or texts.get("description_NL") or ""
+            if isinstance(texts, dict)
+            else str(texts)
+        )
+        choices.append(Choice(code=number, label=f"{number} {label}".strip()))
+    revenue = [choice for choice in choices if choice.code.startswith("7")]
+    return revenue or choices
+
+
+def vat_code_choices(rows: list[dict[str, Any]]) -> list[Choice]:
+    """VAT codes, with `extra["percentage"]` from `basePercentage`."""
+    return [
+        Choice(
+            code=str(row["code"]),
+            label=f"{row['code']} {row.get('description', '')}".strip(),
+            extra={"percentage": row.get("basePercentage")},
+        )
+        for row in rows
+    ]
