@@ -170,7 +170,8 @@ def test_an_unmapped_vat_rate_is_reported_fixed_in_the_settings_and_retried(
     shoot("bell-error")
 
     error.get_by_role("button").click()
-    page.wait_for_url(f"{live_server.url}/bookkeeping/settings/")
+    # The link lands on the very row to change: the 9 % VAT code.
+    page.wait_for_url(f"{live_server.url}/bookkeeping/settings/#id_vat_9_00")
     page.get_by_label("VAT 9%").select_option("4")
     page.get_by_role("button", name="Save", exact=True).click()
     expect(page.get_by_text("Journals, revenue account and VAT codes saved.")).to_be_visible()
