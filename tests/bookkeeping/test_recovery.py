@@ -175,6 +175,18 @@ def test_the_console_lists_every_open_discrepancy_and_failed_invoice_with_its_ac
     assert "Retry every failed invoice (1)" in text
 
 
+@pytest.mark.parametrize("kind", Discrepancy.Kind.values)
+def test_every_kind_of_discrepancy_is_listed_with_its_message(world, alice_client, kind):
+    invoice = booked(world["failed"].company, "2026-0009")
+    discrepancy(invoice, world["integration"], kind, f"The {kind} of 2026-0009")
+
+    text = alice_client.get(CONSOLE).content.decode()
+
+    assert f"The {kind} of 2026-0009" in text
+    assert str(Discrepancy.Kind(kind).label) in text
+    assert reverse("bookkeeping:recovery_mark_booked", args=[invoice.pk]) in text
+
+
 def test_the_console_says_so_when_the_books_agree(acme, alice_client, exact_online_integration):
     response = alice_client.get(CONSOLE)
 
