@@ -25,4 +25,22 @@ urlpatterns = [
     path("issues/<int:pk>/retry/", runs.retry_invoice, name="retry_invoice"),
     # Reconciliation with the books and the recovery console.
     path("reconciliation/", reconciliation.console, name="reconciliation"),
+    path("reconciliation/retry-failed/", reconciliation.retry_failed, name="recovery_retry_failed"),
+    path("reconciliation/invoices/<int:pk>/link/", reconciliation.link, name="recovery_link"),
+    path(
+        "reconciliation/invoices/<int:pk>/mark-booked/",
+        reconciliation.mark_booked,
+        name="recovery_mark_booked",
+    ),
+    path(
+        "reconciliation/invoices/<int:pk>/send-again/",
+        reconciliation.send_again,
+        name="recovery_send_again",
+    ),
+    path(
+        "reconciliation/invoices/<int:pk>/never-send/",
+        reconciliation.never_send,
+        name="recovery_never_send",
+    ),
+    path("reconciliation/invoices/<int:pk>/retry/", reconciliation.retry, name="recovery_retry"),
 ]

@@ -1,5 +1,6 @@
 """Every state change of an invoice's sync, in one place: pending (being pushed), synced,
-failed, number taken (conflict), updated; and the integration's "reconnect needed".
+failed, number taken (conflict), updated; and the integration's "reconnect needed". A person's
+decisions in the recovery console (linked or marked booked by hand, unlinked, never sent) too.
 
 Each writes the invoice's sync fields, its ExternalRecord and the run's counters together; the
 issue that explains a failure is filed by `reporting`, which only reports.
@@ -175,3 +176,47 @@ def _status(run: SyncRun, open_issues: int) -> str:
         succeeded = run.invoices_booked + run.invoices_updated
         return SyncRun.Status.PARTIALLY_FAILED if succeeded else SyncRun.Status.FAILED
     return SyncRun.Status.SUCCEEDED
+
+
+# A person's decisions in the recovery console (bookkeeping.recovery) -------------------------
+
+
+def link_by_hand(
+    integration: Integration, invoice: Invoice, *, remote_id: str, number: str, data: dict
+) -> None:
+    """Synced by a person's decision: the invoice is this booking of the tool (an entry found
+    there, or a booking number typed by hand). Its open issues are resolved."""
+    now = timezone.now()
+    ExternalRecord.objects.update_or_create(
+        integration=integration,
+        invoice=invoice,
+        defaults={
+            "kind": ExternalRecord.Kind.INVOICE,
+            "state": ExternalRecord.State.SYNCED,
+            "remote_id": remote_id,
+            "remote_number": number,
+            "remote_data": data,
+            "content_hash": content_hash(invoice),
+            "pushed_at": now,
+        },
+    )
+    Invoice.objects.filter(pk=invoice.pk).update(
+        booking_number=number, sync_state=Invoice.SyncState.SYNCED, sync_message="", synced_at=now
+    )
+    SyncIssue.objects.filter(invoice=invoice, resolved=False).update(resolved=True)
+
+
+def unlink(integration: Integration, invoice: Invoice) -> None:
+    """Not synced again: the booking was deleted in the tool, so the next sync books it."""
+    ExternalRecord.objects.filter(integration=integration, invoice=invoice).delete()
+    Invoice.objects.filter(pk=invoice.pk).update(
+        booking_number="", sync_state=Invoice.SyncState.NOT_SYNCED, sync_message="", synced_at=None
+    )
+
+
+def exclude(invoice: Invoice, *, reason: str) -> None:
+    """Never sent, for the reason a person gave (the sync skips excluded invoices)."""
+    Invoice.objects.filter(pk=invoice.pk).update(
+        sync_state=Invoice.SyncState.EXCLUDED, sync_message=reason
+    )
+    SyncIssue.objects.filter(invoice=invoice, resolved=False).update(resolved=True)

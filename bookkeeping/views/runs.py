@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from bookkeeping import integrations, queries
+from bookkeeping import integrations, queries, recovery
 from bookkeeping.models import SyncIssue, SyncRun
 from bookkeeping.sync import SyncNotPossible, start_sync
 from config.tenancy import company_admin_required, company_required, get_for_company
@@ -78,7 +78,8 @@ def run_list(request: HttpRequest) -> HttpResponse:
         .order_by("-started_at", "-id")
     )
     page = paginate(request, runs, RUNS_PER_PAGE)
-    return render(request, "bookkeeping/run_list.html", {"page": page})
+    actions = recovery.recent_actions(request.company.pk)
+    return render(request, "bookkeeping/run_list.html", {"page": page, "actions": actions})
 
 
 @require_GET

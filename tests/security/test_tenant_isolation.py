@@ -35,6 +35,11 @@ ARGUMENT_FILLERS: dict[str, Callable[[AcmeWorld], dict[str, int]]] = {
     "bookkeeping:run_detail": lambda world: {"pk": world.run.pk},
     "bookkeeping:retry_run": lambda world: {"pk": world.run.pk},
     "bookkeeping:retry_invoice": lambda world: {"pk": world.issue.pk},
+    "bookkeeping:recovery_link": lambda world: {"pk": world.invoice.pk},
+    "bookkeeping:recovery_mark_booked": lambda world: {"pk": world.invoice.pk},
+    "bookkeeping:recovery_send_again": lambda world: {"pk": world.invoice.pk},
+    "bookkeeping:recovery_never_send": lambda world: {"pk": world.invoice.pk},
+    "bookkeeping:recovery_retry": lambda world: {"pk": world.invoice.pk},
     "notifications:read": lambda world: {"notification_id": world.notification.pk},
 }
 LOGIN_URL = reverse("login")
