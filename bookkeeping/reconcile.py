@@ -171,6 +171,7 @@ def _discrepancies(integration: Integration, connector: Connector) -> Iterable[t
     by_key.update(
         {e.remote_id: e for e in BookEntry.objects.filter(integration=integration, reference="")}
     )
+    by_number = {e.number: e for e in by_key.values() if e.number}
     records = {
         r.invoice_id: r
         for r in ExternalRecord.objects.filter(
@@ -186,17 +187,18 @@ def _discrepancies(integration: Integration, connector: Connector) -> Iterable[t
     for invoice in invoices.iterator(chunk_size=2000):
         entries = by_reference.get(connector.reference(invoice), [])
         record = records.get(invoice.pk)
-        yield from _compare(invoice, record, entries, by_key)
+        yield from _compare(invoice, record, entries, by_key, by_number)
 
 
-def _compare(invoice, record, entries, by_key) -> Iterable[tuple]:  # noqa: ANN001
+def _compare(invoice, record, entries, by_key, by_number) -> Iterable[tuple]:  # noqa: ANN001
     if len(entries) > 1:
         yield invoice, Kind.DUPLICATE_IN_TOOL, _facts(entries)
     if record is None or record.state != ExternalRecord.State.SYNCED:
         if entries:
             yield invoice, Kind.UNLINKED_IN_TOOL, _facts(entries)
         return
-    entry = by_key.get(record.remote_id)
+    # A booking marked "booked by hand" may carry only the number the admin typed.
+    entry = by_key.get(record.remote_id) or by_number.get(record.remote_number)
     if entry is None:
         yield invoice, Kind.MISSING_IN_TOOL, {"booking": record.remote_number}
         return
