@@ -9,7 +9,7 @@ Yuki has no "list sales invoices" operation; its read-back is the general ledger
   since (paged; its dates are taken as the modification times), the only feed that reports
   deletions. Its records carry no documentReference, so the debtors' transactions that were
   created or changed are read again with one GetTransactionDetails over their dates. When the
-  digest holds more than `DIGEST_PAGES` pages, one complete read is cheaper: it is made instead.
+  digest fills more than `DIGEST_PAGES` pages, one complete read is cheaper: it is made instead.
 
 Every call counts toward the domain's daily quota (1,000 calls a day, shared by everything that
 uses the domain): `ReadBack.calls` is what the read cost, and the share of the quota is logged.
@@ -31,9 +31,11 @@ logger = logging.getLogger(__name__)
 
 # Yuki's documented quota: 1,000 calls a day per domain (bookkeeping-apis-2.md 2c).
 DAILY_QUOTA = 1000
-# Records per ChangeDigest page, and the pages read before a complete read is the cheaper one.
+# Records per ChangeDigest page, and the pages read before a complete read is the cheaper one:
+# after a full page, more digest pages and the read of the changed documents cost at least two
+# calls, the complete read one.
 DIGEST_PAGE = 100
-DIGEST_PAGES = 3
+DIGEST_PAGES = 1
 # financialMode of GetTransactionDetails: 0, the financial (not the fiscal) view. The facts name
 # the parameter and its type only: the value is an assumption.
 FINANCIAL_MODE = "0"
@@ -157,7 +159,7 @@ class YukiBooks(Connector):
             # fmt: off
             params = [
                 ("administrationID", self.config.administration_id),
-                ("startDate", cursor), ("endDate", now.isoformat(timespec="seconds")),
+                ("startDate", cursor), ("endDate", (now + CURSOR_MARGIN).isoformat()),
                 ("numberOfRecords", str(DIGEST_PAGE)),
                 ("startRecord", str(page * DIGEST_PAGE + 1)),  # 1-based (assumed)
             ]
