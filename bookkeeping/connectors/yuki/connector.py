@@ -45,6 +45,7 @@ from bookkeeping.connectors.base import (
     vat_mapping_field,
 )
 from bookkeeping.connectors.yuki.auth import KEY_HINT, SessionRefused, YukiAccess
+from bookkeeping.connectors.yuki.books import YukiBooks
 from bookkeeping.connectors.yuki.payload import (
     VAT_MISSING,
     VAT_MISSING_HINT,
@@ -87,8 +88,9 @@ VAT = r"vat|btw"
 CONTACT = r"contact|customer|relation"
 
 
-class YukiConnector(YukiAccess):
-    """Yuki's SOAP web services: access key, domain contacts, batched sales invoices."""
+class YukiConnector(YukiAccess, YukiBooks):
+    """Yuki's SOAP web services: access key, domain contacts, batched sales invoices, and the
+    read-back of the books (books.py)."""
 
     key = "yuki"
     max_batch = 100

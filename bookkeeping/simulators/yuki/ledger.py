@@ -1,6 +1,6 @@
 """Accounting.asmx, AccountingInfo.asmx and ChangeDigest.asmx of the Yuki simulator: the G/L
-account scheme, outstanding items (a paid item leaves them: the `pay` knob) and the read-back
-operations the WSDLs declare, answered simply."""
+account scheme, outstanding items (a paid item leaves them: the `pay` knob) and the other
+operations the WSDLs declare that books.py does not answer, answered simply."""
 
 from __future__ import annotations
 
@@ -83,8 +83,7 @@ class LedgerOperations:
         return root
 
     def _op_declared(self, args: dict[str, Any]) -> Any:
-        """An operation the WSDL declares that the simulator does not imitate (the read-back
-        ones: GetTransactionDetails, GetUpdatedAndDeletedTransactions, GetSalesItems, ...): the
-        session is checked and the answer is an empty document."""
+        """An operation the WSDL declares that the simulator does not imitate (GetSalesItems,
+        ...): the session is checked and the answer is an empty document."""
         self._session(args)  # type: ignore[attr-defined]
         return etree.Element("Empty")

@@ -12,7 +12,6 @@ shows VAT per invoice line; the rounding mode, half up, is an assumption: the fa
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -110,6 +109,7 @@ def _process(sim: YukiSimulator, invoice: Any) -> tuple[bool, bool, str, dict[st
         return False, False, DUPLICATE.format(ref=reference), None
     lines = [e for e in find_child(invoice, "InvoiceLines") if local_name(e) == "InvoiceLine"]
     total = Decimal("0")
+    accounts: dict[str, Decimal] = {}
     for line in lines:
         product = find_child(line, "Product")
         vat_type = child_text(product, "VATType")
@@ -123,21 +123,15 @@ def _process(sim: YukiSimulator, invoice: Any) -> tuple[bool, bool, str, dict[st
                 f"GL account '{account}' does not exist in administration '{ADMINISTRATION_NAME}'.",
                 None,
             )
-        total += sum(line_amounts(line, product))
+        amount, vat = line_amounts(line, product)
+        total += amount + vat
+        accounts[account] = accounts.get(account, Decimal("0")) + amount
     contact = _contact(sim, find_child(invoice, "Contact"))
     if contact is None:
         return False, False, "Contact not found.", None
     processed = child_text(invoice, "Process") in {"true", "1"}
-    booked = {
-        "reference": reference,
-        "processed": processed,
-        "documentid": str(uuid.uuid4()),
-        "date": child_text(invoice, "Date")[:10],
-        "openamount": total,
-        "originalamount": total,
-        "contact_id": contact["ID"],
-    }
-    sim.invoices.append(booked)
+    booked = sim.book(reference, total, contact, child_text(invoice, "Date")[:10], accounts)
+    booked["processed"] = processed
     return True, processed, "", booked
 
 

@@ -10,7 +10,11 @@ toward the domain's daily quota; faults are SOAP 1.1 faults with HTTP 500.
 
 Knobs for tests: `daily_limit`, `xml_results` ("child" or "escaped": how XML results come back),
 `empty_auth_result` (an unknown key gives an empty AuthenticateResult instead of a fault),
-`max_failures` (Yuki stops a batch after 6 incorrect invoices), `pay(reference, amount=None)`.
+`max_failures` (Yuki stops a batch after 6 incorrect invoices), `pay(reference, amount=None)`;
+the books behind Booksync's back (books.py): `delete_booking(reference)`,
+`add_hand_keyed_invoice(reference=, total=, contact_code= | contact_name=, date=)`,
+`change_amount(reference, total)`. The read-back (GetTransactionDetails,
+GetUpdatedAndDeletedTransactions) answers from the booked documents (books.py).
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from lxml import etree
 
 from bookkeeping.simulators.base import SimRequest, SimResponse, Simulator
 from bookkeeping.simulators.yuki import asmx
+from bookkeeping.simulators.yuki.books import BooksOperations
 from bookkeeping.simulators.yuki.common import (
     ACCESS_KEY,
     ADMINISTRATION_ID,
@@ -44,7 +49,7 @@ from bookkeeping.simulators.yuki.ledger import LedgerOperations
 from bookkeeping.simulators.yuki.sales import import_sales_invoices
 
 
-class YukiSimulator(ContactOperations, LedgerOperations, Simulator):
+class YukiSimulator(ContactOperations, LedgerOperations, BooksOperations, Simulator):
     """Yuki's SOAP web services, in memory, for one domain holding one administration."""
 
     name = "yuki"
@@ -61,6 +66,7 @@ class YukiSimulator(ContactOperations, LedgerOperations, Simulator):
             self.sessions: dict[str, float] = {}
             self.contacts: dict[str, dict[str, str]] = {}
             self.invoices: list[dict[str, Any]] = []
+            self.deleted_invoices: list[dict[str, Any]] = []
             self.daily_limit = 1000
             self.quota_used: dict[tuple[str, dt.date], int] = {}
             self.xml_results = "child"
@@ -202,6 +208,8 @@ class YukiSimulator(ContactOperations, LedgerOperations, Simulator):
         holder = etree.SubElement(response, f"{{{YUKI_NS}}}{name}Result")
         if isinstance(result, str):
             holder.text = result
+        elif isinstance(result, list):  # a typed result (an array): its elements, in Yuki's ns
+            holder.extend(result)
         elif result is not None and self.xml_results == "escaped":
             holder.text = etree.tostring(result, encoding="unicode")
         elif result is not None:
