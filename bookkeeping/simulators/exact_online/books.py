@@ -9,7 +9,8 @@
                                              credit-note journal, Type 21, for a negative total):
                                              one line of `total` on 700000 without VAT; the
                                              account is found by code (or `customer_name=`), and
-                                             created when missing; returns its EntryNumber
+                                             created when missing; `journal="90"` books it in
+                                             another journal; returns its EntryNumber
     sim.change_amount("2026-0001", "250.00") the entry's total becomes `total` (the difference on
                                              its last line's net amount); its TransactionLines get
                                              new Timestamps, so a cursor read sees the change
@@ -57,6 +58,7 @@ class BooksMixin:
         customer_code: str = "",
         customer_name: str = "",
         date: dt.date | None = None,
+        journal: str = "",
         division: int = DEMO_DIVISION,
     ) -> int:
         """Books an entry as a person keys it in Exact; returns its EntryNumber."""
@@ -66,7 +68,7 @@ class BooksMixin:
         with self.lock:
             account = self._account_for(division, customer_code, customer_name)
             body = {
-                "Journal": data.CREDIT_NOTE_JOURNAL if credit else data.SALES_JOURNAL,
+                "Journal": journal or (data.CREDIT_NOTE_JOURNAL if credit else data.SALES_JOURNAL),
                 "Customer": account["ID"],
                 "EntryDate": f"{date.isoformat()}T00:00:00Z",
                 "DueDate": f"{(date + dt.timedelta(days=30)).isoformat()}T00:00:00Z",
