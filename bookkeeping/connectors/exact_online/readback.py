@@ -89,7 +89,8 @@ def bookings_of(rows: Iterable[Row], journals: set[str], since: dt.date) -> list
     by_entry: dict[str, list[Row]] = {}
     for row in rows:
         if str(row.get("JournalCode") or "").strip() in journals:
-            by_entry.setdefault(str(field_of(row, "EntryID")).lower(), []).append(row)
+            # The key as Exact sends it, as `entry_ref` saves it on the ExternalRecord.
+            by_entry.setdefault(str(field_of(row, "EntryID")), []).append(row)
     bookings = []
     for entry_id, lines in by_entry.items():
         first = next((line for line in lines if line.get("LineNumber") == 0), lines[0])
