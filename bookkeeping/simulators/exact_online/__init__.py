@@ -16,6 +16,7 @@ from typing import Any
 
 from bookkeeping.simulators.base import SimRequest, SimResponse, Simulator
 from bookkeeping.simulators.exact_online import data
+from bookkeeping.simulators.exact_online.books import BooksMixin
 from bookkeeping.simulators.exact_online.data import (
     DEMO_CLIENT_ID,
     DEMO_CLIENT_SECRET,
@@ -43,8 +44,9 @@ API_PATH = re.compile(
 )
 
 
-class ExactOnlineSimulator(OAuthMixin, ReadsMixin, WritesMixin, Simulator):
-    """An in-memory Exact Online with the seeded demo division (see `data`)."""
+class ExactOnlineSimulator(OAuthMixin, ReadsMixin, WritesMixin, BooksMixin, Simulator):
+    """An in-memory Exact Online with the seeded demo division (see `data`); the knobs that change
+    its books behind Booksync's back (delete, key by hand, change an amount) are in `books`."""
 
     name = "exact_online"
     access_token_seconds = 600

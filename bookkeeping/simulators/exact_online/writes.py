@@ -147,6 +147,10 @@ class WritesMixin:
         errors = self._entry_errors(division, body)
         if errors:
             return error_body("\r\n".join(dict.fromkeys(errors)), 500)
+        return SimResponse.json({"d": dict(self._book_entry(division, body))}, 201)
+
+    def _book_entry(self, division: int, body: dict[str, Any]) -> dict[str, Any]:
+        """Stores a validated SalesEntries body (and its TransactionLines); returns the entry."""
         journal = str(body["Journal"]).strip()
         self.counters[journal] = self.counters.get(journal, 0) + 1
         entry_id = str(uuid.uuid4())
@@ -197,7 +201,7 @@ class WritesMixin:
         tables["sync/Financial/TransactionLines"] += ledger.transaction_lines(
             entry, account, journal_name, stamp - len(lines)
         )
-        return SimResponse.json({"d": dict(entry)}, 201)
+        return entry
 
     def _stored_lines(
         self, division: int, entry_id: str, lines: list[dict[str, Any]]
@@ -233,6 +237,13 @@ class WritesMixin:
         entries = tables["salesentry/SalesEntries"]
         if not isinstance(entry_id, str) or not any(r["EntryID"] == entry_id for r in entries):
             return error_body("Resource not found for the segment 'SalesEntries'.", 404)
+        self._remove_entry(division, entry_id)
+        return SimResponse(204)
+
+    def _remove_entry(self, division: int, entry_id: str) -> None:
+        """The entry is gone; each of its TransactionLines leaves a `sync/Deleted` row."""
+        tables = self.tables[division]
+        entries = tables["salesentry/SalesEntries"]
         entries[:] = [row for row in entries if row["EntryID"] != entry_id]
         lines = tables["sync/Financial/TransactionLines"]
         gone = [line for line in lines if line["EntryID"] == entry_id]
@@ -241,7 +252,6 @@ class WritesMixin:
         for line in gone:
             self.timestamps[division] = self.timestamps.get(division, data.TIMESTAMP_START) + 1
             tables["sync/Deleted"].append(ledger.deleted_row(line, self.timestamps[division], now))
-        return SimResponse(204)
 
     def _update_account(self, division: int, request: SimRequest, key: str) -> SimResponse:
         """PUT crm/Accounts(guid'…'): the sent fields change, 204 with an empty body."""
