@@ -237,8 +237,9 @@ def _read_books(run: SyncRun, connector: Connector) -> dict[str, list[BookEntry]
 def _held_in_books(
     run: SyncRun, connector: Connector, work: Work, invoice: Invoice
 ) -> RemoteRef | None | bool:
-    """The entry the books already hold under this never-sent invoice's number (to link, with
-    proof), None when they hold none, False when they hold several (the invoice fails)."""
+    """The booking the books already hold under this never-sent invoice's number, as the tool
+    shows it now (to link, with proof), None when they hold none, False when they hold several
+    (the invoice fails, nothing is sent)."""
     entries = work.book_entries.get(connector.reference(invoice), [])
     if len(entries) > 1:
         numbers = ", ".join(entry.number or entry.remote_id for entry in entries)
@@ -251,7 +252,10 @@ def _held_in_books(
         )
         transitions.fail(run, invoice, error, work=work, state=ExternalRecord.State.CONFLICT)
         return False
-    return reconcile.entry_ref(entries[0]) if entries else None
+    if not entries:
+        return None
+    # The mirror may be older than the books: the proof comes from the tool itself, now.
+    return call(run, lambda: connector.find_invoice(invoice))
 
 
 def _link_if_proven(

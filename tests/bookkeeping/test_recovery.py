@@ -23,7 +23,6 @@ from bookkeeping.models import (
     SyncIssue,
     SyncRun,
 )
-from bookkeeping.simulators.exact_online.data import DEMO_DIVISION
 from bookkeeping.sync import sync_company
 from invoicing.models import Invoice
 from tests.factories import CustomerFactory, make_booked_invoice
@@ -380,8 +379,7 @@ def test_unlink_and_send_again_books_it_once_more_after_it_was_deleted_in_the_to
     sync_company(acme, trigger=SyncRun.Trigger.MANUAL, user=alice)
     invoice.refresh_from_db()
     first = invoice.booking_number
-    with exact_online.lock:  # someone deletes the booking in Exact Online
-        exact_online.tables[DEMO_DIVISION]["salesentry/SalesEntries"].clear()
+    exact_online.delete_booking("2026-0001")  # someone deletes the booking in Exact Online
     missing = discrepancy(invoice, exact_online_integration, Discrepancy.Kind.MISSING_IN_TOOL)
     url = reverse("bookkeeping:recovery_send_again", args=[invoice.pk])
 
