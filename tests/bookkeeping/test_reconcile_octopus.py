@@ -106,6 +106,17 @@ def test_journals_without_bookings_are_an_empty_read(octopus, octopus_integratio
     assert read.cursor == ""
 
 
+def test_a_credit_note_journal_booking_reads_back_in_octopus_sign(octopus, octopus_integration):
+    number = octopus.book_elsewhere("V2")
+
+    read = get_connector(octopus_integration).read_bookings(since=EARLIEST)
+
+    [booking] = [b for b in read.bookings if b.reference == f"MANUAL-{number}"]
+    assert booking.remote_id == f"2:V2:{number}"
+    assert booking.number == f"V2/2026/{number}"
+    assert booking.total == Decimal("-121.00")
+
+
 # Keyed by hand before the first sync -------------------------------------------------------
 
 
