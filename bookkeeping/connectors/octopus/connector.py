@@ -30,9 +30,11 @@ from bookkeeping.connectors.base import (
     Fix,
     InvoiceRejected,
     PushResult,
+    ReadBack,
     RemoteRef,
     TransientError,
 )
+from bookkeeping.connectors.octopus import readback
 from bookkeeping.connectors.octopus.auth import OctopusAuth
 from bookkeeping.connectors.octopus.bookyears import BookYears, period_of
 from bookkeeping.connectors.octopus.payload import (
@@ -91,6 +93,10 @@ class OctopusConnector(Connector):
         self.bookyears = BookYears(self)
         # (book year id, journal) -> the last document number we booked in this run.
         self._last_numbers: dict[tuple[int, str], int] = {}
+        # Every HTTP call this connector made (logins included), and whether it read the
+        # journals completely once (see `readback`).
+        self.http_calls = 0
+        self.read_complete_once = False
 
     # Interface: connecting -------------------------------------------------------------------
 
@@ -179,6 +185,11 @@ class OctopusConnector(Connector):
 
     # Interface: invoices ---------------------------------------------------------------------
 
+    def read_bookings(self, *, since: dt.date, cursor: str = "") -> ReadBack:
+        """The bookings of the sales and credit-note journals: one call per journal, complete
+        on the connector's first read (see `readback`). Read-only, safe to repeat."""
+        return readback.read_bookings(self, since=since, cursor=cursor)
+
     def find_invoice(self, invoice: Invoice) -> RemoteRef | None:
         """Our booking of the invoice, found by its number in `reference` among the journal's
         bookings modified since the invoice was booked (a day of margin), or None. Read-only."""
@@ -203,7 +214,7 @@ class OctopusConnector(Connector):
                 to_int(data.get("documentSequenceNr")),
             )
             if bookyear_id is not None and number is not None:
-                ref = self._booking_ref(bookyear_id, journal, number)
+                ref = self.booking_ref(bookyear_id, journal, number)
                 return RemoteRef(ref.remote_id, ref.number, ref.extra, facts=booking_facts(data))
         return None
 
@@ -253,7 +264,7 @@ class OctopusConnector(Connector):
             self.request("PUT", self.dossier_path("/buysellbookings"), json=payload)
         except InvoiceRejected as exc:
             raise rejection(invoice, exc, period=period, lines=lines, config=self.config) from exc
-        return self._booking_ref(bookyear_id, journal, number)
+        return self.booking_ref(bookyear_id, journal, number)
 
     # Booking ---------------------------------------------------------------------------------
 
@@ -287,7 +298,7 @@ class OctopusConnector(Connector):
                     invoice, exc, period=period, lines=lines, config=self.config
                 ) from exc
             self._last_numbers[(bookyear_id, journal)] = number
-            return self._booking_ref(bookyear_id, journal, number)
+            return self.booking_ref(bookyear_id, journal, number)
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _next_number(self, invoice: Invoice, bookyear: dict[str, Any], journal: str) -> int:
@@ -314,7 +325,7 @@ class OctopusConnector(Connector):
     def _journal_of(self, invoice: Invoice) -> str:
         return self.config.journal_of(invoice.kind)
 
-    def _booking_ref(self, bookyear_id: int, journal: str, number: int) -> RemoteRef:
+    def booking_ref(self, bookyear_id: int, journal: str, number: int) -> RemoteRef:
         description = self.bookyears.by_id(bookyear_id).get("bookyearDescription", bookyear_id)
         return RemoteRef(
             remote_id=f"{bookyear_id}:{journal}:{number}",
@@ -368,6 +379,7 @@ class OctopusConnector(Connector):
         kwargs["headers"] = {**(kwargs.get("headers") or {}), **self.auth.headers()}
 
     def after_response(self, response: requests.Response) -> None:
+        self.http_calls += 1
         if self.in_sign_in:
             self.auth.last_reply = response
 

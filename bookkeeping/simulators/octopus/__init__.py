@@ -10,11 +10,20 @@ number other than the journal's last + 1, a missing document or expiry date, a d
 outside the book year or period, VAT that does not fit its code, or an `amount` other than the
 lines' base plus VAT. A relation needs a name, an ISO country, a known vatType and a valid VAT
 number. Octopus documents no rate limit, so the 429 fault is a plain 429 with `Retry-After`.
+
+Reading back (`GET …/buysellbookings/modified?bookyearId=-1&journalKey=&modifiedTimeStamp=`)
+gives every booking of the journal modified at or after the timestamp, whole, and a 404 when there
+is none; Octopus reports no deletions. Knobs that change the books behind Booksync's back:
+`delete_booking(reference)`, `add_hand_keyed_booking(reference=, total=, relation=, date=,
+journal=)` (a booking keyed by hand; `relation` a name or our customer id as external relation
+id, created when missing; returns its document number), `change_amount(reference, total)` (its
+amount and lines), and `book_elsewhere(journal)` (someone takes the journal's next number).
 """
 
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import re
 import secrets
 import time
@@ -26,6 +35,7 @@ from bookkeeping.simulators.octopus.data import *  # noqa: F403 (re-exports the 
 from bookkeeping.simulators.octopus.data import (
     API_PREFIX,
     BOOKYEARS,
+    CREDIT_NOTE_JOURNAL,
     DOSSIER_ID,
     INITIAL_CLOSED_PERIOD,
     JOURNALS,
@@ -42,7 +52,6 @@ from bookkeeping.simulators.octopus.data import (
     dossier_json,
     key_id,
     no_data,
-    timestamp,
     vat_code_rows,
     vat_digits,
 )
@@ -123,21 +132,19 @@ class OctopusSimulator(BookingsMixin, Simulator):
                 journal["closedPeriod"] = journal["protectedPeriod"] = period
 
     def book_elsewhere(self, journal: str = SALES_JOURNAL, *, year: int = 2026) -> int:
-        """A booking made by someone else in Octopus: takes the journal's next number."""
-        bookyear_id = next(key for key, value in BOOKYEARS.items() if value == year)
+        """A booking made by someone else in Octopus: takes the journal's next number. A whole
+        booking as Octopus keeps it (a read-back shows its relation, date and amount): 121.00
+        (-121.00 in the credit-note journal) for the relation "Walk-in customer", reference
+        MANUAL-{number}."""
         with self.lock:
-            record = self.journals[(bookyear_id, journal)]
-            number = record["lastBookedDocumentNr"] + 1
-            record["lastBookedDocumentNr"] = number
-            self.store[(bookyear_id, journal, number)] = {
-                "bookyearKey": {"id": bookyear_id},
-                "journalKey": journal,
-                "documentSequenceNr": number,
-                "reference": f"MANUAL-{number}",
-                "bookingLines": [],
-                "modifiedTimeStamp": timestamp(),
-            }
-            return number
+            number = self.journal(journal, year=year)["lastBookedDocumentNr"] + 1
+            return self.add_hand_keyed_booking(
+                reference=f"MANUAL-{number}",
+                total="-121.00" if journal == CREDIT_NOTE_JOURNAL else "121.00",
+                relation="Walk-in customer",
+                date=dt.date(year, 1, 15),
+                journal=journal,
+            )
 
     def add_relation(self, name: str, *, vat_nr: str = "", external_id: int = 0) -> int:
         """A relation someone created in Octopus itself; returns its id."""

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
 
 from bookkeeping.simulators.base import SimRequest, SimResponse
 from bookkeeping.simulators.octopus.data import (
     BOOKYEARS,
     CLOSED_PERIOD_MESSAGE,
+    REVENUE_ACCOUNT,
+    SALES_JOURNAL,
     TIMESTAMP_FORMAT,
     OctopusFault,
     bookyear_json,
@@ -29,6 +32,7 @@ from bookkeeping.simulators.octopus.validation import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from threading import RLock
 
 
@@ -42,6 +46,7 @@ class BookingsMixin:
     locked_journals: set[str]
     check_vat_fit: bool
     lock: RLock
+    add_relation: Callable[..., int]
 
     # Knobs -------------------------------------------------------------------------------------
 
@@ -54,6 +59,82 @@ class BookingsMixin:
     def unlock_journal(self, journal: str) -> None:
         with self.lock:
             self.locked_journals.discard(journal)
+
+    # Knobs: the books changed behind Booksync's back (Octopus reports no deletions, so only a
+    # complete read of the journals shows that a booking is gone).
+
+    def delete_booking(self, reference: str) -> int:
+        """Someone deletes the booking(s) under `reference` in Octopus; returns how many. The
+        journal's last document number stays (numbers are not given out again)."""
+        with self.lock:
+            keys = [key for key, b in self.store.items() if b.get("reference") == reference]
+            for key in keys:
+                del self.store[key]
+            return len(keys)
+
+    def add_hand_keyed_booking(
+        self,
+        *,
+        reference: str,
+        total: Decimal | str,
+        relation: str | int,
+        date: dt.date = dt.date(2026, 11, 2),
+        journal: str = SALES_JOURNAL,
+    ) -> int:
+        """A booking keyed by hand in Octopus: the journal's next number, dated `date`, under
+        `reference`, for `relation` (a relation name, or our customer id as external relation id;
+        created when the dossier has none), one line at the 21 % code whose base plus VAT is
+        `total` (Octopus's sign: negative for a credit note). Returns its document number."""
+        bookyear_id = next(key for key, year in BOOKYEARS.items() if year == date.year)
+        with self.lock:
+            relation_id = self._relation_for(relation)
+            record = self.journals[(bookyear_id, journal)]
+            number = record["lastBookedDocumentNr"] + 1
+            record["lastBookedDocumentNr"] = number
+            self.store[(bookyear_id, journal, number)] = {
+                "bookyearKey": {"id": bookyear_id},
+                "journalKey": journal,
+                "documentSequenceNr": number,
+                "relationIdentificationServiceData": copy.deepcopy(
+                    self.relations[relation_id]["relationIdentificationServiceData"]
+                ),
+                "bookyearPeriodeNr": date.year * 100 + date.month,
+                "documentDate": date.isoformat(),
+                "expiryDate": (date + dt.timedelta(days=30)).isoformat(),
+                "comment": reference,
+                "reference": reference,
+                "currencyCode": "EUR",
+                "exchangeRate": 1.0,
+                "paymentMethod": 0,
+                **amount_and_lines(Decimal(str(total))),
+                "modifiedTimeStamp": timestamp(),
+            }
+            return number
+
+    def change_amount(self, reference: str, total: Decimal | str) -> None:
+        """Someone corrects the total of the booking(s) under `reference` in Octopus: its
+        `amount` and its lines (one line at the 21 % code on the first line's account)."""
+        with self.lock:
+            found = [b for b in self.store.values() if b.get("reference") == reference]
+            if not found:
+                raise KeyError(f"no booking under reference {reference!r}")
+            for booking in found:
+                lines = booking.get("bookingLines") or [{}]
+                changed = amount_and_lines(Decimal(str(total)), lines[0].get("accountKey"))
+                booking.update(changed, modifiedTimeStamp=timestamp())
+
+    def _relation_for(self, relation: str | int) -> int:
+        """The id of the relation named `relation`, or with our customer id `relation` as
+        external relation id; created when there is none."""
+        for key, row in self.relations.items():
+            ident = row["relationIdentificationServiceData"]
+            if (isinstance(relation, int) and ident["externalRelationId"] == relation) or (
+                isinstance(relation, str) and row.get("name") == relation
+            ):
+                return key
+        if isinstance(relation, int):
+            return self.add_relation(f"Customer {relation}", external_id=relation)
+        return self.add_relation(relation)
 
     # Reading -----------------------------------------------------------------------------------
 
@@ -167,3 +248,18 @@ class BookingsMixin:
             if key == relation_id or (external_id and stored["externalRelationId"] == external_id):
                 return copy.deepcopy(stored)
         raise OctopusFault(400, -16, "Unknown relation", f"relationKey {relation_id}")
+
+
+def amount_and_lines(total: Decimal, account: Any = None) -> dict[str, Any]:
+    """`amount` and one booking line at the 21 % code whose base plus VAT is `total` (the
+    line positive, as Octopus keeps the lines of a sales credit note)."""
+    size = abs(total)
+    base = (size / Decimal("1.21")).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    line = {
+        "accountKey": account or REVENUE_ACCOUNT,
+        "baseAmount": float(base),
+        "vatCodeKey": "21",
+        "vatAmount": float(size - base),
+        "comment": "",
+    }
+    return {"amount": float(total), "bookingLines": [line]}
