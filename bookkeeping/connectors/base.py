@@ -101,6 +101,8 @@ class Connector(StoredCredentials, DocumentBuilding):
 
     key: ClassVar[str]
     max_batch: ClassVar[int] = 1
+    # Calls a day the tool allows (shared by the domain), where it counts them per day.
+    daily_quota: ClassVar[int | None] = None
     # What the tool calls its target: "division", "dossier", "administration".
     target_label: ClassVar[str] = "target"
     # The config class of the tool (a ConnectorConfig subclass when it reads more of the row).

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 from decimal import Decimal
 
 import pytest
@@ -206,3 +207,17 @@ def test_a_reconcile_of_1000_synced_invoices_costs_a_few_calls(yuki, yuki_integr
     assert f"({calls} calls)" in output
     assert yuki.write_calls == 0
     assert calls <= 1000 / 40 + 5
+
+
+def test_the_reconcile_command_says_how_much_of_yukis_daily_quota_it_used(
+    yuki, yuki_integration, acme, alice
+):
+    make_booked_invoice(acme, number="2026-0001")
+    sync_company(acme, trigger=SyncRun.Trigger.MANUAL, user=alice)
+    out = io.StringIO()
+
+    call_command("reconcile", "acme", stdout=out)
+
+    lines = out.getvalue().splitlines()
+    assert lines[0].startswith("The books agree")
+    assert re.fullmatch(r"That is 0\.\d% of the tool's daily quota of 1,000 calls\.", lines[1])

@@ -45,7 +45,7 @@ from bookkeeping.connectors.base import (
     vat_mapping_field,
 )
 from bookkeeping.connectors.yuki.auth import KEY_HINT, SessionRefused, YukiAccess
-from bookkeeping.connectors.yuki.books import YukiBooks
+from bookkeeping.connectors.yuki.books import DAILY_QUOTA, YukiBooks
 from bookkeeping.connectors.yuki.payload import (
     VAT_MISSING,
     VAT_MISSING_HINT,
@@ -95,6 +95,7 @@ class YukiConnector(YukiAccess, YukiBooks):
     key = "yuki"
     max_batch = 100
     target_label = "administration"
+    daily_quota = DAILY_QUOTA
     UNMAPPED_VAT = VAT_MISSING
     UNMAPPED_VAT_HINT = VAT_MISSING_HINT
 

@@ -8,8 +8,11 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from bookkeeping.connectors.base import ConnectorError
+from bookkeeping.connectors.registry import connector_class
 from bookkeeping.reconcile import reconcile_company, summary_line
 from invoicing.models import Company
+
+QUOTA_LINE = "That is {share:.1%} of the tool's daily quota of {quota:,} calls."
 
 
 class Command(BaseCommand):
@@ -36,7 +39,10 @@ class Command(BaseCommand):
         for discrepancy in outcome.open:
             number = discrepancy.invoice.number if discrepancy.invoice else "-"
             self.stdout.write(f"{discrepancy.kind} {number} {discrepancy.message}")
-        label = company.integrations.get(is_active=True).tool_label
-        self.stdout.write(summary_line(outcome, label))
+        integration = company.integrations.get(is_active=True)
+        self.stdout.write(summary_line(outcome, integration.tool_label))
+        quota = connector_class(integration.tool).daily_quota
+        if quota:
+            self.stdout.write(QUOTA_LINE.format(share=outcome.calls / quota, quota=quota))
         if outcome.open:
             sys.exit(1)
