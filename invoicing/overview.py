@@ -73,7 +73,9 @@ def overview_invoices(company: Company, filters: OverviewFilters) -> QuerySet[In
         # Customers are few: find the matching ones first, so the invoice scan needs no join.
         customers = Customer.objects.filter(company=company, name__icontains=filters.q)
         invoices = invoices.filter(
-            Q(number__icontains=filters.q) | Q(customer_id__in=customers.values("pk"))
+            Q(number__icontains=filters.q)
+            | Q(booking_number__icontains=filters.q)
+            | Q(customer_id__in=customers.values("pk"))
         )
     return invoices.order_by("-invoice_date", "-id")
 
