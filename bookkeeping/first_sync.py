@@ -27,6 +27,7 @@ from invoicing.models import Invoice, InvoiceLine
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
 
+    from bookkeeping.connectors.base import Connector
     from bookkeeping.models import BookEntry
 
 logger = logging.getLogger(__name__)
@@ -100,13 +101,13 @@ def needs_preview(integration: Integration | None) -> bool:
     return pending_invoices(integration).exists()
 
 
-def build_preview(integration: Integration) -> Preview:
+def build_preview(integration: Integration, *, connector: Connector | None = None) -> Preview:
     """Reads the tool's books once and sorts the invoices to send into new, to link and in
     conflict. Never raises a tool error: a tool that cannot be read gives a preview without
     the "already in the tool" part, and says why."""
     preview = Preview()
     try:
-        connector = connector_for(integration)
+        connector = connector or connector_for(integration)
         preview.calls = read_books(integration, connector)
     except NotImplementedError:
         preview.books_read = False
