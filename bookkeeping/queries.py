@@ -21,11 +21,19 @@ def active_integration_or_none(company: Company) -> Integration | None:
 
 
 def waiting_count(integration: Integration) -> int:
-    """Booked invoices without a booking number: what the next sync sends (one index-only count,
-    the same rule as the overview's "Not synced" filter)."""
-    return Invoice.objects.filter(
-        company_id=integration.company_id, status=Invoice.Status.BOOKED, booking_number=""
+    """Booked invoices without a booking number that are to be sent: what the next sync sends
+    (index-only counts, the same rule as the overview's "Not synced" filter)."""
+    company_invoices = Invoice.objects.filter(company_id=integration.company_id)
+    without_number = company_invoices.filter(
+        status=Invoice.Status.BOOKED, booking_number=""
     ).count()
+    if not without_number:
+        return 0
+    # Never sent (a person's decision, or before the start date): a second index-only count.
+    never_sent = company_invoices.filter(
+        sync_state__in=[Invoice.SyncState.EXCLUDED, Invoice.SyncState.BEFORE_START]
+    ).count()
+    return max(0, without_number - never_sent)
 
 
 @dataclass(frozen=True)
