@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from bookkeeping.integrations import normalize_rate, vat_rates_for
+from bookkeeping.integrations import apply_lock_default, normalize_rate, vat_rates_for
 from bookkeeping.models import Integration
 from bookkeeping.tools import TOOLS
 
@@ -56,7 +56,10 @@ def _connect(company: Company, seed: dict[str, Any]) -> Integration:
             setattr(integration, name, value)
         integration.vat_mapping = _mapping_for(company, seed["vat_mapping"], vat_codes)
         integration.is_active = True
+        apply_lock_default(company, tool_key=tool)
         integration.nightly_sync = False
+        # Demo data is synced by whoever tries the demo, without the first-sync preview.
+        integration.first_sync_confirmed = True
         integration.status = Integration.Status.CONNECTED
         integration.last_error = ""
         integration.connected_at = integration.connected_at or timezone.now()

@@ -151,3 +151,34 @@ def _list_field(
     if current and current not in {choice.code for choice in choices}:
         options.append((current, f"{current} (not found in the tool)"))
     return forms.ChoiceField(label=label, required=required, choices=options, initial=current)
+
+
+class StartDateForm(forms.Form):
+    """The integration's start date: invoices dated before it are never sent."""
+
+    sync_from = forms.DateField(
+        label="Sync invoices dated from",
+        required=False,
+        widget=forms.DateInput(
+            attrs={"type": "date", "aria-describedby": "id_sync_from_help"}, format="%Y-%m-%d"
+        ),
+        help_text=(
+            "Invoices dated before this day are never sent: they were booked in the tool before "
+            "Booksync. The overview shows them as “Before the start date”. Leave empty to send "
+            "every booked invoice."
+        ),
+    )
+
+
+class LockForm(forms.Form):
+    """Whether booked invoices may still be edited here, or only corrected by a credit note."""
+
+    lock_booked_invoices = forms.BooleanField(
+        label="Lock booked invoices",
+        required=False,
+        widget=forms.CheckboxInput(attrs={"aria-describedby": "id_lock_booked_invoices_help"}),
+        help_text=(
+            "A booked invoice can no longer be edited: correct it with a credit note. On by "
+            "default for tools that do not take edits of a synced invoice."
+        ),
+    )

@@ -19,12 +19,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from bookkeeping import tools
-from bookkeeping.connectors.base import (
-    AuthError,
-    Choice,
-    ConnectorError,
-    TransientError,
+from bookkeeping.company_rules import (  # noqa: F401 (rules of the settings page, too)
+    StartDateChange,
+    apply_lock_default,
+    set_lock_booked,
+    set_sync_from,
 )
+from bookkeeping.connectors.base import AuthError, Choice, ConnectorError, TransientError
 from bookkeeping.connectors.registry import connector_class, get_connector
 from bookkeeping.models import Integration, SyncRun
 from bookkeeping.queries import (  # noqa: F401 (read by the views as part of the rules)
@@ -36,9 +37,7 @@ from bookkeeping.queries import (  # noqa: F401 (read by the views as part of th
 )
 
 if TYPE_CHECKING:
-    from bookkeeping.connectors.base import (
-        Connector,
-    )
+    from bookkeeping.connectors.base import Connector
     from invoicing.models import Company
 
 logger = logging.getLogger(__name__)
@@ -119,6 +118,7 @@ def choose_tool(company: Company, *, tool: str) -> Integration:
     if current is not None and _has_running_sync(current):
         raise IntegrationRefused(RUNNING_SYNC_MESSAGE)
     with transaction.atomic():
+        apply_lock_default(company, tool_key=tool)
         if current is not None:
             _clear_connection(current)
             current.is_active = False

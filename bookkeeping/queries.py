@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
 from bookkeeping import tools
 from bookkeeping.connectors.errors import Fix
-from bookkeeping.models import Integration, SyncIssue, SyncRun
+from bookkeeping.models import Discrepancy, Integration, SyncIssue, SyncRun
 from invoicing.models import Invoice, InvoiceLine
 from invoicing.vat import VAT_RATES
 
@@ -20,11 +21,64 @@ def active_integration_or_none(company: Company) -> Integration | None:
 
 
 def waiting_count(integration: Integration) -> int:
-    """Booked invoices without a booking number: what the next sync sends (one index-only count,
-    the same rule as the overview's "Not synced" filter)."""
-    return Invoice.objects.filter(
-        company_id=integration.company_id, status=Invoice.Status.BOOKED, booking_number=""
+    """Booked invoices without a booking number that are to be sent: what the next sync sends
+    (index-only counts, the same rule as the overview's "Not synced" filter)."""
+    company_invoices = Invoice.objects.filter(company_id=integration.company_id)
+    without_number = company_invoices.filter(
+        status=Invoice.Status.BOOKED, booking_number=""
     ).count()
+    if not without_number:
+        return 0
+    # Never sent (a person's decision, or before the start date): a second index-only count.
+    never_sent = company_invoices.filter(
+        sync_state__in=[Invoice.SyncState.EXCLUDED, Invoice.SyncState.BEFORE_START]
+    ).count()
+    return max(0, without_number - never_sent)
+
+
+@dataclass(frozen=True)
+class Attention:
+    """What keeps a company from "everything synced" beyond the invoices waiting: invoices
+    edited after their sync (not pushed by tools that do not take edits) and open discrepancies
+    with the books."""
+
+    changed: int = 0
+    discrepancies: int = 0
+    pushes_edits: bool = False
+
+    def __bool__(self) -> bool:
+        return bool(self.changed or self.discrepancies)
+
+    @property
+    def lines(self) -> list[str]:
+        found = []
+        if self.changed:
+            verb = "is" if self.changed == 1 else "are"
+            what = "pushed by the next sync" if self.pushes_edits else "not in the tool as here"
+            found.append(
+                f"{self.changed} invoice{'' if self.changed == 1 else 's'} changed since sync "
+                f"{verb} {what}"
+            )
+        if self.discrepancies:
+            many = self.discrepancies != 1
+            found.append(
+                f"{self.discrepancies} open discrepanc{'ies' if many else 'y'} with the books"
+            )
+        return found
+
+
+def attention(integration: Integration) -> Attention:
+    """Two index counts: changed-since-sync invoices and open discrepancies."""
+    entry = tools.tool(integration.tool)
+    return Attention(
+        changed=Invoice.objects.filter(
+            company_id=integration.company_id, sync_state=Invoice.SyncState.CHANGED
+        ).count(),
+        discrepancies=Discrepancy.objects.filter(
+            integration=integration, closed_at__isnull=True
+        ).count(),
+        pushes_edits=bool(entry and entry.pushes_edits),
+    )
 
 
 def current_run(company: Company) -> SyncRun | None:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
+from bookkeeping import queries
 from bookkeeping.connectors.base import (
     AuthError,
     ClosedPeriod,
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 NO_CHANGES = "No changes"
+ATTENTION_HINT = "Review them in Reconciliation: not everything booked is in the tool as here."
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,8 @@ class Summary:
     title: str
     body: list[str]
     level: str
+    # Where the notification leads instead of the run (what needs attention).
+    link: str = ""
 
     @property
     def text(self) -> str:
@@ -157,9 +161,13 @@ def summarize(run: SyncRun, issues: Sequence[SyncIssue]) -> Summary:
         body = ["The rest is synced automatically as soon as the tool allows it again."]
         return Summary(title[0].upper() + title[1:], body, Notification.Level.WARNING)
     if not issues and not run.error:
-        if synced:
-            return Summary(synced, [], Notification.Level.SUCCESS)
-        return Summary(no_changes_line(run), [], Notification.Level.INFO)
+        title = synced or no_changes_line(run)
+        pending = queries.attention(run.integration)
+        if pending:
+            body = [f"Needs attention: {'; '.join(pending.lines)}.", ATTENTION_HINT]
+            link = reverse("bookkeeping:reconciliation")
+            return Summary(title, body, Notification.Level.WARNING, link=link)
+        return Summary(title, [], Notification.Level.SUCCESS if synced else Notification.Level.INFO)
     failed = plural(run.invoices_failed, "invoice")
     title = (
         f"Sync to {label}: {failed} failed" if run.invoices_failed else f"Sync to {label} failed"
@@ -219,7 +227,7 @@ def notify_run(run: SyncRun, summary: Summary, issues: Sequence[SyncIssue]) -> N
     if not recipients:
         return
     links = {issue.link for issue in issues if issue.link}
-    link = links.pop() if len(links) == 1 else run.get_absolute_url()
+    link = summary.link or (links.pop() if len(links) == 1 else run.get_absolute_url())
     notify(
         recipients=recipients,
         company=run.company,

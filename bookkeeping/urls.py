@@ -1,6 +1,6 @@
 from django.urls import path
 
-from bookkeeping.views import integration, reconciliation, runs
+from bookkeeping.views import integration, preview, reconciliation, runs, settings_rules
 
 app_name = "bookkeeping"
 urlpatterns = [
@@ -16,9 +16,13 @@ urlpatterns = [
     path("settings/disconnect/", integration.disconnect, name="disconnect"),
     path("settings/lists/refresh/", integration.refresh_lists, name="refresh_lists"),
     path("settings/retry/", runs.retry_waiting_on_settings, name="retry_waiting"),
+    path("settings/start-date/", settings_rules.save_start_date, name="save_start_date"),
+    path("settings/lock/", settings_rules.save_lock, name="save_lock"),
     # Sync: start, progress, history, retries.
     path("sync/", runs.start_sync_view, name="start_sync"),
     path("sync/progress/", runs.progress, name="progress"),
+    path("sync/preview/", preview.preview_page, name="sync_preview"),
+    path("sync/preview/confirm/", preview.confirm, name="confirm_first_sync"),
     path("runs/", runs.run_list, name="runs"),
     path("runs/<int:pk>/", runs.run_detail, name="run_detail"),
     path("runs/<int:pk>/retry/", runs.retry_run, name="retry_run"),

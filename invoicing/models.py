@@ -30,6 +30,14 @@ class Company(models.Model):
     postal_code = models.CharField(max_length=20, blank=True)
     city = models.CharField(max_length=100, blank=True)
     currency = models.CharField(max_length=3, default="EUR")
+    # Corrections of a booked invoice only through a credit note. Set by bookkeeping when the
+    # tool does not take edits, until an admin chooses (`lock_booked_chosen`); read here.
+    lock_booked_invoices = models.BooleanField(
+        "Lock booked invoices",
+        default=False,
+        help_text="A booked invoice can no longer be edited: correct it with a credit note.",
+    )
+    lock_booked_chosen = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

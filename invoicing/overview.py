@@ -27,7 +27,10 @@ SYNC_FILTERS = {
     "failed": "Sync failed",
     "synced": "Synced",
     "changed": "Changed since sync",
+    "before_start": "Before the start date",
 }
+# Booked, without a booking number, and never to be sent: not "not synced".
+NEVER_SENT = (Invoice.SyncState.EXCLUDED, Invoice.SyncState.BEFORE_START)
 # The columns a row shows, in the order of the table; extra ones come from the cogwheel.
 ROW_COLUMNS = ("number", "customer", "invoice_date", "due_date", "total", "status")
 
@@ -66,14 +69,18 @@ def overview_invoices(company: Company, filters: OverviewFilters) -> QuerySet[In
     if filters.status:
         invoices = invoices.filter(status=filters.status)
     if filters.sync == "not_synced":
-        invoices = invoices.filter(status=Invoice.Status.BOOKED, booking_number="")
+        invoices = invoices.filter(status=Invoice.Status.BOOKED, booking_number="").exclude(
+            sync_state__in=NEVER_SENT
+        )
     elif filters.sync:
         invoices = invoices.filter(sync_state=filters.sync)
     if filters.q:
         # Customers are few: find the matching ones first, so the invoice scan needs no join.
         customers = Customer.objects.filter(company=company, name__icontains=filters.q)
         invoices = invoices.filter(
-            Q(number__icontains=filters.q) | Q(customer_id__in=customers.values("pk"))
+            Q(number__icontains=filters.q)
+            | Q(booking_number__icontains=filters.q)
+            | Q(customer_id__in=customers.values("pk"))
         )
     return invoices.order_by("-invoice_date", "-id")
 

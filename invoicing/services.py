@@ -77,6 +77,7 @@ LOCKED_FIELD = "Invoice {number} is booked: its {field} can no longer change."
 LOCKED_YEAR = "Invoice {number} is booked in {year}: its date must stay in {year}."
 LOCKED_DELETE = "Invoice {number} is booked: only drafts can be deleted."
 BOOKED_NEEDS_LINES = "A booked invoice keeps at least one line and a total above 0.00."
+BOOKED_LOCKED = "Booked invoices are locked: correct this one with a credit note."
 
 
 class InvoiceError(Exception):
@@ -261,6 +262,8 @@ def update_invoice(invoice: Invoice, *, data: InvoiceData, lines: Sequence[LineD
     """
     invoice = Invoice.objects.select_for_update().get(pk=invoice.pk)
     if invoice.is_booked:
+        if edits_locked(invoice):
+            raise InvoiceLocked(BOOKED_LOCKED)
         _check_locked_changes(invoice, data)
         if not lines or compute_totals(
             (line.quantity, line.unit_price, line.vat_rate) for line in lines
@@ -274,6 +277,12 @@ def update_invoice(invoice: Invoice, *, data: InvoiceData, lines: Sequence[LineD
     _check_credit(invoice)
     invoice.save()
     return invoice
+
+
+def edits_locked(invoice: Invoice) -> bool:
+    """True when the invoice is booked and its company locks booked invoices (corrections
+    only through a credit note)."""
+    return invoice.is_booked and invoice.company.lock_booked_invoices
 
 
 def delete_draft(invoice: Invoice) -> None:

@@ -116,13 +116,34 @@ def invoice_create(request: HttpRequest) -> HttpResponse:
     customer_id = parse_id(request.GET.get("customer", ""))
     if customer_id is not None:
         initial["customer"] = customer_id
+    initial.update(_credit_note_of(request, parse_id(request.GET.get("credits", ""))))
     form = InvoiceForm(company=request.company, initial=initial)
     return _invoice_page(request, invoice=None, form=form, formset=line_formset(request.company))
 
 
+def _credit_note_of(request: HttpRequest, invoice_id: int | None) -> dict[str, object]:
+    """The initial values of a credit note for a booked invoice of the company ("credits")."""
+    if invoice_id is None:
+        return {}
+    credited = Invoice.objects.filter(
+        company=request.company, pk=invoice_id, status=Invoice.Status.BOOKED
+    ).first()
+    if credited is None:
+        return {}
+    return {
+        "kind": Invoice.Kind.CREDIT_NOTE,
+        "customer": credited.customer_id,
+        "credited_number": credited.number,
+        "currency": credited.currency,
+    }
+
+
 @company_required
 def invoice_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    invoice = get_for_company(Invoice, request, pk=pk)
+    invoice = get_for_company(Invoice.objects.select_related("company"), request, pk=pk)
+    if services.edits_locked(invoice):
+        messages.error(request, services.BOOKED_LOCKED)
+        return redirect(invoice)
     if request.method == "POST":
         return _save_invoice(request, invoice)
     form = InvoiceForm(company=request.company, invoice=invoice)
@@ -132,7 +153,9 @@ def invoice_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @company_required
 def invoice_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    queryset = Invoice.objects.select_related("customer", "booked_by", "credited_invoice")
+    queryset = Invoice.objects.select_related(
+        "company", "customer", "booked_by", "credited_invoice"
+    )
     invoice = get_for_company(queryset, request, pk=pk)
     lines = list(invoice.lines.all())
     return render(
@@ -143,6 +166,7 @@ def invoice_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "lines": lines,
             "per_rate": services.vat_breakdown(lines),
             "booking_problem": None if invoice.is_booked else services.booking_problem(invoice),
+            "edits_locked": services.edits_locked(invoice),
         },
     )
 

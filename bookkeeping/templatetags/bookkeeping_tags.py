@@ -10,7 +10,13 @@ from typing import Any
 
 from django import template
 
-from bookkeeping.queries import active_integration_or_none, current_run, waiting_count
+from bookkeeping.queries import (
+    Attention,
+    active_integration_or_none,
+    attention,
+    current_run,
+    waiting_count,
+)
 from bookkeeping.tools import tool
 
 register = template.Library()
@@ -32,6 +38,8 @@ def sync_panel(context: template.Context) -> dict[str, Any]:
         "is_admin": bool(membership and membership.is_admin),
         "run": current_run(company),
         "waiting": waiting_count(integration) if connected else 0,
+        # Never "everything is synced" while an edit or a discrepancy says otherwise.
+        "attention": attention(integration) if connected else Attention(),
         "csrf_token": context.get("csrf_token"),
     }
 

@@ -21,7 +21,14 @@ from django.views.decorators.http import require_GET, require_POST
 
 from bookkeeping import integrations
 from bookkeeping.connectors.base import ConnectorError
-from bookkeeping.forms import CredentialsForm, MappingForm, TargetForm, ToolForm
+from bookkeeping.forms import (
+    CredentialsForm,
+    LockForm,
+    MappingForm,
+    StartDateForm,
+    TargetForm,
+    ToolForm,
+)
 from bookkeeping.integrations import IntegrationRefused
 from bookkeeping.models import Integration
 from bookkeeping.views import tool_lists
@@ -64,8 +71,12 @@ def _page_context(
             tools=integrations.offered_tools(request.company),
             initial={"tool": integration.tool if integration else None},
         ),
+        "lock_form": LockForm(
+            initial={"lock_booked_invoices": request.company.lock_booked_invoices}
+        ),
     }
     if integration is not None:
+        context["start_form"] = StartDateForm(initial={"sync_from": integration.sync_from})
         context.update(_connection_context(request, integration))
     if form is not None:
         context["mapping_form"] = form

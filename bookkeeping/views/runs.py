@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from bookkeeping import integrations, queries, recovery
+from bookkeeping import first_sync, integrations, queries, recovery
 from bookkeeping.models import SyncIssue, SyncRun
 from bookkeeping.sync import SyncNotPossible, start_sync
 from config.tenancy import company_admin_required, company_required, get_for_company
@@ -44,6 +44,9 @@ def _start(request: HttpRequest, *, trigger: str, invoice_ids: list[int] | None 
 @require_POST
 @company_required
 def start_sync_view(request: HttpRequest) -> HttpResponse:
+    """The Sync button; the first sync of a company with history shows its preview instead."""
+    if first_sync.needs_preview(queries.active_integration_or_none(request.company)):
+        return redirect("bookkeeping:sync_preview")
     _start(request, trigger=SyncRun.Trigger.MANUAL)
     return _back(request)
 
