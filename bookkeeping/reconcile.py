@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from django.db import transaction
 from django.utils import timezone
 
-from bookkeeping import proof
+from bookkeeping import payments, proof
 from bookkeeping.connectors.base import BookingFacts, Connector, ConnectorError, RemoteRef
 from bookkeeping.connectors.registry import get_connector
 from bookkeeping.models import BookEntry, Discrepancy, ExternalRecord, Integration
@@ -68,6 +68,7 @@ class Outcome:
     new: list[Discrepancy] = field(default_factory=list)
     closed: int = 0
     calls: int = 0
+    payments: payments.PaymentRefresh | None = None
 
 
 # Reading back ------------------------------------------------------------------------------
@@ -286,7 +287,10 @@ def reconcile_company(company_id: int, *, notify_new: bool = False) -> Outcome |
     ).first()
     if integration is None:
         return None
-    outcome = reconcile(integration)
+    connector = get_connector(integration)
+    outcome = reconcile(integration, connector=connector)
+    outcome.payments = payments.refresh_payments(integration, connector)
+    outcome.calls += outcome.payments.calls
     if notify_new and outcome.new:
         _notify_admins(integration, outcome.new)
     return outcome

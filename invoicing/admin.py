@@ -46,6 +46,10 @@ BOOKED_READONLY = (
     "sync_state",
     "sync_message",
     "synced_at",
+    "payment_status",
+    "open_amount",
+    "paid_at",
+    "payment_read_at",
 )
 TOTALS = ("subtotal", "vat_total", "total")
 # Booked invoices named in a refusal; more are summed up with an ellipsis.

@@ -194,6 +194,25 @@ class Invoice(models.Model):
     sync_message = models.TextField(blank=True, default="")
     synced_at = models.DateTimeField(null=True, blank=True)
 
+    # Written by bookkeeping from what the tool's books say about payment (DESIGN §6).
+    class PaymentStatus(models.TextChoices):
+        UNKNOWN = "unknown", "Unknown"
+        OPEN = "open", "Open"
+        PARTLY_PAID = "partly_paid", "Partly paid"
+        PAID = "paid", "Paid"
+
+    # A database default too: the demo and the benchmarks insert invoices in bulk with SQL.
+    payment_status = models.CharField(
+        max_length=12,
+        choices=PaymentStatus.choices,
+        default=PaymentStatus.UNKNOWN,
+        db_default=PaymentStatus.UNKNOWN,
+    )
+    # What is still to be paid (empty when unknown), as the tool says; when it was read.
+    open_amount = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    paid_at = models.DateField(null=True, blank=True)
+    payment_read_at = models.DateTimeField(null=True, blank=True)
+
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

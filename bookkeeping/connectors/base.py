@@ -13,7 +13,6 @@ import random
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar, NoReturn, TypeVar
 
 import requests
@@ -45,7 +44,15 @@ from bookkeeping.connectors.errors import (
     vat_mapping_field,
 )
 from bookkeeping.connectors.outgoing import clean_payload
-from bookkeeping.connectors.results import BookingFacts, Choice, PushResult, ReadBack, RemoteRef
+from bookkeeping.connectors.results import (
+    BookingFacts,
+    Choice,
+    OpenItem,
+    Payments,
+    PushResult,
+    ReadBack,
+    RemoteRef,
+)
 from bookkeeping.tools import TOOLS, Tool
 
 # Re-exported: connectors and the sync import the interface's types from here.
@@ -66,6 +73,8 @@ __all__ = [
     "ConnectorError",
     "Fix",
     "InvoiceRejected",
+    "OpenItem",
+    "Payments",
     "PushResult",
     "ReadBack",
     "QuotaExceeded",
@@ -230,28 +239,18 @@ class Connector(StoredCredentials, DocumentBuilding):
         needs another form (Yuki's digits-only references)."""
         return invoice.number
 
+    def read_payments(self, references: Sequence[str]) -> Payments:
+        """Payment status of the bookings with these references (the tool's reference field, see
+        `reference`): their open items, in as few calls as the API allows (batched, or one list
+        of every open item). Tools that do not report payments raise NotImplementedError.
+        Read-only, safe to repeat."""
+        raise NotImplementedError(f"{type(self).__name__}.read_payments")
+
     def read_bookings(self, *, since: dt.date, cursor: str = "") -> ReadBack:
         """The bookings of the integration's sales and credit-note journals dated from `since`
         (a complete read), or what changed since `cursor` when the tool keeps one; batched in as
         few calls as the API allows. Read-only, safe to repeat."""
         raise NotImplementedError(f"{type(self).__name__}.read_bookings")
-
-    def vat_code(self, invoice: Invoice, rate: Decimal | str) -> str:
-        """The tool's code of a VAT rate in the integration's mapping (keyed "21.00"; a key as
-        users write it, "21", is read too). Raises InvoiceRejected (code "vat_mapping", fixed in
-        the setting of that rate) when the rate has no code."""
-        key = f"{Decimal(rate):.2f}"
-        shown = format(Decimal(key).normalize(), "f")
-        code = self.config.vat_mapping.get(key) or self.config.vat_mapping.get(shown, "")
-        if not code:
-            raise InvoiceRejected(
-                self.UNMAPPED_VAT.format(number=invoice.number, rate=shown, label=self.label),
-                code="vat_mapping",
-                hint=self.UNMAPPED_VAT_HINT.format(rate=shown),
-                fix=Fix.SETTINGS,
-                field=vat_mapping_field(key),
-            )
-        return str(code)
 
     # Plumbing ----------------------------------------------------------------------------
 

@@ -5,11 +5,18 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import TYPE_CHECKING, TypeVar
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.db import DatabaseError
 
-from bookkeeping.connectors.errors import CallsForbidden, ConnectorError, InvoiceRejected
+from bookkeeping.connectors.errors import (
+    CallsForbidden,
+    ConnectorError,
+    Fix,
+    InvoiceRejected,
+    vat_mapping_field,
+)
 from bookkeeping.connectors.outgoing import PayloadFieldError, check_sendable, tool_text
 
 if TYPE_CHECKING:
@@ -32,6 +39,9 @@ class DocumentBuilding:
     """The part of a connector that builds documents (mixed into `Connector`: uses `label`)."""
 
     label: str
+    config: Any
+    UNMAPPED_VAT: str
+    UNMAPPED_VAT_HINT: str
 
     def prepare_invoice(self, invoice: Invoice, build: Callable[[], T]) -> T:
         """Builds the tool's document of one invoice, after `check_sendable`.
@@ -68,3 +78,20 @@ class DocumentBuilding:
                 hint=UNSENDABLE_HINT,
                 detail=f"{type(exc).__name__}: {exc}",
             ) from exc
+
+    def vat_code(self, invoice: Invoice, rate: Decimal | str) -> str:
+        """The tool's code of a VAT rate in the integration's mapping (keyed "21.00"; a key as
+        users write it, "21", is read too). Raises InvoiceRejected (code "vat_mapping", fixed in
+        the setting of that rate) when the rate has no code."""
+        key = f"{Decimal(rate):.2f}"
+        shown = format(Decimal(key).normalize(), "f")
+        code = self.config.vat_mapping.get(key) or self.config.vat_mapping.get(shown, "")
+        if not code:
+            raise InvoiceRejected(
+                self.UNMAPPED_VAT.format(number=invoice.number, rate=shown, label=self.label),
+                code="vat_mapping",
+                hint=self.UNMAPPED_VAT_HINT.format(rate=shown),
+                fix=Fix.SETTINGS,
+                field=vat_mapping_field(key),
+            )
+        return str(code)

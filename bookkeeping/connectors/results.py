@@ -88,3 +88,27 @@ class Choice:
     code: str
     label: str
     extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class OpenItem:
+    """An open (unpaid) item of a booking in the tool: what is still to be paid on it."""
+
+    reference: str
+    open_amount: Decimal
+    original_amount: Decimal | None = None
+    due_date: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class Payments:
+    """What the tool says about payment of the bookings asked for.
+
+    `open_items` holds every open item of those bookings by reference (a split payment gives
+    several); a booking with none is paid. `paid_at` gives a payment date where the tool tells it.
+    `calls` is how many calls the read cost.
+    """
+
+    open_items: dict[str, list[OpenItem]]
+    paid_at: dict[str, dt.date] = field(default_factory=dict)
+    calls: int = 0

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, transaction
 
+from bookkeeping import payments
 from bookkeeping.connectors.base import InvoiceRejected, RateLimited, TransientError
 from bookkeeping.connectors.registry import get_connector
 from bookkeeping.models import Integration, SyncRun
@@ -128,6 +129,7 @@ def sync_company(
         push_invoices(run, connector, work)
         push_updates(run, connector, work)
         fence(run)  # a run that was taken over meanwhile is closed by the one that took over
+        payments.refresh_quietly(integration, connector)
     except RunAborted as stop:
         transitions.reconnect_needed(run, stop.error)
     except RunTakenOver:

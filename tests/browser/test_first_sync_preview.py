@@ -44,7 +44,9 @@ def test_pressing_sync_on_a_new_integration_previews_then_the_admin_confirms(
     to_send = page.locator("#to-send")
     for invoice in invoices[:2]:
         expect(to_send.get_by_role("row", name=re.compile(invoice.number))).to_be_visible()
-    expect(page.locator("#to-link").get_by_role("row", name=re.compile("2026-0003"))).to_be_visible()
+    expect(
+        page.locator("#to-link").get_by_role("row", name=re.compile("2026-0003"))
+    ).to_be_visible()
     shoot("first-sync-preview")
     assert not SyncRun.objects.exists()
 

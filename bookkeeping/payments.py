@@ -1,0 +1,93 @@
+"""Paid or not: the payment status of synced invoices, read from the tool's books.
+
+The tool knows which invoices are paid (reconciled with a bank line there); Booksync asks it for
+the open items of its synced invoices in as few calls as the API allows and writes
+`Invoice.payment_status`, `open_amount` and `paid_at`, as it writes `booking_number`. An invoice
+with no open item is paid; one whose open amount is below its total is partly paid. A credit note
+that fully credits an invoice makes it paid only once the tool has matched them (its open item is
+then gone), never before. Tools that do not report payments leave the status "unknown".
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from django.utils import timezone
+
+from bookkeeping.connectors.base import Connector, ConnectorError
+from bookkeeping.models import ExternalRecord, Integration
+from invoicing.models import Invoice
+
+if TYPE_CHECKING:
+    from bookkeeping.connectors.base import Payments
+
+logger = logging.getLogger(__name__)
+
+Status = Invoice.PaymentStatus
+NOT_REPORTED = "{label} does not report payments to Booksync: the payment status stays unknown."
+FIELDS = ["payment_status", "open_amount", "paid_at", "payment_read_at"]
+
+
+@dataclass(frozen=True)
+class PaymentRefresh:
+    """What one refresh did: invoices read, how many are paid, and the calls it cost."""
+
+    supported: bool
+    invoices: int = 0
+    paid: int = 0
+    calls: int = 0
+
+
+def refresh_payments(integration: Integration, connector: Connector) -> PaymentRefresh:
+    """Reads the payment status of every synced invoice of the integration and saves it."""
+    synced = ExternalRecord.objects.filter(
+        integration=integration, kind=ExternalRecord.Kind.INVOICE, state=ExternalRecord.State.SYNCED
+    ).values("invoice_id")
+    invoices = list(
+        Invoice.objects.filter(pk__in=synced).only("pk", "number", "kind", "total", *FIELDS)
+    )
+    if not invoices:
+        return PaymentRefresh(supported=True)
+    by_reference = {connector.reference(invoice): invoice for invoice in invoices}
+    try:
+        payments = connector.read_payments(list(by_reference))
+    except NotImplementedError:
+        return PaymentRefresh(supported=False)
+    now = timezone.now()
+    for reference, invoice in by_reference.items():
+        _apply(invoice, reference, payments, now)
+    Invoice.objects.bulk_update(invoices, FIELDS, batch_size=500)
+    paid = sum(invoice.payment_status == Status.PAID for invoice in invoices)
+    return PaymentRefresh(True, invoices=len(invoices), paid=paid, calls=payments.calls)
+
+
+def refresh_quietly(integration: Integration, connector: Connector) -> PaymentRefresh | None:
+    """`refresh_payments` for the end of a sync run: a tool that does not answer now leaves the
+    status as it was (the next run reads it again); it never fails the run."""
+    try:
+        return refresh_payments(integration, connector)
+    except ConnectorError as exc:
+        logger.warning("Payment status of %s not read: %s", integration, exc)
+        return None
+
+
+def _apply(invoice: Invoice, reference: str, payments: Payments, now) -> None:  # noqa: ANN001
+    items = payments.open_items.get(reference, [])
+    open_amount = abs(sum((item.open_amount for item in items), Decimal("0"))).quantize(
+        Decimal("0.01")
+    )
+    total = abs(Decimal(invoice.total))
+    if open_amount == 0:
+        invoice.payment_status = Status.PAID
+        invoice.paid_at = payments.paid_at.get(reference) or invoice.paid_at  # when told
+    elif open_amount < total:
+        invoice.payment_status = Status.PARTLY_PAID
+        invoice.paid_at = None
+    else:
+        invoice.payment_status = Status.OPEN
+        invoice.paid_at = None
+    invoice.open_amount = open_amount
+    invoice.payment_read_at = now
