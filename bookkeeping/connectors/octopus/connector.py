@@ -12,6 +12,12 @@ A booking is identified by (book year, journal, document number); we choose the 
 journal's `lastBookedDocumentNr` + 1, read before the first booking of a run and then counted on
 (a number taken meanwhile, error -13, makes us read it again). Our invoice number goes into
 `reference` (and `comment`), which is how `find_invoice` recognises a booking of ours.
+
+Payments are not read (`read_payments` stays the base's NotImplementedError, so the status stays
+"unknown" and the UI says "Octopus does not report payments to Booksync"): the facts give the
+request of `POST /dossiers/{d}/reports/clients/open` but not its response fields, nor those of
+`balancings/modified` or `relations/{id}/openitems` (bookkeeping-apis-2.md 2b, [NF]). Guessing them
+could mark an unpaid invoice paid; implement once a real response is known.
 """
 
 from __future__ import annotations

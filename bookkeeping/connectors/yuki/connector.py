@@ -52,6 +52,7 @@ from bookkeeping.connectors.yuki.payload import (
     contact_document,
     sales_invoice,
 )
+from bookkeeping.connectors.yuki.payments import YukiPayments
 from bookkeeping.connectors.yuki.soap import (
     INVOICES_NS,
     RETRY_HINT,
@@ -88,9 +89,9 @@ VAT = r"vat|btw"
 CONTACT = r"contact|customer|relation"
 
 
-class YukiConnector(YukiAccess, YukiBooks):
-    """Yuki's SOAP web services: access key, domain contacts, batched sales invoices, and the
-    read-back of the books (books.py)."""
+class YukiConnector(YukiAccess, YukiBooks, YukiPayments):
+    """Yuki's SOAP web services: access key, domain contacts, batched sales invoices, the
+    read-back of the books (books.py) and the payment status (payments.py)."""
 
     key = "yuki"
     max_batch = 100

@@ -132,6 +132,7 @@ def _process(sim: YukiSimulator, invoice: Any) -> tuple[bool, bool, str, dict[st
     processed = child_text(invoice, "Process") in {"true", "1"}
     booked = sim.book(reference, total, contact, child_text(invoice, "Date")[:10], accounts)
     booked["processed"] = processed
+    booked["duedate"] = child_text(invoice, "DueDate")[:10]
     return True, processed, "", booked
 
 

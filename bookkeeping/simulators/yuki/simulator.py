@@ -10,7 +10,8 @@ toward the domain's daily quota; faults are SOAP 1.1 faults with HTTP 500.
 
 Knobs for tests: `daily_limit`, `xml_results` ("child" or "escaped": how XML results come back),
 `empty_auth_result` (an unknown key gives an empty AuthenticateResult instead of a fault),
-`max_failures` (Yuki stops a batch after 6 incorrect invoices), `pay(reference, amount=None)`;
+`max_failures` (Yuki stops a batch after 6 incorrect invoices), `pay(reference, amount=None)`,
+`match_credit_note(invoice_reference, credit_note_reference)` (ledger.py);
 the books behind Booksync's back (books.py): `delete_booking(reference)`,
 `add_hand_keyed_invoice(reference=, total=, contact_code= | contact_name=, date=)`,
 `change_amount(reference, total)`. The read-back (GetTransactionDetails,
