@@ -8,7 +8,7 @@ Credentials (`integration.credentials`, encrypted at rest):
 The division is `integration.target_id`. Customers are `crm/Accounts` found by our customer
 code (Exact pads codes to 18 characters, right-aligned), then by VAT number; invoices are
 `salesentry/SalesEntries` with our number in `YourRef`, the booking number is `EntryNumber`;
-the books are read back from the sync endpoints (`readback.py`).
+the books are read back from the sync endpoints (`readback.py`), payments: `payments.py`.
 Rate limits (60 a minute, 5,000 a day per division) are read from the `X-RateLimit-*`
 headers; when the minute is used up we raise RateLimited before the next call (tokens and
 limits: `auth.py`).
@@ -47,6 +47,7 @@ from bookkeeping.connectors.exact_online.payload import (
     quote,
     unreadable,
 )
+from bookkeeping.connectors.exact_online.payments import PaymentsMixin
 from bookkeeping.connectors.exact_online.readback import ReadBackMixin
 from bookkeeping.connectors.exact_online.refusals import (
     CLOSED_PERIOD_TEXTS,
@@ -62,7 +63,7 @@ if TYPE_CHECKING:
 MAX_PAGES = 100
 
 
-class ExactOnlineConnector(ReadBackMixin, ExactOnlineAccess):
+class ExactOnlineConnector(ReadBackMixin, PaymentsMixin, ExactOnlineAccess):
     """Customers as crm/Accounts, invoices and credit notes as sales entries, one call each."""
 
     key = "exact_online"

@@ -26,6 +26,7 @@ from bookkeeping.simulators.exact_online.data import (
 )
 from bookkeeping.simulators.exact_online.oauth import OAuthMixin
 from bookkeeping.simulators.exact_online.reads import ReadsMixin, not_found
+from bookkeeping.simulators.exact_online.receivables import ReceivablesMixin
 from bookkeeping.simulators.exact_online.schema import ENTITIES
 from bookkeeping.simulators.exact_online.writes import WritesMixin, error_body
 
@@ -44,9 +45,12 @@ API_PATH = re.compile(
 )
 
 
-class ExactOnlineSimulator(OAuthMixin, ReadsMixin, WritesMixin, BooksMixin, Simulator):
+class ExactOnlineSimulator(
+    OAuthMixin, ReadsMixin, WritesMixin, BooksMixin, ReceivablesMixin, Simulator
+):
     """An in-memory Exact Online with the seeded demo division (see `data`); the knobs that change
-    its books behind Booksync's back (delete, key by hand, change an amount) are in `books`."""
+    its books behind Booksync's back (delete, key by hand, change an amount) are in `books`, those
+    that pay an entry or match a credit note in `receivables`."""
 
     name = "exact_online"
     access_token_seconds = 600

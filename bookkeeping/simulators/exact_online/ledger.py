@@ -1,9 +1,9 @@
 """The read-only views the simulator derives from its own sales entries (bookkeeping-apis-2.md
-§1a, §2a): `sync/Financial/TransactionLines` rows with a Timestamp cursor, `sync/Deleted` rows,
-and the open items of `read/financial/ReceivablesList` and `cashflow/Receivables`.
+§1a): `sync/Financial/TransactionLines` rows with a Timestamp cursor and `sync/Deleted` rows
+(the receivables of §2a: `receivables.py`).
 
 Kept simple: one TransactionLines row per entry line (no debtor or VAT lines; signs as on the
-entry line: Exact's ledger signs are [I]), and every entry is open (nothing is ever paid here).
+entry line: Exact's ledger signs are [I]); payments make no bank entries here.
 """
 
 from __future__ import annotations
@@ -65,60 +65,3 @@ def deleted_row(line: Row, stamp: int, when: str) -> Row:
         "DeletedDate": when,
         "Division": line["Division"],
     }
-
-
-def receivables_list(entries: list[Row], accounts: dict[str, Row]) -> list[Row]:
-    """`read/financial/ReceivablesList`: one row per open entry (HID = EntryNumber [I])."""
-    rows = []
-    for entry in entries:
-        account = accounts.get(entry["Customer"], {})
-        rows.append(
-            {
-                "HID": entry["EntryNumber"],
-                "AccountId": entry["Customer"],
-                "AccountCode": account.get("Code"),
-                "AccountName": account.get("Name"),
-                "Amount": entry["AmountDC"],
-                "AmountInTransit": 0.0,
-                "CurrencyCode": entry["Currency"],
-                "Description": entry["Description"],
-                "DueDate": entry["DueDate"],
-                "EntryNumber": entry["EntryNumber"],
-                "InvoiceDate": entry["EntryDate"],
-                "InvoiceNumber": entry["InvoiceNumber"],
-                "JournalCode": entry["Journal"],
-                "JournalDescription": entry["JournalDescription"],
-                "Notes": None,
-                "YourRef": entry["YourRef"],
-            }
-        )
-    return rows
-
-
-def cashflow_receivables(entries: list[Row]) -> list[Row]:
-    """`cashflow/Receivables`: one open term (Status 20) per entry."""
-    return [
-        {
-            "ID": guid("receivable", entry["EntryID"]),
-            "AmountDC": entry["AmountDC"],
-            "AmountFC": entry["AmountFC"],
-            "IsFullyPaid": False,
-            "Status": 20,
-            "InvoiceNumber": entry["InvoiceNumber"],
-            "EntryNumber": entry["EntryNumber"],
-            "YourRef": entry["YourRef"],
-            "TransactionEntryID": entry["EntryID"],
-            "TransactionID": entry["SalesEntryLines"]["results"][0]["ID"],
-            "TransactionAmountDC": entry["AmountDC"],
-            "LastPaymentDate": None,
-            "DueDate": entry["DueDate"],
-            "EndDate": None,
-            "EndPeriod": None,
-            "EndYear": None,
-            "Journal": entry["Journal"],
-            "Account": entry["Customer"],
-            "Modified": entry["Modified"],
-            "Division": entry["Division"],
-        }
-        for entry in entries
-    ]

@@ -8,7 +8,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from bookkeeping.simulators.base import SimRequest, SimResponse
-from bookkeeping.simulators.exact_online import ledger
+from bookkeeping.simulators.exact_online import receivables
 from bookkeeping.simulators.exact_online.odata import (
     QueryError,
     compare,
@@ -25,7 +25,7 @@ SELECT_ERROR = "Please add a $select or a $top=1 statement to the query string."
 # Normal endpoints that refuse a list without $select or $top. Which ones do is not in the facts
 # ("some endpoints", picqer README): these two, as the simulator always did [I].
 NEEDS_SELECT_OR_TOP = ("crm/Accounts", "salesentry/SalesEntries")
-DERIVED = ("read/financial/ReceivablesList", "cashflow/Receivables")
+DERIVED = ("read/financial/ReceivablesList", "cashflow/Receivables", "bulk/Cashflow/Receivables")
 
 
 def not_found(entity: str) -> SimResponse:
@@ -44,10 +44,10 @@ class ReadsMixin:
         if name not in DERIVED:
             return tables[name]
         entries = tables["salesentry/SalesEntries"]
-        if name == "cashflow/Receivables":
-            return ledger.cashflow_receivables(entries)
+        if name != "read/financial/ReceivablesList":
+            return receivables.cashflow_receivables(entries)
         accounts = {row["ID"]: row for row in tables["crm/Accounts"]}
-        return ledger.receivables_list(entries, accounts)
+        return receivables.receivables_list(entries, accounts)
 
     def set_url(self, division: int | None, name: str) -> str:
         prefix = f"/api/v1/{division}" if division is not None else "/api/v1"

@@ -192,3 +192,12 @@ ENTITIES: dict[str, Entity] = {
         needs_select=True,
     ),
 }
+# Its 1,000-row twin [V picqer `BulkReceivable.php`]: the same fields, and $select is required as on
+# every bulk endpoint (§5 "Please add a $select").
+ENTITIES["bulk/Cashflow/Receivables"] = Entity(
+    "Exact.Web.Api.Models.Bulk.Cashflow.Receivable",
+    "ID",
+    ENTITIES["cashflow/Receivables"].properties,
+    page_size=BULK_PAGE_SIZE,
+    needs_select=True,
+)
