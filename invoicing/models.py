@@ -245,6 +245,12 @@ class Invoice(models.Model):
                 fields=["company", "status", "booking_number", "-invoice_date", "-id"],
                 name="invoice_not_synced_idx",
             ),
+            # The payment filters: paid (equality, newest first from the index), open and
+            # overdue (two statuses; overdue reads the due date of those rows only).
+            models.Index(
+                fields=["company", "payment_status", "-invoice_date", "-id"],
+                name="invoice_payment_idx",
+            ),
         ]
 
     def __str__(self) -> str:

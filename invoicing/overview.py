@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 from django.utils.functional import cached_property
 
 from invoicing.models import Company, Customer, Invoice
@@ -29,6 +30,10 @@ SYNC_FILTERS = {
     "changed": "Changed since sync",
     "before_start": "Before the start date",
 }
+# What the tool's books say about payment (Invoice.payment_status, written by bookkeeping).
+PAYMENT_FILTERS = {"open": "Open", "overdue": "Overdue", "paid": "Paid"}
+# Something is still to be paid: open, or partly paid.
+UNPAID = (Invoice.PaymentStatus.OPEN, Invoice.PaymentStatus.PARTLY_PAID)
 # Booked, without a booking number, and never to be sent: not "not synced".
 NEVER_SENT = (Invoice.SyncState.EXCLUDED, Invoice.SyncState.BEFORE_START)
 # The columns a row shows, in the order of the table; extra ones come from the cogwheel.
@@ -40,21 +45,24 @@ class OverviewFilters:
     q: str = ""
     status: str = ""
     sync: str = ""
+    payment: str = ""
 
     @classmethod
     def from_query(cls, query: QueryDict) -> OverviewFilters:
         """Filters from the query string; unknown values are ignored rather than refused."""
         status = query.get("status", "")
         sync = query.get("sync", "")
+        payment = query.get("payment", "")
         return cls(
             q=query.get("q", "").strip()[:100],
             status=status if status in STATUS_FILTERS else "",
             sync=sync if sync in SYNC_FILTERS else "",
+            payment=payment if payment in PAYMENT_FILTERS else "",
         )
 
     @property
     def active(self) -> bool:
-        return bool(self.q or self.status or self.sync)
+        return bool(self.q or self.status or self.sync or self.payment)
 
     def as_query(self) -> str:
         """The filters as a query string, for the pagination links."""
@@ -74,6 +82,8 @@ def overview_invoices(company: Company, filters: OverviewFilters) -> QuerySet[In
         )
     elif filters.sync:
         invoices = invoices.filter(sync_state=filters.sync)
+    if filters.payment:
+        invoices = _by_payment(invoices, filters.payment)
     if filters.q:
         # Customers are few: find the matching ones first, so the invoice scan needs no join.
         customers = Customer.objects.filter(company=company, name__icontains=filters.q)
@@ -83,6 +93,16 @@ def overview_invoices(company: Company, filters: OverviewFilters) -> QuerySet[In
             | Q(customer_id__in=customers.values("pk"))
         )
     return invoices.order_by("-invoice_date", "-id")
+
+
+def _by_payment(invoices: QuerySet[Invoice], payment: str) -> QuerySet[Invoice]:
+    """Open (something still to pay), overdue (that, past the due date) or paid."""
+    if payment == "paid":
+        return invoices.filter(payment_status=Invoice.PaymentStatus.PAID)
+    invoices = invoices.filter(payment_status__in=UNPAID)
+    if payment == "overdue":
+        invoices = invoices.filter(due_date__lt=timezone.localdate())
+    return invoices
 
 
 class CappedPaginator(Paginator):

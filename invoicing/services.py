@@ -45,6 +45,7 @@ OVERVIEW_COLUMNS = {
     "kind": "Kind",
     "vat": "VAT",
     "booked_at": "Booked at",
+    "payment": "Paid",
 }
 
 # User-facing messages, shared with the tests.

@@ -22,7 +22,7 @@ from invoicing.forms import (
     posted_rows,
 )
 from invoicing.models import Customer, Invoice
-from invoicing.overview import SYNC_FILTERS, OverviewFilters, overview_page
+from invoicing.overview import PAYMENT_FILTERS, SYNC_FILTERS, OverviewFilters, overview_page
 from invoicing.tenancy import parse_id, switch_company
 
 CUSTOMERS_PER_PAGE = 100
@@ -44,6 +44,8 @@ def overview(request: HttpRequest) -> HttpResponse:
             "page": page,
             "filters": filters,
             "sync_filters": SYNC_FILTERS,
+            "payment_filters": PAYMENT_FILTERS,
+            "today": services.today(),
             "columns": columns,
             "column_choices": services.OVERVIEW_COLUMNS.items(),
         },

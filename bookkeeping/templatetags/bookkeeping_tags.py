@@ -1,15 +1,22 @@
-"""Sync fragments of the invoicing pages: the Sync panel and the banner on a synced invoice.
+"""Bookkeeping fragments of the invoicing pages: the Sync panel, the banner on a synced invoice
+and what the tool says about payment.
 
-``{% load bookkeeping_tags %}{% sync_panel %}`` on the overview and
-``{% sync_edit_banner invoice %}`` on the invoice pages. Both read ``request.company``.
+``{% load bookkeeping_tags %}{% sync_panel %}`` and ``{% payment_reporting as reporting %}`` on
+the overview, ``{% sync_edit_banner invoice %}`` and ``{% payment_facts invoice %}`` on the
+invoice pages. They read ``request.company``; whether the tool reports payments is decided here,
+so that invoicing never names a tool.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from django import template
 
+from bookkeeping.connectors.base import Connector
+from bookkeeping.connectors.registry import connector_class
+from bookkeeping.payments import NOT_REPORTED
 from bookkeeping.queries import (
     Attention,
     active_integration_or_none,
@@ -19,7 +26,71 @@ from bookkeeping.queries import (
 )
 from bookkeeping.tools import tool
 
+if TYPE_CHECKING:
+    from bookkeeping.models import Integration
+
 register = template.Library()
+
+
+@dataclass(frozen=True)
+class PaymentReporting:
+    """Whether the company's active tool reports payments, and what to say when it does not."""
+
+    label: str = ""
+    reports: bool = True
+
+    @property
+    def not_reported(self) -> str:
+        """The sentence for every payment status of a tool that does not report payments."""
+        return "" if self.reports else NOT_REPORTED.format(label=self.label)
+
+    @property
+    def not_reported_short(self) -> str:
+        """The same without its ending, for a table cell: "Octopus does not report payments
+        to Booksync"."""
+        return self.not_reported.partition(":")[0]
+
+
+def reports_payments(integration: Integration) -> bool:
+    """True when the tool's connector reads payments: it has its own `read_payments` (the base
+    class's raises NotImplementedError)."""
+    return connector_class(integration.tool).read_payments is not Connector.read_payments
+
+
+def _active_integration(request: Any) -> Integration | None:
+    """The company's active integration, read once per request by all the fragments."""
+    company = getattr(request, "company", None)
+    if company is None:
+        return None
+    if not hasattr(request, "_booksync_integration"):
+        request._booksync_integration = active_integration_or_none(company)
+    return request._booksync_integration
+
+
+def _reporting(integration: Integration | None) -> PaymentReporting:
+    if integration is None:
+        return PaymentReporting()
+    return PaymentReporting(label=integration.tool_label, reports=reports_payments(integration))
+
+
+@register.simple_tag(takes_context=True)
+def payment_reporting(context: template.Context) -> PaymentReporting:
+    """``{% payment_reporting as reporting %}``: one answer for every row of the overview."""
+    return _reporting(_active_integration(context.get("request")))
+
+
+@register.inclusion_tag("bookkeeping/_payment_facts.html", takes_context=True)
+def payment_facts(context: template.Context, invoice: Any) -> dict[str, Any]:
+    """The payment status of a booked invoice, its open amount and when it was read."""
+    if invoice is None or not getattr(invoice, "is_booked", False):
+        return {"show": False}
+    integration = _active_integration(context.get("request"))
+    return {
+        "show": True,
+        "invoice": invoice,
+        "reporting": _reporting(integration),
+        "label": integration.tool_label if integration else "",
+    }
 
 
 @register.inclusion_tag("bookkeeping/_sync_panel.html", takes_context=True)
@@ -30,7 +101,7 @@ def sync_panel(context: template.Context) -> dict[str, Any]:
     if company is None:
         return {"show": False}
     membership = getattr(request, "membership", None)
-    integration = active_integration_or_none(company)
+    integration = _active_integration(request)
     connected = integration is not None and integration.is_connected
     return {
         "show": True,
