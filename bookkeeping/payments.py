@@ -75,6 +75,11 @@ def refresh_quietly(integration: Integration, connector: Connector) -> PaymentRe
 
 
 def _apply(invoice: Invoice, reference: str, payments: Payments, now) -> None:  # noqa: ANN001
+    if payments.seen is not None and reference not in payments.seen:
+        invoice.payment_status = Status.UNKNOWN  # the tool shows nothing of it: not paid
+        invoice.open_amount = invoice.paid_at = None
+        invoice.payment_read_at = now
+        return
     items = payments.open_items.get(reference, [])
     open_amount = abs(sum((item.open_amount for item in items), Decimal("0"))).quantize(
         Decimal("0.01")

@@ -105,10 +105,14 @@ class Payments:
     """What the tool says about payment of the bookings asked for.
 
     `open_items` holds every open item of those bookings by reference (a split payment gives
-    several); a booking with none is paid. `paid_at` gives a payment date where the tool tells it.
+    several); a booking with none is paid (but see `seen`). `paid_at` gives a payment date where the tool tells it.
     `calls` is how many calls the read cost.
     """
 
     open_items: dict[str, list[OpenItem]]
     paid_at: dict[str, dt.date] = field(default_factory=dict)
     calls: int = 0
+    # The references the tool showed any item of, paid or open, where it lists both (None: it
+    # lists open items only, so a reference without one is paid). A reference it did not show
+    # at all is not known to be paid: its booking may be gone (a reconcile says so).
+    seen: frozenset[str] | None = None

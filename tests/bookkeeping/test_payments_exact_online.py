@@ -168,3 +168,19 @@ def test_a_payment_refresh_of_1000_invoices_costs_one_call_per_40(
     refresh = refresh_payments(exact_online_integration, get_connector(exact_online_integration))
     assert refresh.calls == exact_online.count(operation=RECEIVABLES) == calls
     assert (refresh.invoices, refresh.paid) == (1000, 100)
+
+
+def test_an_invoice_whose_entry_is_gone_from_the_tool_is_not_taken_for_paid(
+    exact_online, exact_online_integration, acme, alice
+):
+    invoice = make_booked_invoice(acme, number="2026-0001")
+    sync(acme, alice)
+    invoice.refresh_from_db()
+    assert invoice.payment_status == Invoice.PaymentStatus.OPEN
+    exact_online.delete_booking("2026-0001")
+
+    sync(acme, alice)
+
+    invoice.refresh_from_db()
+    assert invoice.payment_status == Invoice.PaymentStatus.UNKNOWN
+    assert invoice.open_amount is None

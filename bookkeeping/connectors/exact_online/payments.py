@@ -74,7 +74,10 @@ def payments_of(rows: list[Row], references: Sequence[str], journals: set[str]) 
         item = OpenItem(reference, open_amount=amount, due_date=date_of(row.get("DueDate")))
         open_items.setdefault(reference, []).append(item)
     paid_at = {ref: date for ref, date in last_paid.items() if ref not in open_items}
-    return Payments(open_items, paid_at=paid_at)
+    seen = frozenset(
+        str(row.get("YourRef") or "") for row in rows if str(row.get("YourRef") or "") in wanted
+    )
+    return Payments(open_items, paid_at=paid_at, seen=seen)
 
 
 class PaymentsMixin:
@@ -101,7 +104,7 @@ class PaymentsMixin:
             rows.extend(page)
             calls += used
         found = payments_of(rows, references, journals)
-        return Payments(found.open_items, paid_at=found.paid_at, calls=calls)
+        return Payments(found.open_items, paid_at=found.paid_at, calls=calls, seen=found.seen)
 
     def _receivable_rows(self, params: dict[str, str]) -> tuple[list[Row], int]:
         """Every row of one filtered read (following `__next`), and the calls it took."""
