@@ -128,13 +128,25 @@ class TransientError(ConnectorError):
 
 
 class InvoiceRejected(ConnectorError):
-    """The tool refused this one invoice (or customer); the others can go on."""
+    """The tool refused this one invoice (or customer); the others can go on.
+
+    `customer_missing`: the tool says the invoice's customer is not there (deleted in the tool):
+    the sync drops the customer's record so that the next run creates the customer again."""
 
     default_fix = Fix.INVOICE
 
-    def __init__(self, message: str, *, code: str = "", hint: str = "", **kwargs: Any):
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str = "",
+        hint: str = "",
+        customer_missing: bool = False,
+        **kwargs: Any,
+    ):
         super().__init__(message, hint=hint, **kwargs)
         self.code = code
+        self.customer_missing = customer_missing
 
 
 class ClosedPeriod(InvoiceRejected):

@@ -104,6 +104,10 @@ def fail(
     if transient and not exc.hint:
         exc.hint = TRANSIENT_HINT
     issue = reporting.record_issue(run, exc, invoice=invoice)
+    if getattr(exc, "customer_missing", False):  # the next run creates the customer again
+        ExternalRecord.objects.filter(
+            integration=run.integration, customer_id=invoice.customer_id
+        ).delete()
     if not transient:
         records = ExternalRecord.objects.filter(integration=run.integration, invoice=invoice)
         if state == ExternalRecord.State.FAILED:

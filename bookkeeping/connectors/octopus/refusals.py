@@ -1,11 +1,29 @@
-"""What an Octopus refusal (its `errorCode`) means for the user: the hint, and where it is fixed.
+"""Every refusal Octopus is known to give for a customer or a booking: what it means in plain
+words, where it is fixed and how, and where we know it from.
 
-A pure table and the function that words a refusal of one invoice with it.
+A pure table (`CATALOGUE`) and the function that words a refusal of one invoice with it.
+Octopus answers `{"errorCode", "errorMessage", "technicalInfo"}`; `errorCode` reuses the SOAP
+return codes. An entry is found by its code, else (a reply without a known code) by a pattern
+of its text, in English and Dutch (Octopus answers in the language of `Accept-Language`).
+
+Sources, cited per entry in `source`:
+- FACTS = /work/shared/bookkeeping-apis.md §2.8 (codes, Teamleader's texts) and
+  bookkeeping-apis-2.md §5 (error-text table).
+- RETURN_CODES = BertMaurau/inaras-php-wrapper `src/ReturnCodes.php` (commit 48f0f0f), the
+  code -> name list of the SOAP webservice: every code below is there.
+- GO_CLIENT = omniboost/go-octopus `client.go` (the REST error body `ErrorResponse`).
+- TEAMLEADER = support.teamleader.eu 7000054017 "Troubleshooting Octopus" (quoted in FACTS).
+Octopus's own wording per code is not public (only the SOAP names are): the English patterns
+follow the names and Teamleader's quotes, the Dutch ones are our reading [I] of those names.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, NamedTuple
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from django.utils import timezone
 
 from bookkeeping.connectors.errors import (
     COST_CENTRE,
@@ -28,108 +46,279 @@ from bookkeeping.connectors.octopus.payload import (
 if TYPE_CHECKING:
     from invoicing.models import Invoice
 
-DEFAULT_HINT = "Check the invoice in Booksync and the settings in Octopus, then retry the invoice."
+FACTS = "bookkeeping-apis.md §2.8; bookkeeping-apis-2.md §5"
+RETURN_CODES = "BertMaurau/inaras-php-wrapper src/ReturnCodes.php"
+GO_CLIENT = "omniboost/go-octopus client.go (ErrorResponse)"
+TEAMLEADER = "support.teamleader.eu 7000054017 (Troubleshooting Octopus)"
+
 REFUSED = "Octopus refused the request: "
+# A refusal nobody documented: the tool's words stay in the message; this says what to do.
+DEFAULT_HINT = (
+    "Booksync does not know this Octopus refusal. If Octopus's words above do not say what to "
+    "change, send Booksync support those exact words, invoice {number} and the time {time}."
+)
 # Where a refusal is fixed, beside the hint: a setting ("journal" and "vat" are resolved for the
 # invoice), or Fix.INVOICE / TOOL / CUSTOMER / NOTHING.
 JOURNAL, VAT = "journal", "vat"
 
 
-class Refusal(NamedTuple):
-    hint: str  # {accounts}, {vat_codes}, {cost_centres} are what we sent
+@dataclass(frozen=True)
+class Refusal:
+    """One known refusal. `hint` may name {accounts}, {vat_codes}, {cost_centres}, {journal}
+    (what we sent) and {number}. `customer_missing`: the customer is gone from the tool, so its
+    record is dropped and the next sync creates it again (see InvoiceRejected)."""
+
+    name: str  # the SOAP name of the code
+    meaning: str
+    hint: str
     fix: Fix
     field: str = ""
+    codes: tuple[int, ...] = ()
+    patterns: tuple[str, ...] = ()  # regexes of the tool's text, English and Dutch
+    source: str = RETURN_CODES
+    closed_period: bool = False
+    customer_missing: bool = False
 
 
-BOOKYEAR = Refusal(
-    "Create the book year of the invoice date in Octopus, then retry the invoice.", Fix.TOOL
-)
-# Octopus errorCode -> how to fix the refused invoice.
-REFUSALS: dict[int, Refusal] = {
-    # ERR_UNKNOWN_ACCOUNT: a line's revenue account is not in the dossier's chart.
-    -21: Refusal(
+def _bookyear(code: int, name: str, *patterns: str) -> Refusal:
+    return Refusal(
+        name,
+        "Octopus has no book year or period for the invoice date.",
+        "Create the book year of the invoice date in Octopus, then retry the invoice.",
+        Fix.TOOL,
+        codes=(code,),
+        patterns=patterns,
+    )
+
+
+def _journal(code: int, name: str, meaning: str, hint: str, *patterns: str) -> Refusal:
+    return Refusal(name, meaning, hint, Fix.SETTINGS, JOURNAL, (code,), patterns)
+
+
+CATALOGUE: tuple[Refusal, ...] = (
+    Refusal(
+        "ERR_UNKNOWN_ACCOUNT",
+        "The revenue account of a line does not exist in the Octopus dossier.",
         "Account {accounts} is not known in Octopus: set an existing revenue account on the "
         "invoice line or as default revenue account in Integration settings.",
         Fix.SETTINGS,
         REVENUE_ACCOUNT,
+        (-21,),
+        (r"unknown (general ledger )?account", r"onbekende (algemene )?rekening"),
+        f"{RETURN_CODES}; {FACTS}",
     ),
-    # ERR_UNKNOWN_VATCODE: the mapped VAT code does not exist in the dossier.
-    -22: Refusal(
+    Refusal(
+        "ERR_ACCOUNT_NOT_BOOKING_TYPE",
+        "A line's revenue account is a total account, which cannot be booked on.",
+        "Account {accounts} cannot be booked on in Octopus: set a booking account on the invoice "
+        "line or as default revenue account in Integration settings.",
+        Fix.SETTINGS,
+        REVENUE_ACCOUNT,
+        (-50,),
+        (r"not a booking account", r"geen boekingsrekening"),
+    ),
+    Refusal(
+        "ERR_UNKNOWN_VATCODE",
+        "The VAT code the rate is mapped to does not exist in the Octopus dossier.",
         "VAT code {vat_codes} does not exist in Octopus: fix the VAT mapping in Integration "
         "settings.",
         Fix.SETTINGS,
         VAT,
+        (-22,),
+        (r"unknown vat ?code", r"onbekende btw-?code"),
+        f"{RETURN_CODES}; {FACTS}",
     ),
-    # ERR_VATCODE_WRONG_TYPE: a purchase VAT code was mapped for sales.
-    -75: Refusal(
+    Refusal(
+        "ERR_VATCODE_WRONG_TYPE",
+        "The VAT code the rate is mapped to is not a sales VAT code.",
         "VAT code {vat_codes} is not a sales VAT code in Octopus: fix the VAT mapping in "
         "Integration settings.",
         Fix.SETTINGS,
         VAT,
+        (-75,),
+        (r"vat ?code (has the )?wrong type", r"btw-?code (heeft het )?verkeerde? type"),
     ),
-    # ERR_ACCOUNT_NOT_BOOKING_TYPE: a total account instead of a booking account.
-    -50: Refusal(
-        "Account {accounts} cannot be booked on in Octopus: choose another revenue account.",
-        Fix.INVOICE,
-    ),
-    # ERR_UNKNOWN_COST_CENTRE
-    -40: Refusal(
+    Refusal(
+        "ERR_UNKNOWN_COST_CENTRE",
+        "The cost centre of a line does not exist in the Octopus dossier.",
         "Cost centre {cost_centres} is not known in Octopus: fix the cost centre on the "
         "invoice line or the default cost centre in Integration settings.",
         Fix.SETTINGS,
         COST_CENTRE,
+        (-40,),
+        (r"unknown cost ?cent(re|er)", r"onbekende kostenplaats"),
     ),
-    # ERR_COST_CENTRE_CLOSED
-    -41: Refusal(
+    Refusal(
+        "ERR_COST_CENTRE_CLOSED",
+        "The cost centre of a line is closed in Octopus.",
         "Cost centre {cost_centres} is closed in Octopus: choose an open cost centre on the "
         "invoice line or as default cost centre in Integration settings.",
         Fix.SETTINGS,
         COST_CENTRE,
+        (-41,),
+        (r"cost ?cent(re|er) is closed", r"kostenplaats is afgesloten"),
     ),
-    # ERR_UNKNOWN_RELATION: the customer is not (or no longer) in the dossier.
-    -16: Refusal(
-        "The customer is missing in Octopus: retry the invoice so that the customer is "
-        "created first.",
+    Refusal(
+        "ERR_UNKNOWN_RELATION",
+        "The invoice's customer is not (or no longer) in the Octopus dossier.",
+        "Retry the invoice: Booksync creates the customer in Octopus again first, then books "
+        "the invoice.",
         Fix.CUSTOMER,
+        codes=(-16,),
+        patterns=(r"unknown relation", r"onbekende relatie"),
+        source=f"{RETURN_CODES}; {FACTS}",
+        customer_missing=True,
     ),
-    # ERR_ILLEGAL_DOCUMENT_SEQUENCE_NR: someone booked in the same journal at the same time.
-    -13: Refusal(
-        "Another booking took the journal's next number: retry the invoice from the sync history.",
+    Refusal(
+        "ERR_INSERT_UPDATE_RELATION",
+        "Octopus could not save the customer.",
+        "Check the customer's name, country and VAT number in Booksync, then retry.",
+        Fix.CUSTOMER,
+        codes=(-7,),
+        patterns=(r"error (inserting|updating) relation", r"fout bij .*relatie"),
+    ),
+    Refusal(
+        "ERR_ILLEGAL_DOCUMENT_SEQUENCE_NR",
+        "Another booking took the journal's next document number, twice in a row.",
+        "Retry the invoice from the sync history: Booksync reads the journal's number again.",
         Fix.NOTHING,
+        codes=(-13,),
+        patterns=(r"illegal document sequence", r"ongeldig documentnummer"),
+        source=f"{RETURN_CODES}; {FACTS}",
     ),
-    # ERR_UNKNOWN_BOOKYEAR / ERR_UNKNOWN_BOOKYEAR_PERIOD_NR
-    -9: BOOKYEAR,
-    -14: BOOKYEAR,
-    # ERR_UNKNOWN_JOURNAL / ERR_JOURNAL_WRONG_MODE / ERR_INVALID_JOURNAL
-    -10: Refusal(
+    _bookyear(
+        -9, "ERR_UNKNOWN_BOOKYEAR", r"unknown book ?year\b(?! period)", r"onbekend boekjaar\b"
+    ),
+    _bookyear(
+        -14, "ERR_UNKNOWN_BOOKYEAR_PERIOD_NR", r"unknown book ?year period", r"onbekende periode"
+    ),
+    Refusal(
+        "ERR_BOOKYEAR_PERIOD_NR_PROTECTED",
+        "Book year period is closed",
+        CLOSED_PERIOD_HINT,
+        Fix.TOOL,
+        codes=(-15,),
+        patterns=(
+            r"book ?year period is (closed|protected)",
+            r"periode is (afgesloten|beveiligd)",
+        ),
+        source=f"{RETURN_CODES}; {TEAMLEADER}",
+        closed_period=True,
+    ),
+    Refusal(
+        "ERR_JOURNAL_CLOSED",
+        "The journal is closed in Octopus (the journal itself, not a book-year period).",
+        "Journal {journal} is closed in Octopus: reopen it there (or choose an open journal in "
+        "Integration settings), then retry the invoice.",
+        Fix.TOOL,
+        codes=(-11,),
+        patterns=(r"journal (\S+ )?is closed", r"dagboek (\S+ )?is (afgesloten|gesloten)"),
+        source=f"{RETURN_CODES}; {FACTS} (HTTP 403 'journal is closed or in use')",
+    ),
+    _journal(
+        -10,
+        "ERR_UNKNOWN_JOURNAL",
+        "The journal chosen in Integration settings does not exist in Octopus.",
         "Choose an existing sales journal in Integration settings (a new journal shows up "
         "after File > Synchronise in the Octopus client).",
-        Fix.SETTINGS,
-        JOURNAL,
+        r"unknown journal",
+        r"onbekend dagboek",
     ),
-    -29: Refusal(
+    _journal(
+        -29,
+        "ERR_JOURNAL_WRONG_MODE",
+        "The journal is not of type 'Sales bookings' (for example 'Invoices').",
         "The journal must be of type 'Sales bookings' in Octopus: choose another journal in "
         "Integration settings.",
-        Fix.SETTINGS,
-        JOURNAL,
+        r"wrong type",
+        r"verkeerde? type",
     ),
-    -38: Refusal("Choose a valid sales journal in Integration settings.", Fix.SETTINGS, JOURNAL),
-    # ERR_BOOKING_LINE_BASE_VAT_OTHER_SIGN
-    -23: Refusal(
-        "A line's amount and VAT have different signs: check the invoice lines.", Fix.INVOICE
+    _journal(
+        -38,
+        "ERR_INVALID_JOURNAL",
+        "The journal cannot take sales bookings.",
+        "Choose a valid sales journal in Integration settings.",
+        r"invalid journal",
+        r"ongeldig dagboek",
     ),
-    # ERR_BOOKING_NOT_EXISTS: the booking was deleted in Octopus.
-    -34: Refusal(
-        "The booking no longer exists in Octopus: book the invoice again or correct it in Octopus.",
+    Refusal(
+        "ERR_BOOKING_LINE_BASE_VAT_OTHER_SIGN",
+        "A line's amount and its VAT have different signs.",
+        "Check the invoice lines: amount and VAT of each line must both be positive or both "
+        "negative.",
+        Fix.INVOICE,
+        codes=(-23,),
+        patterns=(r"differ in sign|other sign", r"ander teken"),
+    ),
+    Refusal(
+        "ERR_INSERT_BOOKING",
+        "Octopus could not save the booking (amounts or VAT that do not add up).",
+        "Check the invoice's amounts and VAT against Octopus's words above, then retry.",
+        Fix.INVOICE,
+        codes=(-24,),
+        patterns=(r"error inserting booking", r"fout bij het (toevoegen|invoeren) van de boeking"),
+    ),
+    Refusal(
+        "ERR_UPDATE_BOOKING",
+        "Octopus could not change the booking (amounts or VAT that do not add up).",
+        "Check the invoice's amounts and VAT against Octopus's words above, then retry.",
+        Fix.INVOICE,
+        codes=(-35,),
+        patterns=(r"error updating booking", r"fout bij het (wijzigen|aanpassen) van de boeking"),
+    ),
+    Refusal(
+        "ERR_BOOKING_NOT_EXISTS",
+        "The booking was deleted in Octopus.",
+        "Book the invoice again (unlink it in the recovery console) or correct it in Octopus.",
         Fix.TOOL,
+        codes=(-34,),
+        patterns=(r"booking (does )?not exists?", r"boeking bestaat niet"),
     ),
-    # ERR_NO_DOCUMENT_DATE / ERR_NO_EXPIRY_DATE / ERR_UNKNOWN_CURRENCY
-    -17: Refusal("Give the invoice a date.", Fix.INVOICE),
-    -18: Refusal("Give the invoice a due date.", Fix.INVOICE),
-    -19: Refusal("Use a currency that Octopus knows for this dossier.", Fix.INVOICE),
-}
-# ERR_JOURNAL_CLOSED, ERR_BOOKYEAR_PERIOD_NR_PROTECTED: the period is closed or protected.
-CLOSED_CODES = frozenset({-11, -15})
+    Refusal(
+        "ERR_NO_DOCUMENT_DATE",
+        "The invoice has no date.",
+        "Give the invoice a date.",
+        Fix.INVOICE,
+        codes=(-17,),
+        patterns=(r"no document date", r"geen documentdatum"),
+    ),
+    Refusal(
+        "ERR_NO_EXPIRY_DATE",
+        "The invoice has no due date.",
+        "Give the invoice a due date.",
+        Fix.INVOICE,
+        codes=(-18,),
+        patterns=(r"no expiry date", r"geen vervaldatum"),
+    ),
+    Refusal(
+        "ERR_UNKNOWN_CURRENCY",
+        "The invoice's currency is not known in the Octopus dossier.",
+        "Use a currency that Octopus knows for this dossier on the invoice.",
+        Fix.INVOICE,
+        codes=(-19,),
+        patterns=(r"unknown currency", r"onbekende munt"),
+    ),
+    Refusal(
+        "ERR_ILLEGAL_EXCHANGE_RATE",
+        "The invoice's exchange rate is not valid.",
+        "Give the invoice a positive exchange rate.",
+        Fix.INVOICE,
+        codes=(-20,),
+        patterns=(r"illegal exchange rate", r"ongeldige wisselkoers"),
+    ),
+)
+REFUSALS: dict[int, Refusal] = {code: entry for entry in CATALOGUE for code in entry.codes}
+CLOSED_CODES = frozenset(code for code, entry in REFUSALS.items() if entry.closed_period)
+
+
+def find(code: int | None, text: str = "") -> Refusal | None:
+    """The entry of a refusal: by its code, else (no known code) by its text."""
+    if code in REFUSALS:
+        return REFUSALS[code]
+    for entry in CATALOGUE:
+        if any(re.search(pattern, text, re.IGNORECASE) for pattern in entry.patterns):
+            return entry
+    return None
 
 
 def tool_message(exc: ConnectorError) -> str:
@@ -151,6 +340,22 @@ def field_of(
     return refusal.field
 
 
+def _context(invoice: Invoice, lines: list[dict[str, Any]], config: OctopusConfig) -> dict:
+    def sent(values: Any) -> str:
+        return ", ".join(dict.fromkeys(str(value) for value in values))
+
+    return {
+        "accounts": sent(line["accountKey"] for line in lines),
+        "vat_codes": sent(line["vatCodeKey"] for line in lines),
+        "cost_centres": sent(
+            line["costCentreKey"]["id"] for line in lines if "costCentreKey" in line
+        ),
+        "journal": config.journal_of(invoice.kind),
+        "number": invoice.number,
+        "time": timezone.now().strftime("%Y-%m-%d %H:%M:%S UTC"),
+    }
+
+
 def rejection(
     invoice: Invoice,
     exc: InvoiceRejected,
@@ -159,7 +364,8 @@ def rejection(
     lines: list[dict[str, Any]],
     config: OctopusConfig,
 ) -> InvoiceRejected:
-    """The tool's refusal, told about this invoice, with a hint to fix it and where."""
+    """The tool's refusal, told about this invoice: the tool's words and what they mean, with a
+    hint to fix it and where."""
     if isinstance(exc, ClosedPeriod):
         return ClosedPeriod(
             CLOSED_PERIOD_MESSAGE.format(number=invoice.number, period=period),
@@ -169,23 +375,24 @@ def rejection(
             detail=exc.detail,
             fix=Fix.TOOL,
         )
-    context = {
-        "accounts": ", ".join(dict.fromkeys(str(line["accountKey"]) for line in lines)),
-        "vat_codes": ", ".join(dict.fromkeys(str(line["vatCodeKey"]) for line in lines)),
-        "cost_centres": ", ".join(
-            dict.fromkeys(
-                str(line["costCentreKey"]["id"]) for line in lines if "costCentreKey" in line
-            )
-        ),
-    }
-    refusal = REFUSALS.get(to_int(exc.code) or 0, Refusal(DEFAULT_HINT, Fix.INVOICE))
-    field = field_of(refusal, invoice, lines, config)
+    context = _context(invoice, lines, config)
+    refusal = find(to_int(exc.code), exc.message.removeprefix(REFUSED))
+    if refusal is None:
+        return InvoiceRejected(
+            f"Invoice {invoice.number}: {tool_message(exc)}",
+            code=exc.code,
+            hint=DEFAULT_HINT.format(**context),
+            status=exc.status,
+            detail=exc.detail,
+            fix=Fix.INVOICE,
+        )
     return InvoiceRejected(
-        f"Invoice {invoice.number}: {tool_message(exc)}",
+        f"Invoice {invoice.number}: {refusal.meaning} Octopus said: {tool_message(exc)}",
         code=exc.code,
         hint=refusal.hint.format(**context),
         status=exc.status,
         detail=exc.detail,
         fix=refusal.fix,
-        field=field,
+        field=field_of(refusal, invoice, lines, config),
+        customer_missing=refusal.customer_missing,
     )

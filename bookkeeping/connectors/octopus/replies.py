@@ -14,7 +14,7 @@ from bookkeeping.connectors.errors import (
     TransientError,
 )
 from bookkeeping.connectors.octopus.payload import error_body
-from bookkeeping.connectors.octopus.refusals import CLOSED_CODES, DEFAULT_HINT, REFUSALS, REFUSED
+from bookkeeping.connectors.octopus.refusals import CLOSED_CODES, REFUSED, find
 from bookkeeping.connectors.results import Choice
 
 if TYPE_CHECKING:
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 CLOSED_TEXT = re.compile(r"(?i)(closed|protected|secured)")
 # HTTP 403 on a write: "journal is closed or in use by another user" (bookkeeping-apis.md §2.8).
 # In use is temporary; the text is all that tells it from a closed journal (no code is known).
+JOURNAL_CLOSED = -11  # ERR_JOURNAL_CLOSED: closed for good, not in use
 IN_USE_TEXT = re.compile(r"(?i)in use|in gebruik|utilisé|locked")
 JOURNAL_IN_USE_MESSAGE = "Octopus: the journal is in use by another user."
 JOURNAL_IN_USE_HINT = (
@@ -46,6 +47,7 @@ def refusal_of(response: requests.Response) -> ConnectorError:
     if (
         response.status_code == 403
         and code not in CLOSED_CODES
+        and code != JOURNAL_CLOSED
         and IN_USE_TEXT.search(f"{text} {technical}")
     ):
         return TransientError(
@@ -54,17 +56,16 @@ def refusal_of(response: requests.Response) -> ConnectorError:
             status=response.status_code,
             detail=response.text,
         )
-    closed = code in CLOSED_CODES or (
-        code not in REFUSALS and "period" in text.lower() and CLOSED_TEXT.search(text)
+    refusal = find(code, text)
+    closed = (refusal is not None and refusal.closed_period) or (
+        refusal is None and "period" in text.lower() and bool(CLOSED_TEXT.search(text))
     )
     error_class = ClosedPeriod if closed else InvoiceRejected
-    refusal = REFUSALS.get(code or 0)
-    # Where it is fixed is told by `rejection()`, which knows the invoice; the hint of a
-    # refusal outside a booking says no setting.
+    # Where it is fixed, and the hint, are told by `rejection()`, which knows the invoice (a
+    # customer's refusal gets its hint from `push_customer`); here no setting is named.
     return error_class(
         f"{REFUSED}{text}",
         code="" if code is None else str(code),
-        hint=refusal.hint if refusal else DEFAULT_HINT,
         status=response.status_code,
         detail=response.text,
         fix=Fix.TOOL if closed else (refusal.fix if refusal else Fix.INVOICE),

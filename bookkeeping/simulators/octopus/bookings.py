@@ -12,6 +12,7 @@ from bookkeeping.simulators.base import SimRequest, SimResponse
 from bookkeeping.simulators.octopus.data import (
     BOOKYEARS,
     CLOSED_PERIOD_MESSAGE,
+    JOURNAL_CLOSED_MESSAGE,
     REVENUE_ACCOUNT,
     SALES_JOURNAL,
     TIMESTAMP_FORMAT,
@@ -59,6 +60,18 @@ class BookingsMixin:
     def unlock_journal(self, journal: str) -> None:
         with self.lock:
             self.locked_journals.discard(journal)
+
+    def close_journal(self, journal: str) -> None:
+        """The user closes `journal` in Octopus (every book year): writes answer -11."""
+        with self.lock:
+            for (_, key), row in self.journals.items():
+                if key == journal:
+                    row["closed"] = True
+
+    def delete_relation(self, relation_id: int) -> None:
+        """Someone deletes a relation in Octopus: bookings for it answer -16."""
+        with self.lock:
+            self.relations.pop(relation_id, None)
 
     # Knobs: the books changed behind Booksync's back (Octopus reports no deletions, so only a
     # complete read of the journals shows that a booking is gone).
@@ -231,7 +244,7 @@ class BookingsMixin:
         (§2.8). Octopus's code for the latter is not documented: the generic -24/-35 with that
         text."""
         if journal["closed"]:
-            raise OctopusFault(403, -11, CLOSED_PERIOD_MESSAGE, f"journal {journal['journalKey']}")
+            raise OctopusFault(403, -11, JOURNAL_CLOSED_MESSAGE, f"journal {journal['journalKey']}")
         if period <= max(journal["closedPeriod"], journal["protectedPeriod"]):
             raise OctopusFault(403, -15, CLOSED_PERIOD_MESSAGE, f"period {period}")
         if journal["journalKey"] in self.locked_journals:

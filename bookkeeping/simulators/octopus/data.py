@@ -43,6 +43,8 @@ VAT_MAPPING = {"21.00": "21", "12.00": "12", "6.00": "6", "0.00": "0"}
 COST_CENTRES = {1: "Algemeen", 2: "Consultancy", 3: "Projecten", 9: "Oude projecten"}
 CLOSED_COST_CENTRES = {9}
 CLOSED_PERIOD_MESSAGE = "Book year period is closed"
+# -11: the text is not documented (only the code's name ERR_JOURNAL_CLOSED) [I].
+JOURNAL_CLOSED_MESSAGE = "Journal is closed"
 
 
 class OctopusFault(Exception):
