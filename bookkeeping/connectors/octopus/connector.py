@@ -171,12 +171,15 @@ class OctopusConnector(Connector):
         try:
             response = self.request("PUT", self.dossier_path("/relations"), json=body)
         except InvoiceRejected as exc:
+            refusal = REFUSALS.get(to_int(exc.code) or 0, REFUSALS[-7])
             raise InvoiceRejected(
-                f"Customer {customer.name} ({customer.code}): {tool_message(exc)}",
+                f"Customer {customer.name} ({customer.code}): {refusal.meaning} Octopus said: "
+                f"{tool_message(exc)}",
                 code=exc.code,
-                hint="Check the customer's name, country and VAT number.",
+                hint=REFUSALS[-7].hint,
                 status=exc.status,
                 detail=exc.detail,
+                fix=Fix.CUSTOMER,
             ) from exc
         body = self.json(response) if response.content.strip() else None
         if isinstance(body, dict) and relation_id_of(body):

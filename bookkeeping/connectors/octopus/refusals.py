@@ -367,8 +367,12 @@ def rejection(
     """The tool's refusal, told about this invoice: the tool's words and what they mean, with a
     hint to fix it and where."""
     if isinstance(exc, ClosedPeriod):
+        message = CLOSED_PERIOD_MESSAGE.format(number=invoice.number, period=period)
+        words = exc.message.removeprefix(REFUSED)
+        if words.lower() not in message.lower():  # another language, other words
+            message = f"{message}. Octopus said: {tool_message(exc)}"
         return ClosedPeriod(
-            CLOSED_PERIOD_MESSAGE.format(number=invoice.number, period=period),
+            message,
             code=exc.code,
             hint=CLOSED_PERIOD_HINT.format(year=period // 100, month=f"{period % 100:02d}"),
             status=exc.status,
