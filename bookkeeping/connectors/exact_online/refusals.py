@@ -123,7 +123,7 @@ ENTRY_REFUSALS: tuple[Refusal, ...] = (
     Refusal(
         ("Invalid: Journal", "Ongeldig: Dagboek"),
         "The chosen journal is not a sales journal in Exact Online.",
-        "Choose a journal of type Sales in Integration settings, then retry the invoice.",
+        "Choose a journal of type Sales in Integration settings.",
         Fix.SETTINGS,
         "[F1.7] and [simplicate] 'Invalid: Journal (type).'; Dutch [I]",
         field=JOURNAL,
