@@ -49,11 +49,7 @@ from bookkeeping.connectors.exact_online.payload import (
 )
 from bookkeeping.connectors.exact_online.payments import PaymentsMixin
 from bookkeeping.connectors.exact_online.readback import ReadBackMixin
-from bookkeeping.connectors.exact_online.refusals import (
-    CLOSED_PERIOD_TEXTS,
-    DEFAULT_HINT,
-    rejection,
-)
+from bookkeeping.connectors.exact_online.refusals import DEFAULT_HINT, rejection
 from invoicing.money import CENT, compute_totals, round_cents
 
 if TYPE_CHECKING:
@@ -75,7 +71,6 @@ class ExactOnlineConnector(ReadBackMixin, PaymentsMixin, ExactOnlineAccess):
         "invoice": 20,  # sales entry
         "credit_note": 21,  # sales credit note (negative amounts)
     }
-    CLOSED_PERIOD_TEXTS = CLOSED_PERIOD_TEXTS
     DEFAULT_HINT = DEFAULT_HINT
 
     def __init__(self, integration: Integration):
