@@ -376,7 +376,10 @@ def test_it_rejects_with_exacts_text_and_a_hint_when_the_period_is_closed(
     result = push_one(get_connector(exact_online_integration), invoice)
 
     assert isinstance(result.error, ClosedPeriod)
-    assert result.error.message == "Exact Online refused invoice 2026-0043: Period is closed"
+    assert result.error.message == (
+        "Exact Online refused invoice 2026-0043: Period is closed — The invoice date falls in a "
+        "period that is closed in Exact Online."
+    )
     assert "Reopen the period" in result.error.hint
     assert exact_online.bookings("2026-0043") == []
 
@@ -389,8 +392,9 @@ def test_it_rejects_with_exacts_text_when_the_journal_is_not_a_sales_journal(
 
     result = push_one(get_connector(exact_online_integration), invoice)
 
-    assert (
-        result.error.message == "Exact Online refused invoice 2026-0044: Invalid: Journal (type)."
+    assert result.error.message == (
+        "Exact Online refused invoice 2026-0044: Invalid: Journal (type). — The chosen journal "
+        "is not a sales journal in Exact Online."
     )
     assert result.error.hint == "Choose a journal of type Sales in Integration settings."
 
