@@ -120,3 +120,35 @@ def test_an_unknown_refusal_keeps_yukis_words_and_says_what_to_send_to_support(
     assert issue.hint == DEFAULT_HINT
     assert all(part in issue.hint for part in ("exact words", "invoice number", "time"))
     assert issue.link == refused.get_absolute_url()
+
+
+CUSTOMER_CASES = [case for case in CASES if case.values[0].place == Fix.CUSTOMER]
+
+
+@pytest.mark.parametrize(("refusal", "example"), CUSTOMER_CASES)
+def test_a_known_refusal_of_one_customer_gets_its_own_fix_and_the_customers_link(
+    refusal, example, yuki, yuki_integration, acme, alice
+):
+    customers = [
+        CustomerFactory(company=acme, name=f"Customer {n}", code=f"C000{n}") for n in (1, 2, 3)
+    ]
+    invoices = [
+        make_booked_invoice(acme, number=f"2026-000{n}", customer=customer)
+        for n, customer in enumerate(customers, start=1)
+    ]
+    refused = customers[1]
+    words = example.format(ref=invoices[1].number, account="8999", vat="99")
+    yuki.refuse_next_contact(refused.code, words)
+
+    sync_company(acme, trigger=SyncRun.Trigger.MANUAL, user=alice)
+
+    assert yuki.bookings(invoices[0].number)
+    assert yuki.bookings(invoices[2].number)
+    assert yuki.bookings(invoices[1].number) == []
+    issue = SyncIssue.objects.filter(customer=refused).first() or SyncIssue.objects.get(
+        invoice=invoices[1]
+    )
+    assert words in issue.message
+    assert refusal.meaning in issue.message
+    assert issue.hint == refusal.fix
+    assert issue.link == refused.get_absolute_url()

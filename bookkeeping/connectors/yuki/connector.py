@@ -33,7 +33,6 @@ from bookkeeping.connectors.base import (
     BookingFacts,
     Choice,
     ConnectorError,
-    Fix,
     InvoiceRejected,
     PushResult,
     QuotaExceeded,
@@ -50,7 +49,12 @@ from bookkeeping.connectors.yuki.payload import (
     sales_invoice,
 )
 from bookkeeping.connectors.yuki.payments import YukiPayments
-from bookkeeping.connectors.yuki.refusals import DEFAULT_HINT, explain, place_of
+from bookkeeping.connectors.yuki.refusals import (
+    DEFAULT_HINT,
+    contact_refused,
+    explain,
+    place_of,
+)
 from bookkeeping.connectors.yuki.soap import (
     INVOICES_NS,
     RETRY_HINT,
@@ -195,12 +199,7 @@ class YukiConnector(YukiAccess, YukiBooks, YukiPayments):
         result = self.call("Contact", "UpdateContact", params, idempotent=True)
         reply = xml_result(result)
         if reply is not None and find_text(reply, "Succeeded").lower() == "false":
-            message = find_text(reply, "Message") or "no reason given"
-            raise InvoiceRejected(
-                f"Yuki refused customer {customer.code} ({customer.name}): {message}",
-                hint="Check the customer's name, code and VAT number.",
-                fix=Fix.CUSTOMER,
-            )
+            raise contact_refused(customer, find_text(reply, "Message"))
         ref = self.find_customer(customer)
         if ref is None:
             raise TransientError(

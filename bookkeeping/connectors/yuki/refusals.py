@@ -23,10 +23,16 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from bookkeeping.connectors.errors import CONNECTION, REVENUE_ACCOUNT, Fix, vat_mapping_field
+from bookkeeping.connectors.errors import (
+    CONNECTION,
+    REVENUE_ACCOUNT,
+    Fix,
+    InvoiceRejected,
+    vat_mapping_field,
+)
 
 if TYPE_CHECKING:
-    from invoicing.models import Invoice
+    from invoicing.models import Customer, Invoice
 
 # For messages nobody has documented: what to send to support.
 DEFAULT_MEANING = "Yuki gave a reason Booksync does not know yet."
@@ -182,3 +188,17 @@ def place_of(refusal: Refusal, invoice: Invoice | None = None) -> tuple[Fix, str
     line = invoice.lines.first() if invoice is not None else None
     rate = f"{Decimal(line.vat_rate):.2f}" if line is not None else ""
     return Fix.SETTINGS, vat_mapping_field(rate) if rate else ""
+
+
+def contact_refused(customer: Customer, message: str) -> InvoiceRejected:
+    """Yuki refused to save a customer (UpdateContact, Succeeded=false): the entry its words
+    match when that entry is fixed on the customer, else the customer's own check."""
+    refusal = explain(message)
+    if refusal.place != Fix.CUSTOMER:
+        refusal = next(r for r in REFUSALS if r.key == "contact")
+    return InvoiceRejected(
+        f"Yuki refused customer {customer.code} ({customer.name}): "
+        f"{message or 'no reason given'} — {refusal.meaning}",
+        hint=refusal.fix,
+        fix=Fix.CUSTOMER,
+    )

@@ -13,6 +13,7 @@ Knobs for tests: `daily_limit`, `xml_results` ("child" or "escaped": how XML res
 `max_failures` (Yuki stops a batch after 6 incorrect invoices), `digits_only_references` (the
 administration refuses a Reference with letters or separators), `refuse_next_invoice(reference,
 message)` (the next import refuses that one invoice with Yuki's `message`, the others book),
+`refuse_next_contact(code, message)` (the next UpdateContact of that contact is refused),
 `pay(reference, amount=None)`,
 `match_credit_note(invoice_reference, credit_note_reference)` (ledger.py);
 the books behind Booksync's back (books.py): `delete_booking(reference)`,
@@ -78,6 +79,7 @@ class YukiSimulator(ContactOperations, LedgerOperations, BooksOperations, Simula
             self.max_failures = 6
             self.digits_only_references = False
             self.refusals: dict[str, str] = {}  # Reference -> the message its next import gets
+            self.contact_refusals: dict[str, str] = {}
 
     def refuse_next_invoice(self, reference: str, message: str) -> None:
         """The next import of `reference` is refused with `message` (Succeeded=false), once."""
