@@ -82,10 +82,11 @@ REFUSALS: tuple[Refusal, ...] = (
         ),
         "This Yuki administration accepts only digits as invoice number (Yuki's Reference); "
         "the number has letters or separators.",
-        'Turn on "Send only the digits of the invoice number": Integration settings > connection '
-        "step, Yuki connection options (the connection's `digits_only_reference` option; ask "
-        "your administrator if you cannot change it). Then sync again: 2026-0001 is sent as "
-        "20260001, a credit note CN-2026-0001 as 920260001.",
+        'Turn on "Send only the digits of the invoice number" for this Yuki connection. It '
+        "belongs to the connection (Integration settings, step 2, Connect Yuki) but that step "
+        "does not show it yet: ask your Booksync administrator to set it, stored with the "
+        "connection's credentials as `digits_only_reference`. Then sync again: 2026-0001 is "
+        "sent as 20260001, a credit note CN-2026-0001 as 920260001.",
         Fix.SETTINGS,
         CONNECTION,
         source="F1 §3.5 (the Reference is Yuki's only key) and §3.7 (number ranges per "
@@ -147,8 +148,8 @@ REFUSALS: tuple[Refusal, ...] = (
         "price_precision",
         (r"price|decimal|precision", r"prijs|decimalen"),
         "A price or quantity has more decimals than Yuki accepts.",
-        "Round the unit prices of the invoice lines to at most 2 decimals (quantities to 4) on "
-        "the invoice, then sync again.",
+        "Round the unit prices of the invoice lines to whole cents, and quantities to fewer "
+        "decimals, on the invoice; then sync again.",
         Fix.INVOICE,
         source="F1 §3.5 and §3.7 (over-precise sales prices, yuki-cli docs citing Postman); "
         "wording assumed",
@@ -162,8 +163,8 @@ REFUSALS: tuple[Refusal, ...] = (
         (r"maximum number of invoices|invoice limit|bundle", r"maximum aantal facturen|bundel"),
         "The Yuki bundle does not allow more imported invoices (its monthly maximum is reached, "
         "or the bundle has no sales-invoice import).",
-        "In Yuki, raise the bundle (Settings > subscription) or wait for next month's maximum, "
-        "then sync again.",
+        "In Yuki, move to a bundle that imports sales invoices or allows more of them a month "
+        "(or wait for next month's maximum), then sync again.",
         Fix.TOOL,
         source="support.yuki.nl 80000787982 (imported invoices count toward the monthly maximum), "
         "80000787845 (import needs the Invoicing/Small/Medium/Large/Unlimited bundle); F1 §3.5",
