@@ -23,26 +23,22 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
 
 import requests
 from lxml import etree
 
 from bookkeeping.connectors.base import (
-    REVENUE_ACCOUNT,
     AuthError,
     BookingFacts,
     Choice,
     ConnectorError,
-    Fix,
     InvoiceRejected,
     PushResult,
     QuotaExceeded,
     RemoteRef,
     TransientError,
     scrub,
-    vat_mapping_field,
 )
 from bookkeeping.connectors.yuki.auth import KEY_HINT, SessionRefused, YukiAccess
 from bookkeeping.connectors.yuki.books import DAILY_QUOTA, YukiBooks
@@ -53,6 +49,12 @@ from bookkeeping.connectors.yuki.payload import (
     sales_invoice,
 )
 from bookkeeping.connectors.yuki.payments import YukiPayments
+from bookkeeping.connectors.yuki.refusals import (
+    DEFAULT_HINT,
+    contact_refused,
+    explain,
+    place_of,
+)
 from bookkeeping.connectors.yuki.soap import (
     INVOICES_NS,
     RETRY_HINT,
@@ -82,13 +84,6 @@ NOT_PROCESSED = "Yuki did not process invoice {number}: {message}"
 DOCUMENT_REFUSED = "Yuki refused the document: "
 
 
-# Patterns of Yuki's messages of a refused invoice (see YukiConnector.REJECTION_HINTS).
-NOT_PROCESSED_PATTERN = r"not processed|stopped after|skipped"
-GL_ACCOUNT = r"gl ?account|grootboek|ledger"
-VAT = r"vat|btw"
-CONTACT = r"contact|customer|relation"
-
-
 class YukiConnector(YukiAccess, YukiBooks, YukiPayments):
     """Yuki's SOAP web services: access key, domain contacts, batched sales invoices, the
     read-back of the books (books.py) and the payment status (payments.py)."""
@@ -107,15 +102,8 @@ class YukiConnector(YukiAccess, YukiBooks, YukiPayments):
         r"access ?key|invalid key|authenticat|rights|denied|not authori[sz]ed|inactive domain|bundle|no access": "auth",  # reconnect
         r"validat|xsd|schema|not a valid|xml document": "validation",  # the document was refused
     }
-    # Hint for a refused invoice, by a pattern of Yuki's message; the first match wins.
-    REJECTION_HINTS: ClassVar[dict[str, str]] = {
-        NOT_PROCESSED_PATTERN: "Fix the other refused invoices of this batch; this one is sent again by the next sync.",  # batch stopped early
-        GL_ACCOUNT: "Map the revenue account to a G/L account that exists in Yuki (Integration settings or the invoice line).",  # unknown G/L account
-        VAT: "Check the VAT mapping in Integration settings: each rate needs a VAT type Yuki knows.",  # unknown VAT type
-        CONTACT: "Check the customer's name, code and VAT number.",  # contact refused
-        r"price|decimal|precision": "Check the prices and quantities of the invoice lines.",  # amounts refused
-    }
-    DEFAULT_HINT = "Correct the invoice in Booksync or the settings in Yuki, then sync again."
+    # A refused invoice's meaning, fix and place come from the table in refusals.py.
+    DEFAULT_HINT = DEFAULT_HINT
     # Yuki's duplicate-number text is undocumented (the Dutch one is the facts' unverified guess).
     DUPLICATE = re.compile(r"already (exists|booked|been|processed)|duplicate|bestaat al", re.I)
     # VATType codes of Yuki's sales-invoice schema that we offer in the VAT mapping.
@@ -211,12 +199,7 @@ class YukiConnector(YukiAccess, YukiBooks, YukiPayments):
         result = self.call("Contact", "UpdateContact", params, idempotent=True)
         reply = xml_result(result)
         if reply is not None and find_text(reply, "Succeeded").lower() == "false":
-            message = find_text(reply, "Message") or "no reason given"
-            raise InvoiceRejected(
-                f"Yuki refused customer {customer.code} ({customer.name}): {message}",
-                hint="Check the customer's name, code and VAT number.",
-                fix=Fix.CUSTOMER,
-            )
+            raise contact_refused(customer, find_text(reply, "Message"))
         ref = self.find_customer(customer)
         if ref is None:
             raise TransientError(
@@ -288,7 +271,7 @@ class YukiConnector(YukiAccess, YukiBooks, YukiPayments):
             except InvoiceRejected as exc:  # the whole document was refused: nothing was booked
                 for invoice in sent:
                     message = exc.message.removeprefix(DOCUMENT_REFUSED)
-                    results[invoice.pk] = self.rejected(invoice, message, exc.code, exc.hint)
+                    results[invoice.pk] = self.rejected(invoice, message, exc.code)
             else:
                 results.update(self.read_import(sent, xml_result(result)))
         return [results[invoice.pk] for invoice in invoices]
@@ -326,38 +309,21 @@ class YukiConnector(YukiAccess, YukiBooks, YukiPayments):
             except ConnectorError:
                 ref = None  # the sync asks again
             return PushResult(invoice.pk, ref=ref, already_booked=True)
-        skipped = re.search(NOT_PROCESSED_PATTERN, message, re.IGNORECASE)
+        skipped = explain(message).key == "batch_stopped"  # the batch stopped before this one
         return self.rejected(invoice, message, "not_processed" if skipped else "rejected")
 
     def rejected(
-        self, invoice: Invoice, message: str, code: str, hint: str = "", *, template: str = REJECTED
+        self, invoice: Invoice, message: str, code: str, *, template: str = REJECTED
     ) -> PushResult:
+        """The refusal of one invoice, explained by the entry of refusals.py that Yuki's words
+        match (the default one, asking for them to be sent to support, when none does)."""
+        refusal = explain(message)
         text = template.format(number=invoice.number, message=message or "no reason given")
-        hint = hint or self.hint(message)
-        fix, field = self.fix_of(hint, invoice)
-        error = InvoiceRejected(text, code=code, hint=hint, fix=fix, field=field)
+        fix, field = place_of(refusal, invoice)
+        error = InvoiceRejected(
+            f"{text} — {refusal.meaning}", code=code, hint=refusal.fix, fix=fix, field=field
+        )
         return PushResult(invoice.pk, error=error)
-
-    def fix_of(self, hint: str, invoice: Invoice | None = None) -> tuple[Fix, str]:
-        """Where the refusal with this hint is fixed: the setting it names (the VAT row of the
-        invoice's first rate for the VAT mapping), else the invoice."""
-        if hint == self.REJECTION_HINTS[GL_ACCOUNT]:
-            return Fix.SETTINGS, REVENUE_ACCOUNT
-        if hint == self.REJECTION_HINTS[VAT]:
-            line = invoice.lines.first() if invoice is not None else None
-            rate = f"{Decimal(line.vat_rate):.2f}" if line is not None else ""
-            return Fix.SETTINGS, vat_mapping_field(rate) if rate else ""
-        if hint == self.REJECTION_HINTS[CONTACT]:
-            return Fix.CUSTOMER, ""
-        if hint == self.REJECTION_HINTS[NOT_PROCESSED_PATTERN]:
-            return Fix.NOTHING, ""
-        return Fix.INVOICE, ""
-
-    def hint(self, message: str) -> str:
-        for pattern, hint in self.REJECTION_HINTS.items():
-            if re.search(pattern, message, re.IGNORECASE):
-                return hint
-        return self.DEFAULT_HINT
 
     def sales_invoice(self, invoice: Invoice) -> Any:
         """The <SalesInvoice> element of one invoice; InvoiceRejected for an unmapped VAT rate."""
@@ -395,12 +361,12 @@ class YukiConnector(YukiAccess, YukiBooks, YukiPayments):
         if kind == "auth":
             raise AuthError(f"Yuki refused access: {text}", hint=KEY_HINT, **options)
         if kind == "validation":
-            hint = self.hint(text)
-            fix, field = self.fix_of(hint)
+            refusal = explain(text)
+            fix, field = place_of(refusal)
             raise InvoiceRejected(
                 f"{DOCUMENT_REFUSED}{text}",
                 code="validation",
-                hint=hint,
+                hint=refusal.fix,
                 fix=fix,
                 field=field,
                 **options,

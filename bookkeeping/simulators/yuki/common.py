@@ -49,6 +49,9 @@ SKIPPED = "Not processed: the import stopped after {n} incorrect invoices."
 # Yuki's duplicate-number text is not documented. The facts name a Dutch fragment ("bestaat al een
 # factuur met het factuurnummer") that was searched for and not found [NF]: this full sentence
 # around it is an assumption.
+# An administration that takes numeric references only (the `digits_only_references` knob): the
+# refusal's wording is not documented; this one is assumed (see connectors/yuki/refusals.py).
+NOT_DIGITS = "Reference '{ref}' is not valid: only digits are allowed."
 DUPLICATE = "Er bestaat al een factuur met het factuurnummer '{ref}'."
 
 

@@ -17,6 +17,12 @@ class ContactOperations:
     """The contact operations of YukiSimulator (a mixin: it uses the simulator's session checks)."""
 
     contacts: dict[str, dict[str, str]]
+    contact_refusals: dict[str, str]  # Code -> the message its next UpdateContact gets
+
+    def refuse_next_contact(self, code: str, message: str) -> None:
+        """The next UpdateContact of the contact with `code` answers Succeeded=false, `message`."""
+        with self.lock:  # type: ignore[attr-defined]
+            self.contact_refusals[code] = message
 
     def _op_SearchContacts(self, args: dict[str, Any]) -> Any:
         self._session(args)  # type: ignore[attr-defined]
@@ -49,6 +55,8 @@ class ContactOperations:
             # As a fault: how Yuki answers an invalid Contact document is not documented.
             raise SoapFault("Contact XML validation failed: " + " ".join(errors), "soap:Client")
         fields = {local_name(c): (c.text or "").strip() for c in document if local_name(c)}
+        if fields.get("Code") in self.contact_refusals:
+            return _response("false", self.contact_refusals.pop(fields["Code"]))
         contact = self._match_contact(fields)
         if contact is None:
             if not fields.get("FullName"):
@@ -61,10 +69,7 @@ class ContactOperations:
                 contact[key] = value
         if fields.get("FullName"):
             contact["Name"] = fields["FullName"]
-        root = etree.Element("ContactResponse")
-        etree.SubElement(root, "TimeStamp").text = dt.datetime.now(dt.UTC).isoformat()
-        etree.SubElement(root, "Succeeded").text = "true"
-        return root
+        return _response("true")
 
     def _match_contact(self, fields: dict[str, str]) -> dict[str, str] | None:
         if fields.get("ID"):
@@ -93,3 +98,13 @@ class ContactOperations:
             "Code": code, "Name": name, "IsCustomer": "true", "IsSupplier": "false",
         }  # fmt: skip
         return self.contacts[contact_id]
+
+
+def _response(succeeded: str, message: str = "") -> Any:
+    """A ContactResponse (with a Message when refused: the wording is Yuki's, per contact)."""
+    root = etree.Element("ContactResponse")
+    etree.SubElement(root, "TimeStamp").text = dt.datetime.now(dt.UTC).isoformat()
+    etree.SubElement(root, "Succeeded").text = succeeded
+    if message:
+        etree.SubElement(root, "Message").text = message
+    return root

@@ -3,7 +3,9 @@
 As the support pages describe it: the document is checked against the schema first, and an invalid
 document processes nothing (the response holds the validation message); then the invoices are
 processed one by one, contacts are matched or created, a Reference already used in the
-administration is refused, and the import stops after 6 incorrect invoices.
+administration is refused, and the import stops after 6 incorrect invoices. Knobs: a Reference
+with letters or separators is refused when the administration takes digits only, and an invoice
+can be made to get a given refusal (`refuse_next_invoice`).
 
 Amounts: each line's amount and its VAT are rounded to cents per line, then added up (as Yuki
 shows VAT per invoice line; the rounding mode, half up, is an assumption: the facts are silent).
@@ -24,6 +26,7 @@ from bookkeeping.simulators.yuki.common import (
     DEFAULT_GL_ACCOUNT,
     DUPLICATE,
     GL_ACCOUNTS,
+    NOT_DIGITS,
     RESPONSE_NS,
     SKIPPED,
     VAT_TYPES,
@@ -105,6 +108,10 @@ def validate(document: Any) -> list[str]:
 def _process(sim: YukiSimulator, invoice: Any) -> tuple[bool, bool, str, dict[str, Any] | None]:
     """(succeeded, processed, message, stored invoice) for one valid SalesInvoice element."""
     reference = child_text(invoice, "Reference")
+    if reference in sim.refusals:  # a knob: this one invoice is refused with the given words
+        return False, False, sim.refusals.pop(reference), None
+    if sim.digits_only_references and not reference.isdigit():
+        return False, False, NOT_DIGITS.format(ref=reference), None
     if any(stored["reference"] == reference for stored in sim.invoices):
         return False, False, DUPLICATE.format(ref=reference), None
     lines = [e for e in find_child(invoice, "InvoiceLines") if local_name(e) == "InvoiceLine"]

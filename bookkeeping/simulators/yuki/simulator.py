@@ -10,7 +10,11 @@ toward the domain's daily quota; faults are SOAP 1.1 faults with HTTP 500.
 
 Knobs for tests: `daily_limit`, `xml_results` ("child" or "escaped": how XML results come back),
 `empty_auth_result` (an unknown key gives an empty AuthenticateResult instead of a fault),
-`max_failures` (Yuki stops a batch after 6 incorrect invoices), `pay(reference, amount=None)`,
+`max_failures` (Yuki stops a batch after 6 incorrect invoices), `digits_only_references` (the
+administration refuses a Reference with letters or separators), `refuse_next_invoice(reference,
+message)` (the next import refuses that one invoice with Yuki's `message`, the others book),
+`refuse_next_contact(code, message)` (the next UpdateContact of that contact is refused),
+`pay(reference, amount=None)`,
 `match_credit_note(invoice_reference, credit_note_reference)` (ledger.py);
 the books behind Booksync's back (books.py): `delete_booking(reference)`,
 `add_hand_keyed_invoice(reference=, total=, contact_code= | contact_name=, date=)`,
@@ -73,6 +77,14 @@ class YukiSimulator(ContactOperations, LedgerOperations, BooksOperations, Simula
             self.xml_results = "child"
             self.empty_auth_result = False
             self.max_failures = 6
+            self.digits_only_references = False
+            self.refusals: dict[str, str] = {}  # Reference -> the message its next import gets
+            self.contact_refusals: dict[str, str] = {}
+
+    def refuse_next_invoice(self, reference: str, message: str) -> None:
+        """The next import of `reference` is refused with `message` (Succeeded=false), once."""
+        with self.lock:
+            self.refusals[reference] = message
 
     # Common simulator API --------------------------------------------------------------------
 
