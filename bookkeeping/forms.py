@@ -32,9 +32,18 @@ class ToolForm(forms.Form):
 class CredentialsForm(forms.Form):
     """The fields a tool asks for (`Connector.credential_fields`); secrets are password inputs."""
 
-    def __init__(self, *args: Any, fields: Sequence[tuple[str, str, bool]], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        fields: Sequence[tuple[str, str, bool]],
+        flags: frozenset[str] = frozenset(),
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         for name, label, secret in fields:
+            if name in flags:
+                self.fields[name] = forms.BooleanField(label=label, required=False)
+                continue
             widget = (
                 forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"})
                 if secret

@@ -215,7 +215,11 @@ def connect_with_credentials(integration: Integration, *, values: dict[str, str]
     fields = [name for name, _label, _secret in tool_class(integration).credential_fields]
     # Not a copy: unreadable credentials (UnreadableCredentials) are written back as they were.
     previous = integration.credentials
-    integration.credentials = {name: values.get(name, "").strip() for name in fields}
+    # Typed values without surrounding spaces; yes/no options (checkboxes) as they are.
+    integration.credentials = {
+        name: value.strip() if isinstance(value := values.get(name, ""), str) else value
+        for name in fields
+    }
     integration.save(update_fields=["credentials", "updated_at"])
     try:
         return _list_targets(integration)

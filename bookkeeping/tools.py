@@ -20,6 +20,8 @@ class CredentialField:
     name: str
     label: str
     secret: bool = False
+    # A yes/no option of the connection (a checkbox) instead of a typed value.
+    flag: bool = False
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,11 @@ class Tool:
     cost_centres: bool = False
     # `manage.py run_simulators --<cli_name>-port`.
     cli_name: str = ""
+
+    @property
+    def credential_flags(self) -> frozenset[str]:
+        """The credential fields that are yes/no options (checkboxes)."""
+        return frozenset(f.name for f in self.credential_fields if f.flag)
 
     def demo_url(self, host: str = "127.0.0.1", port: int | None = None) -> str:
         """The address of the tool's simulator as `make demo` runs it."""
@@ -192,7 +199,15 @@ register(
         # https://api.yukiworks.nl/ws/ (Belgium: https://api.yukiworks.be/ws)
         settings={"YUKI_BASE_URL": "https://api.yukiworks.nl/ws"},
         demo_settings={"YUKI_BASE_URL": "{url}"},
-        credential_fields=(CredentialField("access_key", "Web-service access key", secret=True),),
+        credential_fields=(
+            CredentialField("access_key", "Web-service access key", secret=True),
+            CredentialField(
+                "digits_only_reference",
+                "Send only the digits of the invoice number (for administrations that accept "
+                "numeric invoice numbers only)",
+                flag=True,
+            ),
+        ),
         cli_name="yuki",
     )
 )

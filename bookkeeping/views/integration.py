@@ -95,7 +95,7 @@ def _connection_context(request: HttpRequest, integration: Integration) -> dict[
         "after_sync": integrations.after_sync_text(integration.tool),
         "credentials_form": None
         if tool.uses_oauth
-        else CredentialsForm(fields=tool.credential_fields),
+        else CredentialsForm(fields=tool.credential_fields, flags=tool.tool.credential_flags),
     }
     if connected_once:
         targets = tool_lists.targets(request, integration)
@@ -175,7 +175,9 @@ def connect(request: HttpRequest) -> HttpResponse:
     tool = integrations.tool_class(integration)
     if tool.uses_oauth:
         return _start_oauth(request, integration)
-    form = CredentialsForm(request.POST, fields=tool.credential_fields)
+    form = CredentialsForm(
+        request.POST, fields=tool.credential_fields, flags=tool.tool.credential_flags
+    )
     if not form.is_valid():
         messages.error(request, "Fill in every field to connect.")
         return _settings_redirect()

@@ -165,3 +165,29 @@ def test_an_undocumented_refusal_gets_the_default_hint_with_exacts_words(
     assert issue.hint == DEFAULT_HINT
     record = issue.invoice or issue.customer
     assert issue.link == record.get_absolute_url()
+
+
+def test_a_customer_gone_from_exact_online_is_created_again_by_the_retry(
+    exact_online, exact_online_integration, acme, alice
+):
+    customer = CustomerFactory(company=acme, name="Brouwerij De Klok")
+    first = make_booked_invoice(acme, number="2026-0001", customer=customer)
+    sync_company(acme, trigger=SyncRun.Trigger.MANUAL, user=alice)
+    later = make_booked_invoice(acme, number="2026-0002", customer=customer)
+    division = data.DEMO_DIVISION
+    with exact_online.lock:  # someone deleted the relation in Exact Online
+        accounts = exact_online.tables[division]["crm/Accounts"]
+        accounts[:] = [row for row in accounts if row.get("Name") != "Brouwerij De Klok"]
+
+    refused = sync_company(acme, trigger=SyncRun.Trigger.MANUAL, user=alice)
+
+    issue = SyncIssue.objects.get(run=refused, invoice=later)
+    assert "Not found: Customer" in issue.message
+    assert issue.hint.startswith("Retry the invoice: Booksync creates the customer")
+    retried = sync_company(acme, trigger=SyncRun.Trigger.RETRY, user=alice, invoice_ids=[later.pk])
+
+    assert retried.status == SyncRun.Status.SUCCEEDED, retried.summary
+    assert retried.customers_created == 1
+    assert len(exact_online.bookings("2026-0002")) == 1
+    first.refresh_from_db()
+    assert first.booking_number

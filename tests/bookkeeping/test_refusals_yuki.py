@@ -92,7 +92,7 @@ def test_an_administration_that_takes_digits_only_points_at_the_digits_only_opti
     for issue in issues:
         assert "only digits are allowed" in issue.message
         assert "Send only the digits of the invoice number" in issue.hint
-        assert "digits_only_reference" in issue.hint
+        assert "step 2 (Connect Yuki)" in issue.hint
         assert issue.link == f"{reverse('bookkeeping:settings')}#step-connect"
 
     # The fix the hint names passes: with the option on, the same invoices book.
@@ -152,3 +152,19 @@ def test_a_known_refusal_of_one_customer_gets_its_own_fix_and_the_customers_link
     assert refusal.meaning in issue.message
     assert issue.hint == refusal.fix
     assert issue.link == refused.get_absolute_url()
+
+
+def test_the_digits_only_option_is_ticked_on_the_settings_page_where_the_fix_sends_you(
+    yuki, yuki_integration, alice_client
+):
+    page = alice_client.get("/bookkeeping/settings/").content.decode()
+    assert 'type="checkbox" name="digits_only_reference"' in page
+    assert "Send only the digits of the invoice number" in page
+
+    alice_client.post(
+        "/bookkeeping/settings/connect/",
+        {"access_key": yuki_integration.credentials["access_key"], "digits_only_reference": "on"},
+    )
+
+    yuki_integration.refresh_from_db()
+    assert yuki_integration.credentials["digits_only_reference"] is True

@@ -56,6 +56,8 @@ class Refusal:
     source: str
     field: str = ""
     closed_period: bool = False
+    # The customer is gone from the tool: the sync forgets its link, so a retry creates it again.
+    customer_missing: bool = False
 
     def matches(self, text: str) -> bool:
         text = text.lower()
@@ -181,11 +183,12 @@ ENTRY_REFUSALS: tuple[Refusal, ...] = (
         ("Not found: Customer", "Niet gevonden: Klant"),
         "The relation Booksync booked this customer to is gone from Exact Online (deleted or "
         "merged).",
-        "Restore the customer's relation in Exact Online (undo the deletion or merge), then "
-        "retry the invoice; if it cannot be restored, send this message to support.",
-        Fix.TOOL,
+        "Retry the invoice: Booksync creates the customer in Exact Online again first (if the "
+        "relation was merged into another one on purpose, give the customer that code here).",
+        Fix.NOTHING,
         "[simplicate] 'The relation may no longer exist.'; [informat] 'Klant werd niet "
         "gevonden in Exact'; Exact's own text [I]",
+        customer_missing=True,
     ),
     Refusal(
         (
@@ -347,4 +350,5 @@ def rejection(what: str, exc: InvoiceRejected, invoice: Invoice | None = None) -
         detail=exc.detail,
         fix=refusal.place,
         field=_field(refusal, invoice),
+        customer_missing=refusal.customer_missing,
     )

@@ -82,10 +82,8 @@ REFUSALS: tuple[Refusal, ...] = (
         ),
         "This Yuki administration accepts only digits as invoice number (Yuki's Reference); "
         "the number has letters or separators.",
-        'Turn on "Send only the digits of the invoice number" for this Yuki connection. It '
-        "belongs to the connection (Integration settings, step 2, Connect Yuki) but that step "
-        "does not show it yet: ask your Booksync administrator to set it, stored with the "
-        "connection's credentials as `digits_only_reference`. Then sync again: 2026-0001 is "
+        "In Integration settings, step 2 (Connect Yuki), enter the access key again with "
+        '"Send only the digits of the invoice number" ticked, then sync again: 2026-0001 is '
         "sent as 20260001, a credit note CN-2026-0001 as 920260001.",
         Fix.SETTINGS,
         CONNECTION,
