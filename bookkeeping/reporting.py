@@ -115,7 +115,8 @@ def record_issue(
         kind=_issue_kind(exc),
         fix=exc.fix,
         field=exc.field,
-        code=getattr(exc, "code", "") or "",
+        # The tool's code, or its whole text where it has no code: cut to the column.
+        code=(getattr(exc, "code", "") or "")[: SyncIssue._meta.get_field("code").max_length],
         message=message,
         hint=exc.hint,
         link=issue_link(exc.fix, exc.field, invoice=invoice, customer=customer),
