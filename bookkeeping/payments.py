@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from django.db import DatabaseError
 from django.utils import timezone
 
-from bookkeeping.connectors.base import Connector, ConnectorError
+from bookkeeping.connectors.base import CallsForbidden, Connector, ConnectorError
 from bookkeeping.models import ExternalRecord, Integration
 from invoicing.models import Invoice
 
@@ -71,7 +72,12 @@ def refresh_quietly(integration: Integration, connector: Connector) -> PaymentRe
         return refresh_payments(integration, connector)
     except ConnectorError as exc:
         logger.warning("Payment status of %s not read: %s", integration, exc)
-        return None
+    except (DatabaseError, CallsForbidden):
+        raise  # the run's own trouble: the sync handles it
+    except Exception:
+        # A reply read wrongly must not undo a run whose bookings are saved: logged for the team.
+        logger.exception("Payment status of %s could not be read", integration)
+    return None
 
 
 def _apply(invoice: Invoice, reference: str, payments: Payments, now) -> None:  # noqa: ANN001

@@ -183,4 +183,21 @@ def test_an_invoice_whose_entry_is_gone_from_the_tool_is_not_taken_for_paid(
 
     invoice.refresh_from_db()
     assert invoice.payment_status == Invoice.PaymentStatus.UNKNOWN
+    assert exact_online.count(operation="GET bulk/Cashflow/Receivables") >= 1
     assert invoice.open_amount is None
+
+
+def test_a_payment_reply_that_cannot_be_read_leaves_the_run_and_its_bookings_alone(
+    exact_online, exact_online_integration, acme, alice
+):
+    invoice = make_booked_invoice(acme, number="2026-0001")
+    receivables = f"/api/v1/{exact_online_integration.target_id}/bulk/Cashflow"
+    exact_online.fail_next("GET", receivables, kind="malformed", times=10)
+
+    run = sync(acme, alice)
+
+    assert run.status == "succeeded", run.summary
+    invoice.refresh_from_db()
+    assert invoice.booking_number
+    assert invoice.payment_status == Invoice.PaymentStatus.UNKNOWN
+    assert exact_online.count(operation="GET bulk/Cashflow/Receivables") >= 1
