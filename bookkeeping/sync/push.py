@@ -215,9 +215,12 @@ def _settle_in_flight(
         if work.record_states.get(invoice.pk) in LOOK_UP_FIRST:
             ref = call(run, lambda i=invoice: connector.find_invoice(i))
         elif invoice.pk not in work.record_states and work.book_entries:
-            ref = _held_in_books(run, connector, work, invoice)
-            if ref is False:  # the books hold the number twice: nothing is linked, nothing sent
+            entries = work.book_entries.get(connector.reference(invoice), [])
+            if len(entries) > 1:  # held twice already: nothing is linked, nothing is sent
+                _fail_held_twice(run, connector, work, invoice, entries)
                 continue
+            if entries:  # the mirror may be older than the books: the proof comes from the tool
+                ref = call(run, lambda i=invoice: connector.find_invoice(i))
         if ref is not None:
             _link_if_proven(run, connector, work, invoice, ref)
         else:
@@ -234,28 +237,19 @@ def _read_books(run: SyncRun, connector: Connector) -> dict[str, list[BookEntry]
     return reconcile.entries_by_reference(run.integration)
 
 
-def _held_in_books(
-    run: SyncRun, connector: Connector, work: Work, invoice: Invoice
-) -> RemoteRef | None | bool:
-    """The booking the books already hold under this never-sent invoice's number, as the tool
-    shows it now (to link, with proof), None when they hold none, False when they hold several
-    (the invoice fails, nothing is sent)."""
-    entries = work.book_entries.get(connector.reference(invoice), [])
-    if len(entries) > 1:
-        numbers = ", ".join(entry.number or entry.remote_id for entry in entries)
-        error = proof.conflict(
-            invoice,
-            reconcile.entry_ref(entries[0]),
-            [f"the books hold it {len(entries)} times ({numbers})"],
-            label=connector.label,
-            reference=invoice.number,
-        )
-        transitions.fail(run, invoice, error, work=work, state=ExternalRecord.State.CONFLICT)
-        return False
-    if not entries:
-        return None
-    # The mirror may be older than the books: the proof comes from the tool itself, now.
-    return call(run, lambda: connector.find_invoice(invoice))
+def _fail_held_twice(
+    run: SyncRun, connector: Connector, work: Work, invoice: Invoice, entries: list[BookEntry]
+) -> None:
+    """A never-sent invoice whose number the books already hold more than once."""
+    numbers = ", ".join(entry.number or entry.remote_id for entry in entries)
+    error = proof.conflict(
+        invoice,
+        reconcile.entry_ref(entries[0]),
+        [f"the books hold it {len(entries)} times ({numbers})"],
+        label=connector.label,
+        reference=invoice.number,
+    )
+    transitions.fail(run, invoice, error, work=work, state=ExternalRecord.State.CONFLICT)
 
 
 def _link_if_proven(

@@ -41,7 +41,7 @@ def select_work(run: SyncRun, integration: Integration) -> Work:
     )
     if integration.sync_from:  # booked in the tool before Booksync: never sent
         early = booked.filter(invoice_date__lt=integration.sync_from).exclude(
-            pk__in=synced_ids(integration)
+            pk__in=synced.values("invoice_id")
         )
         early.exclude(sync_state=Invoice.SyncState.BEFORE_START).update(
             sync_state=Invoice.SyncState.BEFORE_START, sync_message=""
@@ -98,12 +98,6 @@ def select_work(run: SyncRun, integration: Integration) -> Work:
         total=run.total, already_synced=run.already_synced, drafts_skipped=run.drafts_skipped
     )
     return work
-
-
-def synced_ids(integration: Integration):  # noqa: ANN201 (a values queryset)
-    return ExternalRecord.objects.filter(
-        integration=integration, kind=ExternalRecord.Kind.INVOICE, state=ExternalRecord.State.SYNCED
-    ).values("invoice_id")
 
 
 def record_ref(record: ExternalRecord) -> RemoteRef:
