@@ -1,0 +1,11 @@
+"""Django's makemessages, also collecting the texts stored for later (config/texts.py)."""
+
+from django.core.management.commands import makemessages
+
+
+class Command(makemessages.Command):
+    xgettext_options = [
+        *makemessages.Command.xgettext_options,
+        "--keyword=later",
+        "--keyword=later_plural:1,2",
+    ]
