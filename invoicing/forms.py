@@ -8,6 +8,8 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from invoicing.models import Company, Customer, Invoice
 from invoicing.money import compute_totals
@@ -37,7 +39,10 @@ class DateInput(forms.DateInput):
 
 def _check_year(value: dt.date | None) -> None:
     if value and not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
-        raise ValidationError(f"Enter a date between {EARLIEST_YEAR} and {LATEST_YEAR}.")
+        raise ValidationError(
+            _("Enter a date between %(first)s and %(last)s.")
+            % {"first": EARLIEST_YEAR, "last": LATEST_YEAR}
+        )
 
 
 def _check_control_characters_in_form(form: forms.ModelForm) -> None:
@@ -67,7 +72,7 @@ class CustomerForm(forms.ModelForm):
             "city",
             "payment_terms_days",
         ]
-        labels = {"payment_terms_days": "Payment terms (days)"}
+        labels = {"payment_terms_days": gettext_lazy("Payment terms (days)")}
 
     def __init__(self, *args: Any, company: Company, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -77,24 +82,24 @@ class CustomerForm(forms.ModelForm):
         self.fields["payment_terms_days"].validators.append(
             forms.IntegerField(max_value=MAX_PAYMENT_TERMS_DAYS).validators[-1]
         )
-        self.fields["vat_number"].help_text = "With or without the country prefix."
+        self.fields["vat_number"].help_text = _("With or without the country prefix.")
         _check_control_characters_in_form(self)
 
     def clean_name(self) -> str:
         name = self.cleaned_data["name"].strip()
         if not name:
-            raise ValidationError("Enter the customer's name.")
+            raise ValidationError(_("Enter the customer's name."))
         return name
 
     def clean_code(self) -> str:
         code = self.cleaned_data["code"].strip()
         if code and not all(ch.isalnum() or ch in "-_." for ch in code):
-            raise ValidationError("Use letters, digits, dots, dashes or underscores.")
+            raise ValidationError(_("Use letters, digits, dots, dashes or underscores."))
         others = Customer.objects.filter(company=self.company, code=code).exclude(
             pk=self.instance.pk
         )
         if code and others.exists():
-            raise ValidationError(f"Customer code {code} is already in use.")
+            raise ValidationError(_("Customer code %(code)s is already in use.") % {"code": code})
         return code
 
     def clean(self) -> dict[str, Any]:
@@ -117,27 +122,37 @@ class CustomerForm(forms.ModelForm):
 class InvoiceForm(forms.Form):
     """The invoice header. On a booked invoice the customer, kind and currency are read-only."""
 
-    customer = forms.ModelChoiceField(queryset=Customer.objects.none(), empty_label="Choose…")
-    kind = forms.ChoiceField(choices=Invoice.Kind.choices, initial=Invoice.Kind.INVOICE)
+    customer = forms.ModelChoiceField(
+        label=gettext_lazy("Customer"),
+        queryset=Customer.objects.none(),
+        empty_label=gettext_lazy("Choose…"),
+    )
+    kind = forms.ChoiceField(
+        label=gettext_lazy("Kind"), choices=Invoice.Kind.choices, initial=Invoice.Kind.INVOICE
+    )
     credited_number = forms.CharField(
-        label="Credits invoice",
+        label=gettext_lazy("Credits invoice"),
         required=False,
         max_length=20,
-        help_text="For a credit note: the number of the booked invoice it credits.",
-        validators=no_control_characters("invoice number it credits"),
+        help_text=gettext_lazy("For a credit note: the number of the booked invoice it credits."),
+        validators=no_control_characters(gettext_noop("invoice number it credits")),
     )
-    invoice_date = forms.DateField(widget=DateInput(), validators=[_check_year])
+    invoice_date = forms.DateField(
+        label=gettext_lazy("Invoice date"), widget=DateInput(), validators=[_check_year]
+    )
     due_date = forms.DateField(
+        label=gettext_lazy("Due date"),
         widget=DateInput(),
         required=False,
         validators=[_check_year],
-        help_text="Left empty: the invoice date plus the customer's payment terms.",
+        help_text=gettext_lazy("Left empty: the invoice date plus the customer's payment terms."),
     )
-    currency = forms.ChoiceField(choices=CURRENCY_CHOICES)
+    currency = forms.ChoiceField(label=gettext_lazy("Currency"), choices=CURRENCY_CHOICES)
     notes = forms.CharField(
+        label=gettext_lazy("Notes"),
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
-        validators=no_control_characters("notes", multiline=True),
+        validators=no_control_characters(gettext_noop("notes"), multiline=True),
     )
 
     def __init__(self, *args: Any, company: Company, invoice: Invoice | None = None, **kw: Any):
@@ -160,16 +175,16 @@ class InvoiceForm(forms.Form):
             company=self.company, kind=Invoice.Kind.INVOICE, number=number
         ).first()
         if credited is None:
-            raise ValidationError(f"There is no booked invoice {number}.")
+            raise ValidationError(_("There is no booked invoice %(number)s.") % {"number": number})
         return credited
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
         invoice_date, due_date = cleaned.get("invoice_date"), cleaned.get("due_date")
         if invoice_date and due_date and due_date < invoice_date:
-            self.add_error("due_date", "The due date cannot be before the invoice date.")
+            self.add_error("due_date", _("The due date cannot be before the invoice date."))
         if cleaned.get("kind") != Invoice.Kind.CREDIT_NOTE and cleaned.get("credited_number"):
-            self.add_error("credited_number", "Only a credit note credits another invoice.")
+            self.add_error("credited_number", _("Only a credit note credits another invoice."))
         self._check_credit(cleaned)
         return cleaned
 
@@ -219,33 +234,46 @@ class InvoiceLineForm(forms.Form):
 
     TEXT_FIELDS = ("description", "quantity", "unit_price", "revenue_account", "cost_centre")
 
-    description = forms.CharField(max_length=200, validators=no_control_characters("description"))
+    description = forms.CharField(
+        label=gettext_lazy("Description"),
+        max_length=200,
+        validators=no_control_characters(gettext_noop("description")),
+    )
     quantity = forms.DecimalField(
+        label=gettext_lazy("Quantity"),
         max_digits=12,
         decimal_places=3,
         min_value=Decimal("0.001"),
         max_value=MAX_QUANTITY,
         error_messages={
-            "min_value": "The quantity must be more than 0.",
-            "max_value": "A quantity above 1,000,000 is not accepted: check the number.",
+            "min_value": gettext_lazy("The quantity must be more than 0."),
+            "max_value": gettext_lazy(
+                "A quantity above 1,000,000 is not accepted: check the number."
+            ),
         },
     )
     unit_price = forms.DecimalField(
+        label=gettext_lazy("Unit price"),
         max_digits=12,
         decimal_places=2,
         error_messages={
-            "max_digits": "The unit price can have at most 10 digits before the point."
+            "max_digits": gettext_lazy(
+                "The unit price can have at most 10 digits before the point."
+            )
         },
     )
-    vat_rate = forms.TypedChoiceField(label="VAT", coerce=Decimal, choices=[])
+    vat_rate = forms.TypedChoiceField(label=gettext_lazy("VAT"), coerce=Decimal, choices=[])
     revenue_account = forms.CharField(
-        label="Account",
+        label=gettext_lazy("Account"),
         max_length=20,
         required=False,
-        validators=no_control_characters("account"),
+        validators=no_control_characters(gettext_noop("account")),
     )
     cost_centre = forms.CharField(
-        max_length=20, required=False, validators=no_control_characters("cost centre")
+        label=gettext_lazy("Cost centre"),
+        max_length=20,
+        required=False,
+        validators=no_control_characters(gettext_noop("cost centre")),
     )
 
     def __init__(self, *args: Any, vat_choices: list[tuple[str, str]], **kwargs: Any) -> None:
@@ -276,7 +304,7 @@ class BaseLineFormSet(forms.BaseFormSet):
     def add_fields(self, form: forms.Form, index: int | None) -> None:
         super().add_fields(form, index)
         if "DELETE" in form.fields:
-            form.fields["DELETE"].label = "Remove"
+            form.fields["DELETE"].label = _("Remove")
 
     def _construct_form(self, i: int, **kwargs: Any) -> forms.Form:
         # Every row may stay empty, also the ones that showed an existing line (cleared = removed).
@@ -297,7 +325,7 @@ class BaseLineFormSet(forms.BaseFormSet):
         totals = compute_totals((line.quantity, line.unit_price, line.vat_rate) for line in lines)
         if abs(totals.total) > MAX_TOTAL or abs(totals.subtotal) > MAX_TOTAL:
             raise ValidationError(
-                "The invoice total is too large: check the quantities and prices."
+                _("The invoice total is too large: check the quantities and prices.")
             )
 
     def lines(self) -> list[LineData]:

@@ -1,12 +1,16 @@
-"""Puts the current company and membership on every request."""
+"""Puts the current company and membership on every request, and speaks the user's language."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.utils import translation
 
 from invoicing.tenancy import resolve_membership
+
+LANGUAGE_CODES = {code for code, _name in settings.LANGUAGES}
 
 
 class CurrentCompanyMiddleware:
@@ -18,3 +22,34 @@ class CurrentCompanyMiddleware:
         request.membership = membership
         request.company = membership.company if membership else None
         return self.get_response(request)
+
+
+class UserLanguageMiddleware:
+    """The language a logged-in user chose in the menu wins over the cookie and the browser.
+
+    Runs after authentication; LocaleMiddleware (before it) already chose from the cookie, then
+    `Accept-Language`, then English, and sets Content-Language from what is active at the end.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        language = user_language(request)
+        if language:
+            translation.activate(language)
+            request.LANGUAGE_CODE = language
+        return self.get_response(request)
+
+
+def user_language(request: HttpRequest) -> str:
+    """The language the user stored, or "" (anonymous, or never chose one)."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return ""
+    from invoicing.models import UserPreference
+
+    language = (
+        UserPreference.objects.filter(user=user).values_list("language", flat=True).first() or ""
+    )
+    return language if language in LANGUAGE_CODES else ""

@@ -8,41 +8,46 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.urls import reverse
+from django.utils import formats
+from django.utils.translation import gettext, gettext_noop, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
+from config.texts import StoredTextField
 from invoicing.validators import no_control_characters
 
 COUNTRY_CHOICES = [
-    ("BE", "Belgium"),
-    ("NL", "Netherlands"),
-    ("LU", "Luxembourg"),
-    ("FR", "France"),
-    ("DE", "Germany"),
-    ("GB", "United Kingdom"),
+    ("BE", _("Belgium")),
+    ("NL", _("Netherlands")),
+    ("LU", _("Luxembourg")),
+    ("FR", _("France")),
+    ("DE", _("Germany")),
+    ("GB", _("United Kingdom")),
 ]
 
 
 class Company(models.Model):
-    name = models.CharField(max_length=200)
-    slug = models.SlugField(max_length=60, unique=True)
-    country = models.CharField(max_length=2, choices=COUNTRY_CHOICES, default="BE")
-    vat_number = models.CharField("VAT number", max_length=20, blank=True)
-    address = models.CharField(max_length=200, blank=True)
-    postal_code = models.CharField(max_length=20, blank=True)
-    city = models.CharField(max_length=100, blank=True)
-    currency = models.CharField(max_length=3, default="EUR")
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=60, unique=True)
+    country = models.CharField(_("country"), max_length=2, choices=COUNTRY_CHOICES, default="BE")
+    vat_number = models.CharField(_("VAT number"), max_length=20, blank=True)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    postal_code = models.CharField(_("postal code"), max_length=20, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    currency = models.CharField(_("currency"), max_length=3, default="EUR")
     # Corrections of a booked invoice only through a credit note. Set by bookkeeping when the
     # tool does not take edits, until an admin chooses (`lock_booked_chosen`); read here.
     lock_booked_invoices = models.BooleanField(
-        "Lock booked invoices",
+        _("Lock booked invoices"),
         default=False,
-        help_text="A booked invoice can no longer be edited: correct it with a credit note.",
+        help_text=_("A booked invoice can no longer be edited: correct it with a credit note."),
     )
-    lock_booked_chosen = models.BooleanField(default=False)
-    created_at = models.DateTimeField(auto_now_add=True)
+    lock_booked_chosen = models.BooleanField(_("lock chosen by an admin"), default=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         ordering = ["name"]
-        verbose_name_plural = "companies"
+        verbose_name = _("company")
+        verbose_name_plural = _("companies")
 
     def __str__(self) -> str:
         return self.name
@@ -50,17 +55,24 @@ class Company(models.Model):
 
 class Membership(models.Model):
     class Role(models.TextChoices):
-        ADMIN = "admin", "Admin"
-        MEMBER = "member", "Member"
+        ADMIN = "admin", _("Admin")
+        MEMBER = "member", _("Member")
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        verbose_name=_("user"),
     )
-    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="memberships")
-    role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
-    created_at = models.DateTimeField(auto_now_add=True)
+    company = models.ForeignKey(
+        Company, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("company")
+    )
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.MEMBER)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
         constraints = [
             models.UniqueConstraint(fields=["user", "company"], name="unique_membership")
         ]
@@ -74,31 +86,54 @@ class Membership(models.Model):
 
 
 class Customer(models.Model):
-    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="customers")
-    name = models.CharField(max_length=200, validators=no_control_characters("name"))
+    company = models.ForeignKey(
+        Company, on_delete=models.CASCADE, related_name="customers", verbose_name=_("company")
+    )
+    name = models.CharField(
+        _("name"), max_length=200, validators=no_control_characters(gettext_noop("name"))
+    )
     code = models.CharField(
+        _("code"),
         max_length=18,
-        help_text="Your customer number; left empty, the next free number is assigned.",
-        validators=no_control_characters("code"),
+        help_text=_("Your customer number; left empty, the next free number is assigned."),
+        validators=no_control_characters(gettext_noop("code")),
     )
     vat_number = models.CharField(
-        "VAT number", max_length=20, blank=True, validators=no_control_characters("VAT number")
+        _("VAT number"),
+        max_length=20,
+        blank=True,
+        validators=no_control_characters(gettext_noop("VAT number")),
     )
-    email = models.EmailField(blank=True, validators=no_control_characters("email"))
+    email = models.EmailField(
+        _("email"), blank=True, validators=no_control_characters(gettext_noop("email"))
+    )
     address = models.CharField(
-        max_length=200, blank=True, validators=no_control_characters("address")
+        _("address"),
+        max_length=200,
+        blank=True,
+        validators=no_control_characters(gettext_noop("address")),
     )
     postal_code = models.CharField(
-        max_length=20, blank=True, validators=no_control_characters("postal code")
+        _("postal code"),
+        max_length=20,
+        blank=True,
+        validators=no_control_characters(gettext_noop("postal code")),
     )
-    city = models.CharField(max_length=100, blank=True, validators=no_control_characters("city"))
-    country = models.CharField(max_length=2, choices=COUNTRY_CHOICES, default="BE")
-    payment_terms_days = models.PositiveSmallIntegerField(default=30)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    city = models.CharField(
+        _("city"),
+        max_length=100,
+        blank=True,
+        validators=no_control_characters(gettext_noop("city")),
+    )
+    country = models.CharField(_("country"), max_length=2, choices=COUNTRY_CHOICES, default="BE")
+    payment_terms_days = models.PositiveSmallIntegerField(_("payment terms (days)"), default=30)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         ordering = ["name"]
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
         constraints = [
             models.UniqueConstraint(fields=["company", "code"], name="unique_customer_code")
         ]
@@ -132,89 +167,113 @@ class NumberSequence(models.Model):
 
 class Invoice(models.Model):
     class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        BOOKED = "booked", "Booked"
+        DRAFT = "draft", _("Draft")
+        BOOKED = "booked", _("Booked")
 
     class Kind(models.TextChoices):
-        INVOICE = "invoice", "Invoice"
-        CREDIT_NOTE = "credit_note", "Credit note"
+        INVOICE = "invoice", _("Invoice")
+        CREDIT_NOTE = "credit_note", _("Credit note")
 
     class SyncState(models.TextChoices):
         """Written by the sync; read by the overview (invoicing never imports bookkeeping)."""
 
-        NOT_SYNCED = "not_synced", "Not synced"
-        PENDING = "pending", "Waiting"
-        SYNCED = "synced", "Synced"
-        FAILED = "failed", "Sync failed"
-        CHANGED = "changed", "Changed since sync"
+        NOT_SYNCED = "not_synced", _("Not synced")
+        PENDING = "pending", _("Waiting")
+        SYNCED = "synced", _("Synced")
+        FAILED = "failed", _("Sync failed")
+        CHANGED = "changed", _("Changed since sync")
         # Never sent: a person decided so (with a reason), or it predates the integration's
         # start date (booked in the tool before Booksync).
-        EXCLUDED = "excluded", "Never sent"
-        BEFORE_START = "before_start", "Before the start date"
+        EXCLUDED = "excluded", _("Never sent")
+        BEFORE_START = "before_start", _("Before the start date")
 
-    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="invoices")
-    customer = models.ForeignKey(
-        Customer, on_delete=models.PROTECT, related_name="invoices", null=True, blank=True
+    company = models.ForeignKey(
+        Company, on_delete=models.CASCADE, related_name="invoices", verbose_name=_("company")
     )
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
-    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.INVOICE)
+    customer = models.ForeignKey(
+        Customer,
+        on_delete=models.PROTECT,
+        related_name="invoices",
+        null=True,
+        blank=True,
+        verbose_name=_("customer"),
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.INVOICE)
     credited_invoice = models.ForeignKey(
         "self",
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="credit_notes",
-        help_text="The invoice this credit note credits.",
+        verbose_name=_("credited invoice"),
+        help_text=_("The invoice this credit note credits."),
     )
-    number = models.CharField(max_length=20, blank=True, default="")
-    invoice_date = models.DateField()
-    due_date = models.DateField()
-    currency = models.CharField(max_length=3, default="EUR")
-    notes = models.TextField(blank=True, validators=no_control_characters("notes", multiline=True))
+    number = models.CharField(_("number"), max_length=20, blank=True, default="")
+    invoice_date = models.DateField(_("invoice date"))
+    due_date = models.DateField(_("due date"))
+    currency = models.CharField(_("currency"), max_length=3, default="EUR")
+    notes = models.TextField(
+        _("notes"),
+        blank=True,
+        validators=no_control_characters(gettext_noop("notes"), multiline=True),
+    )
 
     # Stored totals, recomputed from the lines by invoicing.services.
-    subtotal = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0.00"))
-    vat_total = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0.00"))
-    total = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0.00"))
+    subtotal = models.DecimalField(
+        _("subtotal"), max_digits=14, decimal_places=2, default=Decimal("0.00")
+    )
+    vat_total = models.DecimalField(
+        _("VAT"), max_digits=14, decimal_places=2, default=Decimal("0.00")
+    )
+    total = models.DecimalField(
+        _("total"), max_digits=14, decimal_places=2, default=Decimal("0.00")
+    )
 
-    booked_at = models.DateTimeField(null=True, blank=True)
+    booked_at = models.DateTimeField(_("booked at"), null=True, blank=True)
     booked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="+",
+        verbose_name=_("booked by"),
     )
 
     # Written by the sync.
-    booking_number = models.CharField(max_length=40, blank=True, default="")
+    booking_number = models.CharField(_("booking number"), max_length=40, blank=True, default="")
     sync_state = models.CharField(
-        max_length=12, choices=SyncState.choices, default=SyncState.NOT_SYNCED
+        _("sync state"), max_length=12, choices=SyncState.choices, default=SyncState.NOT_SYNCED
     )
-    sync_message = models.TextField(blank=True, default="")
-    synced_at = models.DateTimeField(null=True, blank=True)
+    sync_message = StoredTextField(_("sync message"), blank=True, default="")
+    synced_at = models.DateTimeField(_("synced at"), null=True, blank=True)
 
     # Written by bookkeeping from what the tool's books say about payment (DESIGN §6).
     class PaymentStatus(models.TextChoices):
-        UNKNOWN = "unknown", "Unknown"
-        OPEN = "open", "Open"
-        PARTLY_PAID = "partly_paid", "Partly paid"
-        PAID = "paid", "Paid"
+        UNKNOWN = "unknown", _("Unknown")
+        OPEN = "open", pgettext_lazy("payment status", "Open")
+        PARTLY_PAID = "partly_paid", _("Partly paid")
+        PAID = "paid", _("Paid")
 
     # A database default too: the demo and the benchmarks insert invoices in bulk with SQL.
     payment_status = models.CharField(
+        _("payment status"),
         max_length=12,
         choices=PaymentStatus.choices,
         default=PaymentStatus.UNKNOWN,
         db_default=PaymentStatus.UNKNOWN,
     )
     # What is still to be paid (empty when unknown), as the tool says; when it was read.
-    open_amount = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
-    paid_at = models.DateField(null=True, blank=True)
-    payment_read_at = models.DateTimeField(null=True, blank=True)
+    open_amount = models.DecimalField(
+        _("open amount"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    paid_at = models.DateField(_("paid on"), null=True, blank=True)
+    payment_read_at = models.DateTimeField(_("payment read at"), null=True, blank=True)
 
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         ordering = ["-invoice_date", "-id"]
@@ -261,7 +320,14 @@ class Invoice(models.Model):
 
     @property
     def display_number(self) -> str:
-        return self.number or f"Draft #{self.pk}"
+        """The number; a draft has none yet, so it is named by its date, which a user knows
+        (a database id is shared by every company and says nothing to him)."""
+        if self.number:
+            return self.number
+        if self.invoice_date is None:
+            return gettext("New draft")
+        day = formats.date_format(self.invoice_date, "SHORT_DATE_FORMAT")
+        return gettext("Draft of %(date)s") % {"date": day}
 
     @property
     def is_draft(self) -> bool:
@@ -273,31 +339,42 @@ class Invoice(models.Model):
 
 
 class InvoiceLine(models.Model):
-    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
-    position = models.PositiveSmallIntegerField(default=0)
-    description = models.CharField(max_length=200, validators=no_control_characters("description"))
+    invoice = models.ForeignKey(
+        Invoice, on_delete=models.CASCADE, related_name="lines", verbose_name=_("invoice")
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    description = models.CharField(
+        _("description"),
+        max_length=200,
+        validators=no_control_characters(gettext_noop("description")),
+    )
     quantity = models.DecimalField(
+        _("quantity"),
         max_digits=12,
         decimal_places=3,
         default=Decimal("1"),
         validators=[MinValueValidator(Decimal("0.001"))],
     )
-    unit_price = models.DecimalField(max_digits=12, decimal_places=2)
+    unit_price = models.DecimalField(_("unit price"), max_digits=12, decimal_places=2)
     vat_rate = models.DecimalField(
-        "VAT rate (%)",
+        _("VAT rate (%)"),
         max_digits=5,
         decimal_places=2,
         default=Decimal("21.00"),
         validators=[MinValueValidator(Decimal("0"))],
     )
     revenue_account = models.CharField(
+        _("account"),
         max_length=20,
         blank=True,
-        help_text="Revenue (G/L) account code",
-        validators=no_control_characters("account"),
+        help_text=_("Revenue (G/L) account code"),
+        validators=no_control_characters(gettext_noop("account")),
     )
     cost_centre = models.CharField(
-        max_length=20, blank=True, validators=no_control_characters("cost centre")
+        _("cost centre"),
+        max_length=20,
+        blank=True,
+        validators=no_control_characters(gettext_noop("cost centre")),
     )
 
     class Meta:
@@ -322,5 +399,27 @@ class OverviewPreference(models.Model):
     )
     columns = models.JSONField(default=list)
 
+    class Meta:
+        verbose_name = _("overview preference")
+        verbose_name_plural = _("overview preferences")
+
     def __str__(self) -> str:
-        return f"Overview columns of {self.user}"
+        return f"{self.user}: {', '.join(self.columns)}"
+
+
+class UserPreference(models.Model):
+    """What a user chose for himself: the language of the pages (empty: the browser's)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="preference"
+    )
+    language = models.CharField(
+        _("language"), max_length=10, choices=settings.LANGUAGES, blank=True, default=""
+    )
+
+    class Meta:
+        verbose_name = _("user preference")
+        verbose_name_plural = _("user preferences")
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.language or '-'}"

@@ -13,27 +13,45 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
-from invoicing.models import Company, Customer, Invoice
+from invoicing.models import Company, Customer, Invoice, OverviewPreference
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from django.contrib.auth.models import AbstractBaseUser
     from django.http import QueryDict
 
 PAGE_SIZE = 50
 # The overview counts matching invoices up to this many (see CappedPaginator).
 COUNT_CAP = 10_000
-STATUS_FILTERS = {"draft": "Drafts", "booked": "Booked"}
+STATUS_FILTERS = {"draft": _("Drafts"), "booked": _("Booked")}
 SYNC_FILTERS = {
-    "not_synced": "Not synced",
-    "failed": "Sync failed",
-    "synced": "Synced",
-    "changed": "Changed since sync",
-    "before_start": "Before the start date",
+    "not_synced": _("Not synced"),
+    "failed": _("Sync failed"),
+    "synced": _("Synced"),
+    "changed": _("Changed since sync"),
+    "before_start": _("Before the start date"),
 }
 # What the tool's books say about payment (Invoice.payment_status, written by bookkeeping).
-PAYMENT_FILTERS = {"open": "Open", "overdue": "Overdue", "paid": "Paid"}
+PAYMENT_FILTERS = {
+    "open": pgettext_lazy("payment status", "Open"),
+    "overdue": _("Overdue"),
+    "paid": _("Paid"),
+}
 # Something is still to be paid: open, or partly paid.
 UNPAID = (Invoice.PaymentStatus.OPEN, Invoice.PaymentStatus.PARTLY_PAID)
+# The extra columns of the cogwheel, in the order of the table.
+OVERVIEW_COLUMNS = {
+    "booking_number": _("Booking number"),
+    "sync_state": _("Sync state"),
+    "kind": _("Kind"),
+    "vat": _("VAT"),
+    "booked_at": _("Booked at"),
+    "payment": _("Paid"),
+}
 # Booked, without a booking number, and never to be sent: not "not synced".
 NEVER_SENT = (Invoice.SyncState.EXCLUDED, Invoice.SyncState.BEFORE_START)
 # The columns a row shows, in the order of the table; extra ones come from the cogwheel.
@@ -128,3 +146,20 @@ def overview_page(company: Company, filters: OverviewFilters, page_number: str |
     invoices = overview_invoices(company, filters).select_related("customer")
     paginator = CappedPaginator(invoices, PAGE_SIZE)
     return paginator.get_page(page_number)
+
+
+# Overview preferences -----------------------------------------------------------------------
+
+
+def overview_columns(user: AbstractBaseUser) -> list[str]:
+    """The extra overview columns `user` chose, in the order of OVERVIEW_COLUMNS."""
+    preference = OverviewPreference.objects.filter(user=user).first()
+    chosen = set(preference.columns) if preference else set()
+    return [key for key in OVERVIEW_COLUMNS if key in chosen]
+
+
+def save_overview_columns(user: AbstractBaseUser, *, columns: Sequence[str]) -> list[str]:
+    """Remember the extra overview columns of `user`; unknown names are ignored."""
+    chosen = [key for key in OVERVIEW_COLUMNS if key in set(columns)]
+    OverviewPreference.objects.update_or_create(user=user, defaults={"columns": chosen})
+    return chosen

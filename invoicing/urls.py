@@ -17,4 +17,5 @@ urlpatterns = [
     path("customers/new/", views.customer_create, name="customer_create"),
     path("customers/<int:pk>/edit/", views.customer_edit, name="customer_edit"),
     path("company/switch/", views.company_switch, name="switch_company"),
+    path("language/", views.set_language, name="set_language"),
 ]

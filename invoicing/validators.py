@@ -11,8 +11,12 @@ import unicodedata
 
 from django.core.exceptions import ValidationError
 from django.utils.deconstruct import deconstructible
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
-CONTROL_CHARACTER = "Remove the invisible control character from the {field}."
+# {field} is a field's name, marked with gettext_noop where the validator is made and
+# translated here, when the message is shown.
+CONTROL_CHARACTER = _("Remove the invisible control character from the {field}.")
 # Unicode categories refused: Cc (C0, DEL and C1 controls) and Cs (lone surrogates).
 REFUSED_CATEGORIES = ("Cc", "Cs")
 LINE_BREAKS_AND_TABS = frozenset("\t\n\r")
@@ -29,7 +33,7 @@ class NoControlCharacters:
     def __call__(self, value: object) -> None:
         if any(self._refused(char) for char in str(value)):
             raise ValidationError(
-                CONTROL_CHARACTER.format(field=self.field), code="control_character"
+                CONTROL_CHARACTER.format(field=gettext(self.field)), code="control_character"
             )
 
     def _refused(self, char: str) -> bool:

@@ -9,19 +9,30 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from stdnum import exceptions as stdnum_errors
 from stdnum import get_cc_module
 from stdnum.exceptions import ValidationError as StdnumError
 
-# Country -> (adjective used in messages, an example of the format).
+# Country -> (the sentence of the messages, an example of the format). Whole sentences, so that
+# each language words them its own way ("Belgische btw-nummers", "numéros de TVA belges").
 VAT_FORMATS = {
-    "BE": ("Belgian", "BE0123456789"),
-    "NL": ("Dutch", "NL123456789B01"),
-    "LU": ("Luxembourg", "LU12345678"),
-    "FR": ("French", "FR12345678901"),
-    "DE": ("German", "DE123456789"),
-    "GB": ("UK", "GB123456789"),
+    "BE": (gettext_lazy("Belgian VAT numbers look like %(example)s."), "BE0123456789"),
+    "NL": (gettext_lazy("Dutch VAT numbers look like %(example)s."), "NL123456789B01"),
+    "LU": (gettext_lazy("Luxembourg VAT numbers look like %(example)s."), "LU12345678"),
+    "FR": (gettext_lazy("French VAT numbers look like %(example)s."), "FR12345678901"),
+    "DE": (gettext_lazy("German VAT numbers look like %(example)s."), "DE123456789"),
+    "GB": (gettext_lazy("UK VAT numbers look like %(example)s."), "GB123456789"),
 }
-VAT_FORMAT_MESSAGE = "{adjective} VAT numbers look like {example}."
+OTHER_VAT_FORMAT = gettext_lazy("European VAT numbers look like %(example)s.")
+# python-stdnum says why in English: our own words for each of its reasons.
+STDNUM_REASONS = (
+    (stdnum_errors.InvalidLength, gettext_lazy("it has the wrong number of digits")),
+    (stdnum_errors.InvalidChecksum, gettext_lazy("its check digits do not match")),
+    (stdnum_errors.InvalidFormat, gettext_lazy("it has an unexpected format")),
+    (stdnum_errors.InvalidComponent, gettext_lazy("one of its parts is not valid")),
+)
 
 # The standard VAT rates of each country (highest first): offered on invoice lines, and mapped to
 # the tool's VAT codes in the integration settings. The one list of them.
@@ -36,8 +47,15 @@ VAT_RATES = {
 
 
 def format_message(country: str) -> str:
-    adjective, example = VAT_FORMATS.get(country, ("European", "BE0123456789"))
-    return VAT_FORMAT_MESSAGE.format(adjective=adjective, example=example)
+    sentence, example = VAT_FORMATS.get(country, (OTHER_VAT_FORMAT, "BE0123456789"))
+    return str(sentence) % {"example": example}
+
+
+def _reason(exc: StdnumError) -> str:
+    for error_class, reason in STDNUM_REASONS:
+        if isinstance(exc, error_class):
+            return str(reason)
+    return _("it is not a valid number")
 
 
 def clean_vat_number(value: str, *, country: str) -> str:
@@ -51,7 +69,7 @@ def clean_vat_number(value: str, *, country: str) -> str:
         prefix, digits = country, compact
     if prefix != country:
         raise ValidationError(
-            "This VAT number starts with %(prefix)s but the country is %(country)s. %(fmt)s",
+            _("This VAT number starts with %(prefix)s but the country is %(country)s. %(fmt)s"),
             code="vat_country",
             params={"prefix": prefix, "country": country, "fmt": format_message(country)},
         )
@@ -62,14 +80,10 @@ def clean_vat_number(value: str, *, country: str) -> str:
         return prefix + module.compact(module.validate(digits))
     except StdnumError as exc:
         raise ValidationError(
-            "This is not a valid VAT number (%(reason)s). %(fmt)s",
+            _("This is not a valid VAT number (%(reason)s). %(fmt)s"),
             code="vat_invalid",
-            params={"reason": _lower_first(str(exc).rstrip(".")), "fmt": format_message(country)},
+            params={"reason": _reason(exc), "fmt": format_message(country)},
         ) from exc
-
-
-def _lower_first(text: str) -> str:
-    return text[:1].lower() + text[1:]
 
 
 def vat_rate_choices(country: str, *, extra: list[Decimal] | None = None) -> list[tuple[str, str]]:

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST
 
 from config.tenancy import company_required, get_for_company
@@ -21,12 +25,15 @@ from invoicing.forms import (
     line_formset,
     posted_rows,
 )
-from invoicing.models import Customer, Invoice
+from invoicing.middleware import LANGUAGE_CODES
+from invoicing.models import Customer, Invoice, UserPreference
 from invoicing.overview import PAYMENT_FILTERS, SYNC_FILTERS, OverviewFilters, overview_page
 from invoicing.tenancy import parse_id, switch_company
 
 CUSTOMERS_PER_PAGE = 100
-CHOOSE_COMPANY = "Choose a company."
+# The language chosen on the login page outlives the browser session: a year.
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+CHOOSE_COMPANY = gettext_noop("Choose a company.")
 
 
 # Overview -----------------------------------------------------------------------------------
@@ -56,7 +63,7 @@ def overview(request: HttpRequest) -> HttpResponse:
 @require_POST
 def save_columns(request: HttpRequest) -> HttpResponse:
     services.save_overview_columns(request.user, columns=request.POST.getlist("columns"))
-    messages.success(request, "Columns saved.")
+    messages.success(request, _("Columns saved."))
     # Back to the overview with its filters, when `next` stays on this site.
     return redirect(safe_url(request, request.POST.get("next")) or "invoicing:overview")
 
@@ -97,12 +104,14 @@ def _save_invoice(request: HttpRequest, invoice: Invoice | None) -> HttpResponse
                 invoice = services.create_invoice(
                     request.company, data=form.invoice_data(), lines=formset.lines()
                 )
-                messages.success(request, "Draft invoice saved.")
+                messages.success(request, _("Draft invoice saved."))
             else:
                 invoice = services.update_invoice(
                     invoice, data=form.invoice_data(), lines=formset.lines()
                 )
-                messages.success(request, f"Invoice {invoice.display_number} saved.")
+                messages.success(
+                    request, _("Invoice %(number)s saved.") % {"number": invoice.display_number}
+                )
         except services.InvoiceError as exc:
             form.add_error(None, str(exc))
         else:
@@ -144,7 +153,7 @@ def _credit_note_of(request: HttpRequest, invoice_id: int | None) -> dict[str, o
 def invoice_edit(request: HttpRequest, pk: int) -> HttpResponse:
     invoice = get_for_company(Invoice.objects.select_related("company"), request, pk=pk)
     if services.edits_locked(invoice):
-        messages.error(request, services.BOOKED_LOCKED)
+        messages.error(request, _(services.BOOKED_LOCKED))
         return redirect(invoice)
     if request.method == "POST":
         return _save_invoice(request, invoice)
@@ -182,7 +191,7 @@ def invoice_book(request: HttpRequest, pk: int) -> HttpResponse:
     except services.BookingRefused as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, f"Invoice booked as {invoice.number}.")
+        messages.success(request, _("Invoice booked as %(number)s.") % {"number": invoice.number})
     return redirect(invoice)
 
 
@@ -195,7 +204,7 @@ def invoice_delete(request: HttpRequest, pk: int) -> HttpResponse:
     except services.InvoiceLocked as exc:
         messages.error(request, str(exc))
         return redirect(invoice)
-    messages.success(request, "Draft deleted.")
+    messages.success(request, _("Draft deleted."))
     return redirect("invoicing:overview")
 
 
@@ -224,7 +233,11 @@ def customer_create(request: HttpRequest) -> HttpResponse:
     form = CustomerForm(_posted(request), company=request.company)
     if request.method == "POST" and form.is_valid():
         customer = services.create_customer(request.company, customer=form.instance)
-        messages.success(request, f"Customer {customer.name} saved with code {customer.code}.")
+        messages.success(
+            request,
+            _("Customer %(name)s saved with code %(code)s.")
+            % {"name": customer.name, "code": customer.code},
+        )
         return redirect("invoicing:customer_list")
     status = 400 if request.method == "POST" else 200
     return render(
@@ -238,7 +251,7 @@ def customer_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = CustomerForm(_posted(request), instance=customer, company=request.company)
     if request.method == "POST" and form.is_valid():
         customer = services.update_customer(form.instance)
-        messages.success(request, f"Customer {customer.name} saved.")
+        messages.success(request, _("Customer %(name)s saved.") % {"name": customer.name})
         return redirect("invoicing:customer_list")
     status = 400 if request.method == "POST" else 200
     return render(
@@ -257,8 +270,40 @@ def customer_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def company_switch(request: HttpRequest) -> HttpResponse:
     company_id = parse_id(request.POST.get("company", ""))
     if company_id is None:
-        messages.error(request, CHOOSE_COMPANY)
+        messages.error(request, _(CHOOSE_COMPANY))
         return redirect("invoicing:overview")
     company = switch_company(request, company_id)
-    messages.success(request, f"You now work in {company.name}.")
+    messages.success(request, sentence(_("You now work in %(company)s."), company=company.name))
     return redirect("invoicing:overview")
+
+
+def sentence(template: str, **names: str) -> str:
+    """`template` filled in with names that may end with a dot ("Kanaal Consultancy B.V."):
+    such a name ends the sentence with its own dot, never with two."""
+    text = template % names
+    return text[:-1] if text.endswith("..") else text
+
+
+# Language -----------------------------------------------------------------------------------
+
+
+@require_POST
+def set_language(request: HttpRequest) -> HttpResponse:
+    """The language chosen in the header's menu: remembered for the user (when logged in) and
+    in a cookie (the login page, and the next visit), then back to the page it was chosen on."""
+    language = request.POST.get("language", "")
+    target = safe_url(request, request.POST.get("next")) or "invoicing:overview"
+    if language not in LANGUAGE_CODES:
+        return redirect(target)
+    if request.user.is_authenticated:
+        UserPreference.objects.update_or_create(user=request.user, defaults={"language": language})
+    translation.activate(language)
+    response = redirect(target)
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE or LANGUAGE_COOKIE_AGE,
+        samesite="Lax",
+        secure=request.is_secure(),
+    )
+    return response

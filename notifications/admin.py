@@ -6,16 +6,18 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from notifications.models import Notification
 
 
 class ReadFilter(admin.SimpleListFilter):
-    title = "read"
+    title = _("read")
     parameter_name = "read"
 
     def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
-        return [("yes", "Read"), ("no", "Unread")]
+        return [("yes", _("Read")), ("no", _("Unread"))]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Notification]) -> QuerySet:
         if self.value() == "yes":
@@ -43,11 +45,19 @@ class NotificationAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     actions = ["mark_selected_read"]
 
-    @admin.display(boolean=True, description="Read", ordering="read_at")
+    @admin.display(boolean=True, description=_("Read"), ordering="read_at")
     def is_read(self, notification: Notification) -> bool:
         return notification.is_read
 
-    @admin.action(description="Mark selected notifications as read")
+    @admin.action(description=_("Mark selected notifications as read"))
     def mark_selected_read(self, request: HttpRequest, queryset: QuerySet[Notification]) -> None:
         changed = queryset.filter(read_at__isnull=True).update(read_at=timezone.now())
-        self.message_user(request, f"{changed} notification(s) marked as read.")
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)s notification marked as read.",
+                "%(count)s notifications marked as read.",
+                changed,
+            )
+            % {"count": changed},
+        )

@@ -11,19 +11,21 @@ however many newer notifications arrive after it (DESIGN §1.4).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Case, IntegerField, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.text import Truncator
 
+from config.texts import StoredText
 from notifications.models import Notification
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
     from django.db.models import Model
 
-TITLE_MAX_LENGTH = Notification._meta.get_field("title").max_length
+# A plain-text title is cut to this length (a stored text is a sentence of ours: short).
+TITLE_MAX_LENGTH = 200
 LINK_MAX_LENGTH = Notification._meta.get_field("link").max_length
 BELL_SIZE = 10
 
@@ -33,14 +35,16 @@ def notify(
     recipients: Iterable[AbstractBaseUser],
     company: Model | None,
     level: str,
-    title: str,
-    body: str = "",
+    title: StoredText | str,
+    body: StoredText | str = "",
     link: str = "",
     source: str = "",
 ) -> list[Notification]:
     """Create one notification per recipient, in one query, and return them.
 
-    ``recipients`` is any iterable of users; a user listed twice gets one notification. ``level``
+    ``title`` and ``body`` are plain strings or stored texts (``config.texts.later(...)``), which
+    each recipient reads in his own language. ``recipients`` is any iterable of users; a user
+    listed twice gets one notification. ``level``
     is one of ``Notification.Level`` ("info", "success", "warning", "error"). A title longer than
     the field is shortened with an ellipsis; a link longer than the field, or an unknown level,
     raises ``ValueError`` (a programming mistake, not something to store half-way). ``source`` says
@@ -55,7 +59,7 @@ def notify(
         raise ValueError(
             f"Notification link longer than {LINK_MAX_LENGTH} characters: {link[:80]}..."
         )
-    title = Truncator(title.strip()).chars(TITLE_MAX_LENGTH)
+    title = _short(title)
     unique_users = {user.pk: user for user in recipients}
     notifications = [
         Notification(
@@ -72,6 +76,12 @@ def notify(
     for notification in notifications:
         notification.full_clean(exclude=["recipient", "company"], validate_unique=False)
     return Notification.objects.bulk_create(notifications)
+
+
+def _short(title: Any) -> StoredText | str:
+    if isinstance(title, StoredText):
+        return title
+    return Truncator(str(title).strip()).chars(TITLE_MAX_LENGTH)
 
 
 def notifications_for(user: AbstractBaseUser, company: Model | None) -> QuerySet[Notification]:

@@ -11,6 +11,7 @@ from typing import Any
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from config.tenancy import company_required
@@ -30,8 +31,8 @@ def _as_json(request: HttpRequest, notification: Notification) -> dict[str, Any]
     return {
         "id": notification.pk,
         "level": notification.level,
-        "title": notification.title,
-        "body": notification.body,
+        "title": str(notification.title),
+        "body": str(notification.body),
         "link": safe_url(request, notification.link),
         "created_at": notification.created_at.isoformat(),
         "read": notification.is_read,
@@ -108,5 +109,5 @@ def bell_json(request: HttpRequest) -> JsonResponse:
 
 def _not_found(request: HttpRequest) -> HttpResponse:
     if _wants_json(request):
-        return JsonResponse({"error": "Notification not found."}, status=404)
-    raise Http404("Notification not found.")
+        return JsonResponse({"error": _("Notification not found.")}, status=404)
+    raise Http404(_("Notification not found."))

@@ -60,10 +60,10 @@ def test_alice_adds_the_paid_column_and_filters_by_payment(
         page.get_by_role("row", name=re.compile("2026-0001")).locator(paid_cell)
     ).to_contain_text("Paid")
     expect(page.get_by_role("row", name=re.compile("2026-0002")).locator(paid_cell)).to_have_text(
-        re.compile(r"Partly paid\s*·\s*40\.00 EUR open\s*·\s*overdue")
+        re.compile(r"Partly paid\s*·\s*€40\.00 open\s*·\s*overdue")
     )
     expect(page.get_by_role("row", name=re.compile("2026-0003")).locator(paid_cell)).to_have_text(
-        re.compile(r"Open\s*·\s*263\.00 EUR open\s*$")
+        re.compile(r"Open\s*·\s*€263\.00 open\s*$")
     )
     shoot("overview-paid-column")
 

@@ -47,14 +47,14 @@ def test_an_invoice_with_a_negative_total_is_not_booked_and_the_message_says_cre
 
     message = refusal(draft)
 
-    assert message == services.REFUSED_NEGATIVE_TOTAL.format(total="-242.00")
+    assert message == services.REFUSED_NEGATIVE_TOTAL.format(total="-€242.00")
     assert "credit note" in message
 
 
 def test_a_credit_note_with_negative_lines_is_not_booked(invoice):
     message = refusal(credit(invoice, price="-10.00"))
 
-    assert message == services.REFUSED_NEGATIVE_CREDIT_NOTE.format(total="-12.10")
+    assert message == services.REFUSED_NEGATIVE_CREDIT_NOTE.format(total="-€12.10")
 
 
 def test_a_credit_note_must_name_the_invoice_it_credits(acme):
@@ -85,7 +85,7 @@ def test_a_credit_note_cannot_credit_a_draft_or_a_credit_note(invoice, acme):
     Invoice.objects.filter(pk=of_draft.pk).update(credited_invoice=draft)
     Invoice.objects.filter(pk=of_note.pk).update(credited_invoice=note)
 
-    assert refusal(of_draft) == services.CREDIT_OF_DRAFT.format(number=f"Draft #{draft.pk}")
+    assert refusal(of_draft) == services.CREDIT_OF_DRAFT.format(number=draft.display_number)
     assert refusal(of_note) == services.CREDIT_OF_CREDIT_NOTE.format(number="CN-2026-0001")
 
 
@@ -95,7 +95,7 @@ def test_credit_notes_together_credit_at_most_the_invoice_total(invoice):
     Invoice.objects.filter(pk=too_much.pk).update(total=Decimal("121.01"))
 
     assert refusal(too_much) == services.CREDIT_TOO_MUCH.format(
-        total="121.01", left="121.00", number="2026-0001"
+        total="€121.01", left="€121.00", number="2026-0001"
     )
     rest = services.book_invoice(credit(invoice, price="100.00"), user=None)
     assert (first.number, rest.number) == ("CN-2026-0001", "CN-2026-0002")
@@ -117,7 +117,7 @@ def test_saving_a_credit_note_above_what_is_left_is_refused(invoice):
         services.create_invoice(invoice.company, data=data, lines=[line(quantity="3")])
 
     assert str(refused.value) == services.CREDIT_TOO_MUCH.format(
-        total="363.00", left="242.00", number="2026-0001"
+        total="€363.00", left="€242.00", number="2026-0001"
     )
     assert not Invoice.objects.filter(kind=CREDIT_NOTE).exists()
 
@@ -179,5 +179,5 @@ def test_the_page_refuses_a_credit_note_above_the_invoice(alice_client, invoice)
     )
 
     assert response.status_code == 400
-    message = services.CREDIT_TOO_MUCH.format(total="363.00", left="242.00", number="2026-0001")
+    message = services.CREDIT_TOO_MUCH.format(total="€363.00", left="€242.00", number="2026-0001")
     assert escape(message) in response.content.decode()

@@ -88,9 +88,9 @@ def test_the_paid_column_shows_the_status_and_the_open_amount(alice_client, alic
     # Newest first: the five share an invoice date, so by id, descending.
     assert cells == [
         "Unknown",
-        "Open · 75.50 EUR open · overdue",
-        "Open · 121.00 EUR open",
-        "Partly paid · 40.00 EUR open · overdue",
+        "Open · €75.50 open · overdue",
+        "Open · €121.00 open",
+        "Partly paid · €40.00 open · overdue",
         "Paid 2026-11-20",
     ]
 
@@ -152,7 +152,7 @@ def test_the_paid_column_costs_as_many_queries_for_500_invoices_as_for_10(
     for url in ("/invoices/?payment=open", "/invoices/?payment=overdue&q=2026"):
         assert overview_queries(alice_client, url)[0] == many
     _, response = overview_queries(alice_client, "/invoices/?payment=open")
-    assert cell_texts(response.content.decode())[0] == "Partly paid · 40.00 EUR open · overdue"
+    assert cell_texts(response.content.decode())[0] == "Partly paid · €40.00 open · overdue"
     assert overview_queries(alice_client, "/invoices/?payment=paid&page=3")[0] == many
 
 
