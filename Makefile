@@ -7,7 +7,7 @@ PIP := $(VENV)/bin/pip
 # credentials from the registry of tools, bookkeeping/tools.py).
 DEMO_ENV := BOOKSYNC_DEMO=1
 
-.PHONY: demo test test-fast test-busy lint format bench clean
+.PHONY: demo test test-fast test-busy lint format bench clean messages
 
 $(VENV)/.runtime: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -47,6 +47,16 @@ test-fast: $(VENV)/.dev
 format: $(VENV)/.dev
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
+
+# The translation catalogues (README, Languages): collect every marked string of the code into
+# locale/{nl,fr}/LC_MESSAGES/django.po and djangojs.po, then compile the .mo files. Translate
+# the new empty entries in the .po files, run it again, and commit both .po and .mo.
+MESSAGES_IGNORE := --ignore=.venv --ignore=var --ignore=tests --ignore=bench \
+	--ignore=bookkeeping/simulators --ignore=static/vendor
+messages: $(VENV)/.dev
+	$(PY) manage.py makemessages -l nl -l fr --no-obsolete $(MESSAGES_IGNORE)
+	$(PY) manage.py makemessages -d djangojs -l nl -l fr --no-obsolete $(MESSAGES_IGNORE)
+	$(PY) manage.py compilemessages --ignore=.venv --ignore=var
 
 bench: $(VENV)/.dev
 	$(PY) -m bench

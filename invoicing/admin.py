@@ -20,6 +20,8 @@ from django.contrib.admin.widgets import AutocompleteSelect, ForeignKeyRawIdWidg
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext_lazy as _
 
 from invoicing import services
 from invoicing.models import (
@@ -54,19 +56,19 @@ BOOKED_READONLY = (
 TOTALS = ("subtotal", "vat_total", "total")
 # Booked invoices named in a refusal; more are summed up with an ellipsis.
 SHOWN_NUMBERS = 5
-DELETE_REFUSED_INVOICE = (
+DELETE_REFUSED_INVOICE = gettext_noop(
     "Nothing was deleted: booked invoices stay for ever, only drafts can be deleted. "
     "Booked: {numbers}."
 )
-DELETE_REFUSED_COMPANY = (
+DELETE_REFUSED_COMPANY = gettext_noop(
     "Nothing was deleted: a company with booked invoices cannot be deleted, as booked invoices "
     "stay for ever. Booked: {numbers}."
 )
-DELETE_REFUSED_CUSTOMER = (
+DELETE_REFUSED_CUSTOMER = gettext_noop(
     "Nothing was deleted: a customer with booked invoices cannot be deleted, as booked invoices "
     "stay for ever. Booked: {numbers}."
 )
-DELETE_REFUSED_LINE = (
+DELETE_REFUSED_LINE = gettext_noop(
     "Nothing was deleted: the lines of a booked invoice change only on its invoice page. "
     "Booked: {numbers}."
 )
@@ -135,7 +137,7 @@ class KeepsBookedInvoices(IdWidgets, admin.ModelAdmin):
         if not numbers:
             return None
         shown = ", ".join(numbers[:SHOWN_NUMBERS]) + (", …" if len(numbers) > SHOWN_NUMBERS else "")
-        return self.delete_refused.format(numbers=shown)
+        return gettext(self.delete_refused).format(numbers=shown)
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         if obj is not None and self.booked_numbers(self.model.objects.filter(pk=obj.pk)):
@@ -283,7 +285,7 @@ class InvoiceAdmin(KeepsBookedInvoices):
     def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
         return DateHierarchyChangeList
 
-    @admin.display(description="Number", ordering="number")
+    @admin.display(description=_("Number"), ordering="number")
     def display_number(self, invoice: Invoice) -> str:
         return invoice.display_number
 
