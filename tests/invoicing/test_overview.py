@@ -178,9 +178,9 @@ def test_the_column_chooser_is_remembered_per_user(alice_client, bob_client, mix
     assert response.url == "/invoices/?status=booked"
     page = alice_client.get("/invoices/").content.decode()
     assert '<th scope="col" data-column="booking_number">Booking number</th>' in page
-    assert '<td data-column="booking_number">VF-0007</td>' in page
+    assert '<td data-column="booking_number" data-label="Booking number">VF-0007</td>' in page
     # The booking number column is empty for an invoice that is not synced.
-    assert '<td data-column="booking_number"></td>' in page
+    assert '<td data-column="booking_number" data-label="Booking number"></td>' in page
     assert 'value="booking_number" checked' in page
     assert 'data-column="vat"' not in page
     # Bob has his own choice.

@@ -22,7 +22,7 @@ Status = Invoice.PaymentStatus
 
 def cell_texts(page: str) -> list[str]:
     """The text of every Paid cell, tags stripped and spaces collapsed."""
-    cells = re.findall(r'<td data-column="payment">(.*?)</td>', page, re.DOTALL)
+    cells = re.findall(r'<td data-column="payment"[^>]*>(.*?)</td>', page, re.DOTALL)
     return [" ".join(re.sub(r"<[^>]+>", " ", cell).split()) for cell in cells]
 
 
