@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from invoicing.validators import no_control_characters
 
@@ -151,6 +152,9 @@ class Invoice(models.Model):
         # start date (booked in the tool before Booksync).
         EXCLUDED = "excluded", "Never sent"
         BEFORE_START = "before_start", "Before the start date"
+        # Booked by a company admin although the tool would refuse it ("book now, fix before
+        # the sync"); the sync sends it like any other, and the next sync state replaces this.
+        NOT_READY = "not_ready", _("Not ready")
 
     company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="invoices")
     customer = models.ForeignKey(

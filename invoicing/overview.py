@@ -13,6 +13,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
 
 from invoicing.models import Company, Customer, Invoice
 
@@ -29,6 +30,8 @@ SYNC_FILTERS = {
     "synced": "Synced",
     "changed": "Changed since sync",
     "before_start": "Before the start date",
+    # Booked by an admin although the tool would refuse it: to fix before the sync.
+    "not_ready": _("Not ready"),
 }
 # What the tool's books say about payment (Invoice.payment_status, written by bookkeeping).
 PAYMENT_FILTERS = {"open": "Open", "overdue": "Overdue", "paid": "Paid"}

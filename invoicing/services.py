@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from invoicing import booking_checks
 from invoicing.models import (
     Company,
     Customer,
@@ -380,15 +381,19 @@ def _next_number(company_id: int, kind: str, year: int) -> str:
     return NUMBER_FORMATS[kind].format(year=year, n=sequence.last_number)
 
 
-def book_invoice(invoice: Invoice, *, user: AbstractBaseUser | None) -> Invoice:
+def book_invoice(
+    invoice: Invoice, *, user: AbstractBaseUser | None, not_ready_allowed: bool = False
+) -> Invoice:
     """Book a draft: give it the next number of its company's yearly sequence for its kind.
 
     Raises `BookingRefused` (with a message for the user) for an invoice that is already booked,
     has no customer, no lines or a total that is not positive, or for a credit note that does not
     credit a booked invoice of its customer within what is left to credit on it. The invoice row and the sequence row are locked
     inside one transaction, so a number is used exactly once and none is skipped: a refused or
-    failed booking rolls the sequence back with it.
+    failed booking rolls the sequence back with it. What the bookkeeping tool would refuse
+    raises `booking_checks.NotReady`, unless `not_ready_allowed` (see `booking_checks.check`).
     """
+    problems = booking_checks.check(invoice, allowed=not_ready_allowed, basic=booking_problem)
     with transaction.atomic():
         locked = Invoice.objects.select_for_update().get(pk=invoice.pk)
         if locked.credited_invoice_id is not None:
@@ -401,7 +406,8 @@ def book_invoice(invoice: Invoice, *, user: AbstractBaseUser | None) -> Invoice:
         locked.status = Invoice.Status.BOOKED
         locked.booked_at = timezone.now()
         locked.booked_by = user if user is not None and user.is_authenticated else None
-        locked.save(update_fields=["number", "status", "booked_at", "booked_by", "updated_at"])
+        fields = ["number", "status", "booked_at", "booked_by", "updated_at"]
+        locked.save(update_fields=fields + booking_checks.mark_not_ready(locked, problems))
     return locked
 
 

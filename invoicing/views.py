@@ -8,11 +8,12 @@ from django.contrib import messages
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from config.tenancy import company_required, get_for_company
 from config.views import paginate, safe_url
-from invoicing import services
+from invoicing import booking_checks, services
 from invoicing.forms import (
     LOCKED_FIELDS,
     CustomerForm,
@@ -27,6 +28,13 @@ from invoicing.tenancy import parse_id, switch_company
 
 CUSTOMERS_PER_PAGE = 100
 CHOOSE_COMPANY = "Choose a company."
+ONLY_ADMINS_BOOK_ANYWAY = _(
+    "Only a company admin can book an invoice that the bookkeeping tool would refuse."
+)
+BOOKED_NOT_READY = _(
+    "Invoice booked as %(number)s, but it is not ready: fix the problems before the next sync "
+    "sends it (the overview's “Not ready” filter lists it)."
+)
 
 
 # Overview -----------------------------------------------------------------------------------
@@ -169,20 +177,41 @@ def invoice_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "per_rate": services.vat_breakdown(lines),
             "booking_problem": None if invoice.is_booked else services.booking_problem(invoice),
             "edits_locked": services.edits_locked(invoice),
+            # What the bookkeeping tool will receive and would refuse (drafts only).
+            "review": None if invoice.is_booked else booking_checks.review(invoice),
+            "is_admin": _is_admin(request),
         },
     )
+
+
+def _is_admin(request: HttpRequest) -> bool:
+    membership = getattr(request, "membership", None)
+    return bool(membership and membership.is_admin)
 
 
 @company_required
 @require_POST
 def invoice_book(request: HttpRequest, pk: int) -> HttpResponse:
+    """Books the draft. "anyway" (company admins only) books it although the tool would refuse
+    it: it is then "not ready" until fixed and synced."""
     invoice = get_for_company(Invoice, request, pk=pk)
+    anyway = request.POST.get("anyway") == "1"
+    if anyway and not _is_admin(request):
+        messages.error(request, ONLY_ADMINS_BOOK_ANYWAY)
+        return redirect(invoice)
     try:
-        invoice = services.book_invoice(invoice, user=request.user)
+        invoice = services.book_invoice(invoice, user=request.user, not_ready_allowed=anyway)
+    except booking_checks.NotReady as exc:
+        messages.error(request, str(exc))
+        for problem in exc.problems:
+            messages.error(request, f"{problem.message} {problem.fix}".strip())
     except services.BookingRefused as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, f"Invoice booked as {invoice.number}.")
+        if invoice.sync_state == Invoice.SyncState.NOT_READY:
+            messages.warning(request, BOOKED_NOT_READY % {"number": invoice.number})
+        else:
+            messages.success(request, f"Invoice booked as {invoice.number}.")
     return redirect(invoice)
 
 

@@ -44,6 +44,7 @@ from bookkeeping.connectors.errors import (
     vat_mapping_field,
 )
 from bookkeeping.connectors.outgoing import clean_payload
+from bookkeeping.connectors.preview import Previewing
 from bookkeeping.connectors.results import (
     BookingFacts,
     Choice,
@@ -98,7 +99,7 @@ VERSION = "1.0"
 # The connector ------------------------------------------------------------------------------
 
 
-class Connector(StoredCredentials, DocumentBuilding):
+class Connector(StoredCredentials, DocumentBuilding, Previewing):
     """One bookkeeping tool. Subclasses set `key` and implement the interface.
 
     A connector is built for one Integration row and reads its decrypted credentials and its

@@ -267,7 +267,7 @@ class ExactOnlineConnector(ReadBackMixin, PaymentsMixin, ExactOnlineAccess):
             )
             vat_left[rate] -= vat
             entry_line = {
-                "GLAccount": self._gl_account(invoice, line.revenue_account),
+                "GLAccount": self._gl_account(invoice, self.config.revenue_account_of(line)),
                 "AmountFC": float(sign * line.amount),
                 "VATCode": vat_code,
                 "VATAmountFC": float(sign * vat),

@@ -19,6 +19,13 @@ if TYPE_CHECKING:
     from invoicing.models import Invoice
 
 BOOKYEAR_HINT = "Create the book year of the invoice date in Octopus, then retry the invoice."
+# A booked invoice keeps its year: when the book year will not be created, the way out is to
+# never send it and correct it with a credit note (issue 15: it was a dead end).
+NO_BOOKYEAR_HINT = (
+    "Create the book year of {date} in Octopus, then retry the invoice. If that book year will "
+    "not be created, choose “Never send” for this invoice in the reconciliation console "
+    "and credit it with a credit note dated in an open book year."
+)
 UNREADABLE_HINT = "This is usually temporary; the next sync tries again."
 
 
@@ -68,7 +75,7 @@ class BookYears:
         raise InvoiceRejected(
             f"Invoice {invoice.number}: Octopus has no book year for {invoice.invoice_date}.",
             code="-9",
-            hint=BOOKYEAR_HINT,
+            hint=NO_BOOKYEAR_HINT.format(date=invoice.invoice_date),
             fix=Fix.TOOL,
         )
 

@@ -136,7 +136,7 @@ def check_invoice(
     for line, vat in zip(lines, vats, strict=True):
         rate = line.vat_rate.quantize(CENT)
         booking_line = {
-            "accountKey": _account(invoice, line.revenue_account or config.default_revenue_account),
+            "accountKey": _account(invoice, config.revenue_account_of(line)),
             "baseAmount": float(line.amount),
             "vatCodeKey": vat_code(invoice, rate),
             "vatAmount": float(vat),

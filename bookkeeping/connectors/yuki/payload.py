@@ -96,7 +96,7 @@ def sales_invoice(
         vat_type = vat_code(invoice, Decimal(line.vat_rate))
         node = etree.SubElement(lines, f"{{{INVOICES_NS}}}InvoiceLine")
         price = Decimal(line.unit_price).quantize(Decimal("0.01"))
-        account = line.revenue_account or config.default_revenue_account
+        account = config.revenue_account_of(line)
         # fmt: off
         add(node, [("Description", line.description),
                    ("ProductQuantity", plain_number(sign * Decimal(line.quantity)))])

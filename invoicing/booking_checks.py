@@ -1,0 +1,106 @@
+"""Checks before booking that other apps provide: invoicing asks, without knowing who answers.
+
+Invoicing never imports bookkeeping (DESIGN §2), yet booking must be refused when the company's
+bookkeeping tool would refuse the invoice. So bookkeeping registers a reviewer here when the app
+is ready (`bookkeeping.apps`), and the invoice page and `services.book_invoice` call `review`.
+A reviewer returns None when it has nothing to say (no connected tool), or a `BookingReview`:
+the problems the tool would refuse, each with its fix and a link, and the fragment the invoice
+page shows (what the tool will receive).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from django.utils.translation import ngettext
+
+if TYPE_CHECKING:
+    from invoicing.models import Invoice
+
+
+@dataclass(frozen=True)
+class ReadinessProblem:
+    """Something the tool would refuse: what, how to fix it, and where (a link, or "")."""
+
+    message: str
+    fix: str = ""
+    url: str = ""
+    link_text: str = ""
+
+
+@dataclass
+class BookingReview:
+    """What a reviewer says about a draft before it is booked."""
+
+    problems: list[ReadinessProblem] = field(default_factory=list)
+    # The template the invoice page includes, with `context` (empty: nothing to show).
+    template: str = ""
+    context: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ready(self) -> bool:
+        return not self.problems
+
+
+Reviewer = Callable[["Invoice"], "BookingReview | None"]
+_reviewers: list[Reviewer] = []
+
+
+def register(reviewer: Reviewer) -> None:
+    """Adds a reviewer (once: registering it again changes nothing)."""
+    if reviewer not in _reviewers:
+        _reviewers.append(reviewer)
+
+
+def review(invoice: Invoice) -> BookingReview | None:
+    """What the registered reviewers say about `invoice`, or None when none has anything to say.
+
+    The problems of every reviewer are put together; the page shows the first one's fragment.
+    """
+    reviews = [found for reviewer in _reviewers if (found := reviewer(invoice)) is not None]
+    if not reviews:
+        return None
+    first = reviews[0]
+    problems = [problem for found in reviews for problem in found.problems]
+    return BookingReview(problems=problems, template=first.template, context=first.context)
+
+
+class NotReady(Exception):
+    """Booking refused: the bookkeeping tool would refuse the invoice. `problems` say what and
+    how to fix each; the message counts them."""
+
+    def __init__(self, problems: list[ReadinessProblem]):
+        self.problems = problems
+        super().__init__(
+            ngettext(
+                "Not booked: %(count)d problem must be fixed first.",
+                "Not booked: %(count)d problems must be fixed first.",
+                len(problems),
+            )
+            % {"count": len(problems)}
+        )
+
+
+def check(
+    invoice: Invoice, *, allowed: bool, basic: Callable[[Invoice], str | None]
+) -> list[ReadinessProblem]:
+    """The problems of `invoice` before booking. Raises NotReady when there are some and the
+    booking is not `allowed` anyway (a company admin's "book now, fix before the sync"), unless
+    `basic` (invoicing's own rules) refuses it first: that refusal is the one to show."""
+    found = review(invoice)
+    problems = found.problems if found is not None else []
+    if problems and not allowed and basic(invoice) is None:
+        raise NotReady(problems)
+    return problems
+
+
+def mark_not_ready(invoice: Invoice, problems: list[ReadinessProblem]) -> list[str]:
+    """Marks an invoice booked despite `problems` "not ready" (the overview's filter, until the
+    sync sends it); returns the fields to save."""
+    if not problems:
+        return []
+    invoice.sync_state = invoice.SyncState.NOT_READY
+    invoice.sync_message = " ".join(problem.message for problem in problems)
+    return ["sync_state", "sync_message"]
