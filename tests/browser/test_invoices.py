@@ -39,6 +39,7 @@ def test_it_creates_a_customer_and_books_a_two_line_invoice(page, live_server, l
     expect(page.get_by_role("heading", name=re.compile(r"Invoice\s+draft #"))).to_be_visible()
     expect(page.get_by_role("cell", name="Descaling kit")).to_be_visible()
 
+    page.once("dialog", lambda dialog: dialog.accept())  # "Book this invoice? Booking is final"
     page.get_by_role("button", name="Book", exact=True).click()
 
     heading = page.get_by_role("heading", level=1)
