@@ -12,6 +12,7 @@ from typing import Any
 from django import forms
 
 from bookkeeping.connectors.base import Choice
+from bookkeeping.vat_codes import key_label
 
 EMPTY_LABEL = "---------"
 # Journals, accounts, cost centres and VAT codes are stored in columns of this size
@@ -106,7 +107,7 @@ class MappingForm(forms.Form):
         mapping = current.get("vat_mapping", {})
         for rate in self.rates:
             self.fields[vat_field_name(rate)] = _list_field(
-                f"VAT {_display_rate(rate)}%",
+                key_label(rate),
                 vat_codes,
                 required=False,
                 current=mapping.get(rate),
@@ -127,10 +128,6 @@ class MappingForm(forms.Form):
 
 def vat_field_name(rate: str) -> str:
     return "vat_" + rate.replace(".", "_")
-
-
-def _display_rate(rate: str) -> str:
-    return rate.rstrip("0").rstrip(".") if "." in rate else rate
 
 
 def _option_label(choice: Choice) -> str:

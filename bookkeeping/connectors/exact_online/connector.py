@@ -259,7 +259,7 @@ class ExactOnlineConnector(ReadBackMixin, PaymentsMixin, ExactOnlineAccess):
         lines = []
         for line in invoice_lines:
             rate = Decimal(line.vat_rate).quantize(CENT)
-            vat_code = self.vat_code(invoice, rate)
+            vat_code = self.vat_code(invoice, line)
             vat = (
                 vat_left[rate]
                 if last_of_rate[rate] == line.pk
