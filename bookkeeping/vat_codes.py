@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from invoicing.vat import RATED_TREATMENTS, VatTreatment
 
 if TYPE_CHECKING:
+    from bookkeeping.connectors.results import Choice
     from bookkeeping.models import Integration
     from invoicing.models import Company, Invoice, InvoiceLine
 
@@ -124,3 +125,24 @@ def used_treatment_keys(company: Company) -> set[str]:
 
     lines = InvoiceLine.objects.filter(invoice__company=company, vat_treatment__in=TREATMENT_KEYS)
     return set(lines.values_list("vat_treatment", flat=True).distinct())
+
+
+def propose(keys: Iterable[str], codes: Iterable[Choice]) -> dict[str, str]:
+    """The tool's code for each mapping row where its codes make it clear: the one code whose
+    kinds (`connectors.vat_kinds`, on `extra["kinds"]`) fit the row, and for a rate row whose
+    percentage is the rate. A row with no fit, or several, gets no proposal."""
+    codes = list(codes)
+    proposal = {}
+    for key in keys:
+        if key in TREATMENT_KEYS:
+            fits = [code for code in codes if key in code.extra.get("kinds", ())]
+        else:
+            fits = [
+                code
+                for code in codes
+                if "rated" in code.extra.get("kinds", ())
+                and rate_key(code.extra.get("percentage")) == key
+            ]
+        if len(fits) == 1:
+            proposal[key] = fits[0].code
+    return proposal

@@ -197,7 +197,9 @@ class Connector(StoredCredentials, DocumentBuilding):
         raise NotImplementedError(f"{type(self).__name__}.list_accounts")
 
     def list_vat_codes(self) -> list[Choice]:
-        """Sales VAT codes of the target; `extra["percentage"]` when the tool gives it."""
+        """Sales VAT codes of the target; `extra["percentage"]` when the tool gives it, and
+        `extra["kinds"]`, the mapping rows the code fits (`vat_kinds`), where the tool makes it
+        clear: the settings propose those. Without kinds nothing is proposed. Read-only."""
         raise NotImplementedError(f"{type(self).__name__}.list_vat_codes")
 
     # Interface: customers and invoices ---------------------------------------------------

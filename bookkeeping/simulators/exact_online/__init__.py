@@ -128,8 +128,14 @@ class ExactOnlineSimulator(
                 "Description": name,
                 "Percentage": percentage,
                 "VATTransactionType": transaction_type,
-                "Type": "E",
                 "IsBlocked": blocked,
+                **dict(
+                    zip(
+                        ("Type", "EUSalesListing", "Charged"),
+                        data.VAT_CODE_TYPES.get(code, ("E", "N", False)),
+                        strict=True,
+                    )
+                ),
             }
             for code, (name, percentage, transaction_type, blocked) in data.VAT_CODES.items()
         ]
