@@ -134,6 +134,59 @@ def default_treatment(rate: Decimal, company_country: str, customer: Any) -> Vat
     return VatTreatment(implied) if implied else VatTreatment.ZERO
 
 
+# The rules of the law per treatment, as form errors on the line (`treatment_problem`).
+ZERO_RATE_NEEDED = _("%(treatment)s is invoiced at 0 %%: set the VAT rate to 0 %%.")
+INTRA_NEEDS_VAT_NUMBER = _(
+    "%(treatment)s needs the customer's VAT number: add it to %(customer)s, or charge VAT."
+)
+INTRA_INVALID_VAT_NUMBER = _(
+    "%(treatment)s needs a valid VAT number, and %(customer)s's is not: %(reason)s"
+)
+INTRA_SAME_COUNTRY = _(
+    "%(treatment)s is for a customer in another EU country; %(customer)s is in %(country)s "
+    "like you: charge VAT, or use domestic reverse charge."
+)
+INTRA_OUTSIDE_EU = _(
+    "%(treatment)s is for a customer in the EU; %(customer)s is in %(country)s: use Export."
+)
+EXPORT_INSIDE_EU = _(
+    "Export is for a customer outside the EU; %(customer)s is in %(country)s: use "
+    "intra-community or charge VAT."
+)
+REVERSE_CHARGE_NEEDS_VAT_NUMBER = _(
+    "Domestic reverse charge needs a customer with a VAT number: add it to %(customer)s."
+)
+
+
+def treatment_problem(treatment: str, *, company_country: str, customer: Any) -> str:
+    """What the law refuses in a line of this treatment for this customer, or "" (the rate
+    is checked apart: `ZERO_RATE_NEEDED`)."""
+    if customer is None:
+        return ""
+    country, vat_number = customer.country, customer.vat_number
+    params = {
+        "treatment": VatTreatment(treatment).label,
+        "customer": customer.name,
+        "country": country,
+    }
+    if treatment in INTRA_TREATMENTS:
+        if country not in EU_COUNTRIES:
+            return INTRA_OUTSIDE_EU % params
+        if country == company_country:
+            return INTRA_SAME_COUNTRY % params
+        if not vat_number:
+            return INTRA_NEEDS_VAT_NUMBER % params
+        try:
+            clean_vat_number(vat_number, country=country)
+        except ValidationError as exc:
+            return INTRA_INVALID_VAT_NUMBER % {**params, "reason": " ".join(exc.messages)}
+    if treatment == VatTreatment.EXPORT and country in EU_COUNTRIES:
+        return EXPORT_INSIDE_EU % params
+    if treatment == VatTreatment.REVERSE_CHARGE and not vat_number:
+        return REVERSE_CHARGE_NEEDS_VAT_NUMBER % params
+    return ""
+
+
 def format_message(country: str) -> str:
     adjective, example = VAT_FORMATS.get(country, ("European", "BE0123456789"))
     return VAT_FORMAT_MESSAGE.format(adjective=adjective, example=example)

@@ -24,6 +24,7 @@ from invoicing.forms import (
 from invoicing.models import Customer, Invoice
 from invoicing.overview import PAYMENT_FILTERS, SYNC_FILTERS, OverviewFilters, overview_page
 from invoicing.tenancy import parse_id, switch_company
+from invoicing.vat_mentions import mentions_for
 
 CUSTOMERS_PER_PAGE = 100
 CHOOSE_COMPANY = "Choose a company."
@@ -90,7 +91,8 @@ def _save_invoice(request: HttpRequest, invoice: Invoice | None) -> HttpResponse
     if "add_line" in request.POST:
         return _add_line(request, invoice)
     form = InvoiceForm(request.POST, company=request.company, invoice=invoice)
-    formset = line_formset(request.company, invoice=invoice, data=request.POST)
+    customer = form.cleaned_data.get("customer") if form.is_valid() else None
+    formset = line_formset(request.company, invoice=invoice, data=request.POST, customer=customer)
     if form.is_valid() and formset.is_valid():
         try:
             if invoice is None:
@@ -169,6 +171,9 @@ def invoice_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "per_rate": services.vat_breakdown(lines),
             "booking_problem": None if invoice.is_booked else services.booking_problem(invoice),
             "edits_locked": services.edits_locked(invoice),
+            "vat_mentions": mentions_for(
+                invoice.company.country, (line.vat_treatment for line in lines)
+            ),
         },
     )
 
