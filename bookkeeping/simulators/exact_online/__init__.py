@@ -100,6 +100,10 @@ class ExactOnlineSimulator(
             entries = self.tables[division]["salesentry/SalesEntries"]
             return [dict(entry) for entry in entries if entry["YourRef"] == reference]
 
+    def vat_codes_of(self, reference: str) -> list[str]:
+        [entry] = self.bookings(reference)
+        return [str(line["VATCode"]).strip() for line in entry["SalesEntryLines"]["results"]]
+
     def booking_count(self, division: int = DEMO_DIVISION) -> int:
         return len(self.tables[division]["salesentry/SalesEntries"])
 
