@@ -2,7 +2,7 @@
 
 Invoicing never imports bookkeeping (DESIGN §2), yet booking must be refused when the company's
 bookkeeping tool would refuse the invoice. So bookkeeping registers a reviewer here when the app
-is ready (`bookkeeping.apps`), and the invoice page and `services.book_invoice` call `review`.
+is ready (`bookkeeping.apps`); the invoice page calls `review`, the Book button `book_invoice`.
 A reviewer returns None when it has nothing to say (no connected tool), or a `BookingReview`:
 the problems the tool would refuse, each with its fix and a link, and the fragment the invoice
 page shows (what the tool will receive).
@@ -14,9 +14,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from django.db import transaction
 from django.utils.translation import ngettext
 
 if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
+
     from invoicing.models import Invoice
 
 
@@ -83,24 +86,23 @@ class NotReady(Exception):
         )
 
 
-def check(
-    invoice: Invoice, *, allowed: bool, basic: Callable[[Invoice], str | None]
-) -> list[ReadinessProblem]:
-    """The problems of `invoice` before booking. Raises NotReady when there are some and the
-    booking is not `allowed` anyway (a company admin's "book now, fix before the sync"), unless
-    `basic` (invoicing's own rules) refuses it first: that refusal is the one to show."""
+def book_invoice(
+    invoice: Invoice, *, user: AbstractBaseUser | None, anyway: bool = False
+) -> Invoice:
+    """Books the draft (`services.book_invoice`) unless the reviewers find problems: then raises
+    NotReady, or, `anyway` (a company admin's "book now, fix before the sync"), books it marked
+    "not ready" (the overview's filter) until the sync sends it. The review runs before the
+    transaction, since it may ask the tool; invoicing's own refusals come first."""
+    from invoicing import services
+
     found = review(invoice)
     problems = found.problems if found is not None else []
-    if problems and not allowed and basic(invoice) is None:
+    if problems and not anyway and services.booking_problem(invoice) is None:
         raise NotReady(problems)
-    return problems
-
-
-def mark_not_ready(invoice: Invoice, problems: list[ReadinessProblem]) -> list[str]:
-    """Marks an invoice booked despite `problems` "not ready" (the overview's filter, until the
-    sync sends it); returns the fields to save."""
-    if not problems:
-        return []
-    invoice.sync_state = invoice.SyncState.NOT_READY
-    invoice.sync_message = " ".join(problem.message for problem in problems)
-    return ["sync_state", "sync_message"]
+    with transaction.atomic():
+        booked = services.book_invoice(invoice, user=user)
+        if problems:
+            booked.sync_state = booked.SyncState.NOT_READY
+            booked.sync_message = " ".join(problem.message for problem in problems)
+            booked.save(update_fields=["sync_state", "sync_message"])
+    return booked

@@ -8,12 +8,23 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 from invoicing.models import Company, Customer, Invoice
 from invoicing.money import compute_totals
 from invoicing.services import InvoiceData, LineData, credit_problem
 from invoicing.validators import NoControlCharacters, no_control_characters
-from invoicing.vat import clean_vat_number, vat_rate_choices
+from invoicing.vat import (
+    RATED_TREATMENTS,
+    ZERO_RATE_NEEDED,
+    VatTreatment,
+    clean_vat_number,
+    customer_treatment,
+    default_treatment,
+    rated_treatment,
+    treatment_problem,
+    vat_rate_choices,
+)
 
 CURRENCY_CHOICES = [
     (code, code) for code in ("EUR", "USD", "GBP", "CHF", "DKK", "SEK", "NOK", "PLN")
@@ -114,10 +125,30 @@ class CustomerForm(forms.ModelForm):
         super()._post_clean()
 
 
+class CustomerSelect(forms.Select):
+    """Each customer's option says the 0 % treatment it implies (`data-vat-treatment`), for the
+    lines' defaults in static/js/invoicing.js."""
+
+    company_country = ""
+
+    def create_option(self, name: str, value: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        option = super().create_option(name, value, *args, **kwargs)
+        customer = getattr(value, "instance", None)
+        if customer is not None:
+            option["attrs"]["data-vat-treatment"] = customer_treatment(
+                company_country=self.company_country,
+                country=customer.country,
+                vat_number=customer.vat_number,
+            )
+        return option
+
+
 class InvoiceForm(forms.Form):
     """The invoice header. On a booked invoice the customer, kind and currency are read-only."""
 
-    customer = forms.ModelChoiceField(queryset=Customer.objects.none(), empty_label="Choose…")
+    customer = forms.ModelChoiceField(
+        queryset=Customer.objects.none(), empty_label="Choose…", widget=CustomerSelect
+    )
     kind = forms.ChoiceField(choices=Invoice.Kind.choices, initial=Invoice.Kind.INVOICE)
     credited_number = forms.CharField(
         label="Credits invoice",
@@ -147,6 +178,7 @@ class InvoiceForm(forms.Form):
         self.company = company
         self.invoice = invoice
         self.fields["customer"].queryset = Customer.objects.filter(company=company)
+        self.fields["customer"].widget.company_country = company.country
         self.fields["currency"].initial = company.currency
         if invoice is not None and invoice.is_booked:
             for name in LOCKED_FIELDS:
@@ -238,6 +270,12 @@ class InvoiceLineForm(forms.Form):
         },
     )
     vat_rate = forms.TypedChoiceField(label="VAT", coerce=Decimal, choices=[])
+    vat_treatment = forms.ChoiceField(
+        label=_("VAT treatment"),
+        choices=VatTreatment.choices,
+        initial=VatTreatment.STANDARD,
+        required=False,  # not posted: the one the rate and the customer imply
+    )
     revenue_account = forms.CharField(
         label="Account",
         max_length=20,
@@ -248,10 +286,26 @@ class InvoiceLineForm(forms.Form):
         max_length=20, required=False, validators=no_control_characters("cost centre")
     )
 
-    def __init__(self, *args: Any, vat_choices: list[tuple[str, str]], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        vat_choices: list[tuple[str, str]],
+        country: str = "BE",
+        customer: Customer | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
+        self.country, self.customer = country, customer
         self.fields["vat_rate"].choices = vat_choices
         self.fields["vat_rate"].initial = vat_choices[0][0] if vat_choices else "0"
+        implied = customer_treatment(
+            company_country=country,
+            country=getattr(customer, "country", ""),
+            vat_number=getattr(customer, "vat_number", ""),
+        )
+        if implied:  # a new line for this customer starts at its 0 % treatment
+            self.fields["vat_treatment"].initial = implied
+            self.fields["vat_rate"].initial = "0"
         for name in ("quantity", "unit_price"):
             self.fields[name].widget.attrs.update({"inputmode": "decimal", "step": "any"})
 
@@ -260,6 +314,27 @@ class InvoiceLineForm(forms.Form):
             return super().has_changed()
         return any(str(self.data.get(self.add_prefix(f), "")).strip() for f in self.TEXT_FIELDS)
 
+    def clean(self) -> dict[str, Any]:
+        """The law's rules of the treatment (invoicing.vat); a treatment charged at its rate
+        follows the rate: standard, reduced or zero."""
+        cleaned = super().clean()
+        treatment, rate = cleaned.get("vat_treatment"), cleaned.get("vat_rate")
+        if treatment is None or rate is None:
+            return cleaned
+        if not treatment:
+            treatment = default_treatment(rate, self.country, self.customer)
+            cleaned["vat_treatment"] = treatment
+        if treatment in RATED_TREATMENTS:
+            cleaned["vat_treatment"] = rated_treatment(rate, self.country)
+            return cleaned
+        label = VatTreatment(treatment).label
+        if rate != 0:
+            self.add_error("vat_rate", ZERO_RATE_NEEDED % {"treatment": label})
+        problem = treatment_problem(treatment, company_country=self.country, customer=self.customer)
+        if problem:
+            self.add_error("vat_treatment", problem)
+        return cleaned
+
     def line_data(self) -> LineData:
         data = self.cleaned_data
         return LineData(
@@ -267,6 +342,7 @@ class InvoiceLineForm(forms.Form):
             quantity=data["quantity"],
             unit_price=data["unit_price"],
             vat_rate=data["vat_rate"],
+            vat_treatment=data["vat_treatment"],
             revenue_account=data.get("revenue_account", "").strip(),
             cost_centre=data.get("cost_centre", "").strip(),
         )
@@ -314,7 +390,7 @@ def posted_rows(data: Any, *, prefix: str = "lines") -> tuple[list[dict[str, str
     except (TypeError, ValueError):
         total = 0
     rows, blanks = [], 0
-    names = (*InvoiceLineForm.TEXT_FIELDS, "vat_rate")
+    names = (*InvoiceLineForm.TEXT_FIELDS, "vat_rate", "vat_treatment")
     for i in range(max(total, 0)):
         row = {name: str(data.get(f"{prefix}-{i}-{name}", "")).strip() for name in names}
         if data.get(f"{prefix}-{i}-DELETE"):
@@ -333,9 +409,13 @@ def line_formset(
     data: Any = None,
     initial: list[dict[str, Any]] | None = None,
     extra: int = 3,
+    customer: Customer | None = None,
 ) -> BaseLineFormSet:
-    """The line formset of an invoice: its lines (or `initial` rows), then `extra` empty rows."""
+    """The line formset of an invoice: its lines (or `initial` rows), then `extra` empty rows.
+    The law's rules of the treatments are checked for `customer` (default: the invoice's)."""
     existing = list(invoice.lines.all()) if invoice is not None else []
+    if customer is None and invoice is not None:
+        customer = invoice.customer
     if initial is None:
         initial = [
             {
@@ -343,6 +423,7 @@ def line_formset(
                 "quantity": f"{line.quantity.normalize():f}",
                 "unit_price": line.unit_price,
                 "vat_rate": f"{line.vat_rate.normalize():f}",
+                "vat_treatment": line.vat_treatment,
                 "revenue_account": line.revenue_account,
                 "cost_centre": line.cost_centre,
             }
@@ -361,5 +442,5 @@ def line_formset(
         data=data,
         initial=initial,
         prefix="lines",
-        form_kwargs={"vat_choices": choices},
+        form_kwargs={"vat_choices": choices, "country": company.country, "customer": customer},
     )

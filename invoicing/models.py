@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from invoicing.validators import no_control_characters
+from invoicing.vat import VatTreatment
 
 COUNTRY_CHOICES = [
     ("BE", "Belgium"),
@@ -293,6 +294,14 @@ class InvoiceLine(models.Model):
         decimal_places=2,
         default=Decimal("21.00"),
         validators=[MinValueValidator(Decimal("0"))],
+    )
+    # The VAT code of the tool and the legal mention follow the treatment (bookkeeping.vat_codes).
+    vat_treatment = models.CharField(
+        "VAT treatment",
+        max_length=20,
+        choices=VatTreatment.choices,
+        default=VatTreatment.STANDARD,
+        db_default=VatTreatment.STANDARD,
     )
     revenue_account = models.CharField(
         max_length=20,

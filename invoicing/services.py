@@ -12,13 +12,12 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
-from invoicing import booking_checks
 from invoicing.models import (
     Company,
     Customer,
@@ -28,6 +27,7 @@ from invoicing.models import (
     OverviewPreference,
 )
 from invoicing.money import compute_totals
+from invoicing.vat import default_treatment
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -96,7 +96,7 @@ class InvoiceLocked(InvoiceError):
 
 @dataclass(frozen=True)
 class LineData:
-    """One invoice line as entered."""
+    """One invoice line as entered; no treatment: the one of its rate and customer (vat.py)."""
 
     description: str
     quantity: Decimal
@@ -104,6 +104,7 @@ class LineData:
     vat_rate: Decimal
     revenue_account: str = ""
     cost_centre: str = ""
+    vat_treatment: str = ""
 
 
 @dataclass(frozen=True)
@@ -196,7 +197,7 @@ def _apply_header(invoice: Invoice, data: InvoiceData) -> None:
 def _replace_lines(invoice: Invoice, lines: Sequence[LineData]) -> None:
     """Replace the lines and recompute the stored totals."""
     rows = [
-        InvoiceLine(invoice=invoice, position=position, **line.__dict__)
+        InvoiceLine(invoice=invoice, position=position, **_with_treatment(invoice, line))
         for position, line in enumerate(lines)
     ]
     for row in rows:
@@ -204,6 +205,12 @@ def _replace_lines(invoice: Invoice, lines: Sequence[LineData]) -> None:
     invoice.lines.all().delete()
     InvoiceLine.objects.bulk_create(rows)
     _store_totals(invoice, lines)
+
+
+def _with_treatment(invoice: Invoice, line: LineData) -> dict[str, Any]:
+    country, customer = invoice.company.country, invoice.customer
+    chosen = line.vat_treatment or default_treatment(line.vat_rate, country, customer)
+    return {**line.__dict__, "vat_treatment": chosen}
 
 
 def _store_totals(invoice: Invoice, lines: Sequence[LineData]) -> None:
@@ -381,19 +388,15 @@ def _next_number(company_id: int, kind: str, year: int) -> str:
     return NUMBER_FORMATS[kind].format(year=year, n=sequence.last_number)
 
 
-def book_invoice(
-    invoice: Invoice, *, user: AbstractBaseUser | None, not_ready_allowed: bool = False
-) -> Invoice:
+def book_invoice(invoice: Invoice, *, user: AbstractBaseUser | None) -> Invoice:
     """Book a draft: give it the next number of its company's yearly sequence for its kind.
 
     Raises `BookingRefused` (with a message for the user) for an invoice that is already booked,
     has no customer, no lines or a total that is not positive, or for a credit note that does not
     credit a booked invoice of its customer within what is left to credit on it. The invoice row and the sequence row are locked
     inside one transaction, so a number is used exactly once and none is skipped: a refused or
-    failed booking rolls the sequence back with it. What the bookkeeping tool would refuse
-    raises `booking_checks.NotReady`, unless `not_ready_allowed` (see `booking_checks.check`).
+    failed booking rolls the sequence back with it.
     """
-    problems = booking_checks.check(invoice, allowed=not_ready_allowed, basic=booking_problem)
     with transaction.atomic():
         locked = Invoice.objects.select_for_update().get(pk=invoice.pk)
         if locked.credited_invoice_id is not None:
@@ -406,8 +409,7 @@ def book_invoice(
         locked.status = Invoice.Status.BOOKED
         locked.booked_at = timezone.now()
         locked.booked_by = user if user is not None and user.is_authenticated else None
-        fields = ["number", "status", "booked_at", "booked_by", "updated_at"]
-        locked.save(update_fields=fields + booking_checks.mark_not_ready(locked, problems))
+        locked.save(update_fields=["number", "status", "booked_at", "booked_by", "updated_at"])
     return locked
 
 

@@ -25,6 +25,7 @@ from invoicing.forms import (
 from invoicing.models import Customer, Invoice
 from invoicing.overview import PAYMENT_FILTERS, SYNC_FILTERS, OverviewFilters, overview_page
 from invoicing.tenancy import parse_id, switch_company
+from invoicing.vat_mentions import mentions_for
 
 CUSTOMERS_PER_PAGE = 100
 CHOOSE_COMPANY = "Choose a company."
@@ -98,7 +99,8 @@ def _save_invoice(request: HttpRequest, invoice: Invoice | None) -> HttpResponse
     if "add_line" in request.POST:
         return _add_line(request, invoice)
     form = InvoiceForm(request.POST, company=request.company, invoice=invoice)
-    formset = line_formset(request.company, invoice=invoice, data=request.POST)
+    customer = form.cleaned_data.get("customer") if form.is_valid() else None
+    formset = line_formset(request.company, invoice=invoice, data=request.POST, customer=customer)
     if form.is_valid() and formset.is_valid():
         try:
             if invoice is None:
@@ -177,6 +179,9 @@ def invoice_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "per_rate": services.vat_breakdown(lines),
             "booking_problem": None if invoice.is_booked else services.booking_problem(invoice),
             "edits_locked": services.edits_locked(invoice),
+            "vat_mentions": mentions_for(
+                invoice.company.country, (line.vat_treatment for line in lines)
+            ),
             # What the bookkeeping tool will receive and would refuse (drafts only).
             "review": None if invoice.is_booked else booking_checks.review(invoice),
             "is_admin": _is_admin(request),
@@ -200,7 +205,7 @@ def invoice_book(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, ONLY_ADMINS_BOOK_ANYWAY)
         return redirect(invoice)
     try:
-        invoice = services.book_invoice(invoice, user=request.user, not_ready_allowed=anyway)
+        invoice = booking_checks.book_invoice(invoice, user=request.user, anyway=anyway)
     except booking_checks.NotReady as exc:
         messages.error(request, str(exc))
         for problem in exc.problems:

@@ -22,6 +22,7 @@ from bookkeeping.connectors.errors import (
     Fix,
     InvoiceRejected,
 )
+from bookkeeping.vat_codes import key_label, line_key
 
 if TYPE_CHECKING:
     from invoicing.models import Invoice, InvoiceLine
@@ -125,11 +126,11 @@ class Previewing:
     ) -> PreviewLine:
         vat = ""
         try:
-            code = self.vat_code(invoice, Decimal(line.vat_rate))  # type: ignore[attr-defined]
+            code = self.vat_code(invoice, line)  # type: ignore[attr-defined]
         except InvoiceRejected as exc:
             problem = Problem(
-                _("VAT %(rate)s %% has no VAT code of %(tool)s.")
-                % {"rate": format(Decimal(line.vat_rate).normalize(), "f"), "tool": self.label},
+                _("%(what)s has no VAT code of %(tool)s.")
+                % {"what": key_label(line_key(line)), "tool": self.label},
                 _("Map it to a VAT code in Integration settings."),
                 fix=Fix.SETTINGS,
                 field=exc.field,

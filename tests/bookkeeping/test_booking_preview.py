@@ -28,11 +28,19 @@ def tool(request):
     return request.getfixturevalue(request.param), integration
 
 
-def draft(company, *, rates=("21", "6"), date=dt.date(2026, 11, 2), vat_number=""):
+def draft(company, *, rates=("21", "6"), date=dt.date(2026, 11, 2), vat_number="", treatments=()):
+    """A draft of two lines of 100.00 (or one per rate); `treatments` give the lines theirs."""
     customer = CustomerFactory(company=company, name="Garage Lenaerts", vat_number=vat_number)
+    treatments = list(treatments) or [""] * len(rates)
     lines = [
-        services.LineData(f"Line at {rate}%", Decimal("1"), Decimal("100.00"), Decimal(rate))
-        for rate in rates
+        services.LineData(
+            f"Line at {rate}%",
+            Decimal("1"),
+            Decimal("100.00"),
+            Decimal(rate),
+            vat_treatment=treatment,
+        )
+        for rate, treatment in zip(rates, treatments, strict=True)
     ]
     data = services.InvoiceData(customer=customer, invoice_date=date)
     return services.create_invoice(company, data=data, lines=lines)
@@ -65,6 +73,40 @@ def test_the_preview_shows_journal_account_and_vat_code_per_line(tool, alice_cli
     assert "EUR 227.00" in html
 
 
+def test_the_preview_of_two_treatments_shows_each_its_own_vat_code(tool, alice_client, acme):
+    _sim, integration = tool
+    invoice = draft(acme, rates=("21", "0"), treatments=("standard", "exempt"))
+    html = page(alice_client, invoice)
+    assert 'id="readiness-ok"' in html
+    rows = html.split('id="preview-lines"')[1].split("</table>")[0]
+    assert f"<td>{integration.vat_mapping['21.00']}" in rows
+    assert f"<td>{integration.vat_mapping['exempt']}" in rows
+
+
+def test_an_unmapped_treatment_blocks_book_with_a_link_to_its_row_then_books_and_syncs(
+    tool, alice_client, alice, acme
+):
+    sim, integration = tool
+    exempt_code = integration.vat_mapping.pop("exempt")
+    integration.save()
+    invoice = draft(acme, rates=("21", "0"), treatments=("standard", "exempt"))
+    html = page(alice_client, invoice)
+    assert f"Exempt has no VAT code of {integration.tool_label}." in html
+    assert 'href="/bookkeeping/settings/#id_vat_exempt"' in html
+    assert "Not booked: 1 problem must be fixed first." in book(alice_client, invoice)
+    invoice.refresh_from_db()
+    assert invoice.is_draft
+
+    integration.vat_mapping["exempt"] = exempt_code
+    integration.save()
+    book(alice_client, invoice)
+    invoice.refresh_from_db()
+    assert invoice.is_booked
+    run = sync_company(acme, trigger=SyncRun.Trigger.MANUAL, user=alice)
+    assert run.status == SyncRun.Status.SUCCEEDED
+    assert len(sim.bookings(sim_reference(integration, invoice))) == 1
+
+
 def test_the_octopus_preview_names_the_book_year_and_period(
     octopus_integration, alice_client, acme
 ):
@@ -81,7 +123,7 @@ def test_an_unmapped_rate_blocks_book_with_a_link_to_the_mapping_then_books_and_
     sim, integration = tool
     invoice = draft(acme, rates=("21", "9"))
     html = page(alice_client, invoice)
-    assert f"VAT 9 % has no VAT code of {integration.tool_label}." in html
+    assert f"VAT 9% has no VAT code of {integration.tool_label}." in html
     assert 'href="/bookkeeping/settings/#id_vat_9_00"' in html
     answer = book(alice_client, invoice)
     assert "Not booked: 1 problem must be fixed first." in answer
@@ -171,7 +213,7 @@ def test_an_admin_may_book_anyway_and_the_invoice_is_listed_not_ready(tool, alic
     overview = alice_client.get("/invoices/?sync=not_ready").content.decode()
     assert invoice.number in overview
     assert "Not ready" in overview
-    other = services.book_invoice(draft(acme), user=None)
+    other = services.book_invoice(draft(acme), user=None)  # no problem: not marked
     assert other.number
     assert other.number not in alice_client.get("/invoices/?sync=not_ready").content.decode()
 

@@ -78,7 +78,7 @@ def test_a_problem_links_to_its_fix_and_book_refuses(
     login("alice")
     page.goto(f"{live_server.url}/invoices/{invoice.pk}/")
     problems = page.locator("#readiness-problems")
-    expect(problems).to_contain_text("VAT 9 % has no VAT code of Octopus.")
+    expect(problems).to_contain_text("VAT 9% has no VAT code of Octopus.")
     page.evaluate("document.getElementById('booking-preview').scrollIntoView()")
     shoot("booking-preview-problem")
     page.once("dialog", lambda dialog: dialog.accept())
