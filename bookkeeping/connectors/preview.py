@@ -48,6 +48,7 @@ class PreviewLine:
     amount: Decimal
     vat_rate: Decimal
     vat: str  # the tool's VAT code and its label, "" when unmapped
+    vat_row: str  # the row of the mapping it goes by: "VAT 21%", "Exempt"
     account: str  # the revenue account and its label, "" when none
 
 
@@ -168,6 +169,7 @@ class Previewing:
             amount=line.amount,
             vat_rate=line.vat_rate,
             vat=vat,
+            vat_row=str(key_label(line_key(line))),
             account=labelled(account, reference.get("accounts")) if account else "",
         )
 

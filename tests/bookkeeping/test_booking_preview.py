@@ -107,6 +107,18 @@ def test_an_unmapped_treatment_blocks_book_with_a_link_to_its_row_then_books_and
     assert len(sim.bookings(sim_reference(integration, invoice))) == 1
 
 
+def test_a_customer_already_in_the_tool_is_named_with_its_number(tool, alice_client, alice, acme):
+    _sim, integration = tool
+    first = draft(acme)
+    services.book_invoice(first, user=alice)
+    sync_company(acme, trigger=SyncRun.Trigger.MANUAL, user=alice)
+    second = draft(acme)
+    Invoice.objects.filter(pk=second.pk).update(customer=first.customer)
+    html = page(alice_client, Invoice.objects.get(pk=second.pk))
+    assert f"Garage Lenaerts, in {integration.tool_label} as " in html
+    assert "Assigned on booking: 2026-0002" in html
+
+
 def test_the_octopus_preview_names_the_book_year_and_period(
     octopus_integration, alice_client, acme
 ):
