@@ -4,7 +4,10 @@ invoice, with a link to its row of the mapping."""
 
 from __future__ import annotations
 
+import io
+
 import pytest
+from django.core.management import call_command
 
 from bookkeeping import integrations
 from bookkeeping.connectors.documents import UNMAPPED_TREATMENT, UNMAPPED_TREATMENT_HINT
@@ -12,7 +15,7 @@ from bookkeeping.models import SyncIssue, SyncRun
 from bookkeeping.sync import sync_company
 from bookkeeping.tools import TOOLS
 from bookkeeping.vat_codes import mapping_keys, propose, unmapped_lines, vat_code_for
-from invoicing.models import Invoice
+from invoicing.models import Company, Invoice, InvoiceLine
 from tests.factories import CustomerFactory, make_booked_invoice, set_lines
 
 pytestmark = pytest.mark.django_db
@@ -176,3 +179,18 @@ def test_an_old_mapping_keyed_by_rates_as_users_wrote_them_still_maps_the_rated_
 
     assert vat_code_for(exact_online_integration, first) == "3"
     assert vat_code_for(exact_online_integration, second) is None  # not the 0 % rate's code
+
+
+def test_the_demo_syncs_everything_its_intra_community_and_export_lines_included(
+    exact_online, octopus, yuki
+):
+    exact_online.minutely_limit = 1000  # 30 invoices in one run; the limit has its own tests
+    call_command("seed_demo", invoices=30, stdout=io.StringIO())
+    lines = InvoiceLine.objects.filter(invoice__status=Invoice.Status.BOOKED)
+    for treatment in ("intra_services", "export", "standard", "reduced"):
+        assert lines.filter(vat_treatment=treatment).exists(), treatment
+
+    for company in Company.objects.filter(slug__startswith="demo-"):
+        run = sync_company(company, trigger=SyncRun.Trigger.MANUAL)
+        assert run.status == SyncRun.Status.SUCCEEDED, (company.slug, run.summary)
+        assert run.invoices_booked == 30

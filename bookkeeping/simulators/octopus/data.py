@@ -47,7 +47,7 @@ VAT_DESCRIPTIONS = {
     "ICD": "Intracommunautaire diensten 0% (rooster 44)",
     "EXP": "Uitvoer buiten de EU 0% (rooster 47)",
     "MC": "Medecontractant, btw verlegd (rooster 45)",
-    "VRIJ": "Vrijgesteld art. 44 (rooster 00)",
+    "VRIJ": "Vrijgesteld art. 44",
 }
 VAT_MAPPING = {
     **{"21.00": "21", "12.00": "12", "6.00": "6", "0.00": "0"},
