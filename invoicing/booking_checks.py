@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 from django.db import transaction
 from django.utils.translation import ngettext
 
+from invoicing import services
+
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
 
@@ -93,8 +95,6 @@ def book_invoice(
     NotReady, or, `anyway` (a company admin's "book now, fix before the sync"), books it marked
     "not ready" (the overview's filter) until the sync sends it. The review runs before the
     transaction, since it may ask the tool; invoicing's own refusals come first."""
-    from invoicing import services
-
     found = review(invoice)
     problems = found.problems if found is not None else []
     if problems and not anyway and services.booking_problem(invoice) is None:

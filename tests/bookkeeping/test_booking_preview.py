@@ -247,6 +247,8 @@ def test_book_asks_for_confirmation_in_the_browser(octopus_integration, alice_cl
     html = page(alice_client, draft(acme))
     form = html.split('id="book-form"')[1].split(">")[0]
     assert "Book this invoice? Booking is final: it gets number 2026-0001" in form
+    refused = page(alice_client, draft(acme, rates=("9",)))
+    assert "data-confirm" not in refused.split('id="book-form"')[1].split(">")[0]
 
 
 # Reference data cache ---------------------------------------------------------------------------
