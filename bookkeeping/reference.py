@@ -22,6 +22,7 @@ from bookkeeping.models import ReferenceData
 
 if TYPE_CHECKING:
     from bookkeeping.models import Integration
+    from invoicing.models import Company
 
 logger = logging.getLogger(__name__)
 
@@ -84,6 +85,6 @@ def _as_reference(row: ReferenceData, *, current: bool) -> Reference:
     return Reference(row.data if current else None, row.fetched_at if current else None, row.error)
 
 
-def forget(integration: Integration) -> None:
-    """Drops the copy (the target changed): the next view reads the tool again."""
-    ReferenceData.objects.filter(integration=integration).delete()
+def forget_company(company: Company) -> None:
+    """Drops the copies of the company's integrations: the next view reads the tool again."""
+    ReferenceData.objects.filter(integration__company=company).delete()

@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
-from bookkeeping import integrations
+from bookkeeping import integrations, reference
 from bookkeeping.connectors.base import ConnectorError
 from bookkeeping.forms import (
     CredentialsForm,
@@ -347,8 +347,10 @@ def _add_model_errors(form: MappingForm, exc: ValidationError) -> None:
 @company_admin_required
 @require_POST
 def refresh_lists(request: HttpRequest) -> HttpResponse:
-    """Forgets the cached lists so that the next page view fetches them from the tool again."""
+    """Forgets the cached lists so that the next page view fetches them from the tool again
+    (and the booking preview's copy of them, `bookkeeping.reference`)."""
     tool_lists.forget_lists(request)
+    reference.forget_company(request.company)
     messages.info(request, "The lists are fetched again from the tool.")
     return _settings_redirect()
 

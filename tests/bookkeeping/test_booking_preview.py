@@ -214,7 +214,10 @@ def test_a_currency_octopus_does_not_book_in_is_caught(octopus_integration, alic
 # Book anyway ------------------------------------------------------------------------------------
 
 
-def test_an_admin_may_book_anyway_and_the_invoice_is_listed_not_ready(tool, alice_client, acme):
+def test_an_admin_may_book_anyway_and_the_invoice_is_listed_not_ready(
+    tool, alice_client, alice, acme
+):
+    _sim, integration = tool
     invoice = draft(acme, rates=("9",))
     assert "Book anyway (fix before the sync)" in page(alice_client, invoice)
     answer = book(alice_client, invoice, anyway="1")
@@ -228,6 +231,15 @@ def test_an_admin_may_book_anyway_and_the_invoice_is_listed_not_ready(tool, alic
     other = services.book_invoice(draft(acme), user=None)  # no problem: not marked
     assert other.number
     assert other.number not in alice_client.get("/invoices/?sync=not_ready").content.decode()
+
+    # Fixed before the sync: the sync sends it like any other, and it is no longer "not ready".
+    integration.vat_mapping = {**integration.vat_mapping, "9.00": integration.vat_mapping["6.00"]}
+    integration.save()
+    sync_company(acme, trigger=SyncRun.Trigger.MANUAL, user=alice)
+    invoice.refresh_from_db()
+    assert invoice.sync_state == Invoice.SyncState.SYNCED
+    assert invoice.booking_number
+    assert invoice.number not in alice_client.get("/invoices/?sync=not_ready").content.decode()
 
 
 def test_a_member_cannot_book_anyway(octopus_integration, bob_client, acme):
@@ -270,6 +282,17 @@ def test_a_second_page_view_costs_no_call_and_refresh_reads_again(tool, alice_cl
     assert 0 < refreshed <= one_read
 
 
+def test_refreshing_the_settings_lists_reads_the_reference_data_again(
+    octopus_integration, octopus, alice_client, acme
+):
+    invoice = draft(acme)
+    page(alice_client, invoice)
+    octopus.reset_calls()
+    alice_client.post("/bookkeeping/settings/lists/refresh/")
+    page(alice_client, invoice)
+    assert octopus.count(operation="GET bookyears") == 1
+
+
 def test_an_unreachable_tool_is_said_and_does_not_block_booking(
     octopus_integration, alice_client, acme, settings
 ):
@@ -294,10 +317,22 @@ def test_no_preview_without_a_connected_tool(alice_client, acme):
 # The dead end of issue 15 -----------------------------------------------------------------------
 
 
-def test_a_booked_invoice_without_a_book_year_says_how_to_get_out(octopus_integration, alice, acme):
+def test_a_booked_invoice_without_a_book_year_says_how_to_get_out(
+    octopus_integration, alice, alice_client, acme
+):
     invoice = make_booked_invoice(acme, number="2024-0001", invoice_date=dt.date(2024, 6, 3))
     sync_company(acme, trigger=SyncRun.Trigger.MANUAL, user=alice)
     issue = SyncIssue.objects.get(invoice=invoice)
     assert "Create the book year of 2024-06-03 in Octopus" in issue.hint
     assert "choose “Never send” for this invoice in the reconciliation console" in issue.hint
     assert Integration.objects.get(pk=octopus_integration.pk).is_connected
+    console = alice_client.get("/bookkeeping/reconciliation/").content.decode()
+    assert f"/bookkeeping/reconciliation/invoices/{invoice.pk}/never-send/" in console
+    alice_client.post(
+        f"/bookkeeping/reconciliation/invoices/{invoice.pk}/never-send/",
+        {"reason": "No 2024 book year in Octopus; credited by a credit note"},
+    )
+    invoice.refresh_from_db()
+    assert invoice.sync_state == Invoice.SyncState.EXCLUDED
+    run = sync_company(acme, trigger=SyncRun.Trigger.MANUAL, user=alice)
+    assert run.status == SyncRun.Status.SUCCEEDED
