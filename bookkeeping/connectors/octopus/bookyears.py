@@ -10,6 +10,7 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from bookkeeping.connectors.errors import Fix, InvoiceRejected, TransientError
 from bookkeeping.connectors.octopus.payload import day_of, key_id
@@ -21,8 +22,8 @@ if TYPE_CHECKING:
 BOOKYEAR_HINT = "Create the book year of the invoice date in Octopus, then retry the invoice."
 # A booked invoice keeps its year: when the book year will not be created, the way out is to
 # never send it and correct it with a credit note (issue 15: it was a dead end).
-NO_BOOKYEAR_HINT = (
-    "Create the book year of {date} in Octopus, then retry the invoice. If that book year will "
+NO_BOOKYEAR_HINT = _(
+    "Create the book year of %(date)s in Octopus, then retry the invoice. If that book year will "
     "not be created, choose “Never send” for this invoice in the reconciliation console "
     "and credit it with a credit note dated in an open book year."
 )
@@ -75,7 +76,7 @@ class BookYears:
         raise InvoiceRejected(
             f"Invoice {invoice.number}: Octopus has no book year for {invoice.invoice_date}.",
             code="-9",
-            hint=NO_BOOKYEAR_HINT.format(date=invoice.invoice_date),
+            hint=str(NO_BOOKYEAR_HINT % {"date": invoice.invoice_date}),
             fix=Fix.TOOL,
         )
 
