@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.utils.translation import gettext as _
 
@@ -82,6 +82,8 @@ class Previewing:
 
     label: str
     config: Any
+    # Whether the booking goes to a journal the integration chooses (Yuki: its own, always).
+    chooses_journal: ClassVar[bool] = True
 
     def reference_data(self) -> dict[str, Any]:
         """What bookings refer to, read from the tool (journals, accounts, VAT codes as
@@ -100,9 +102,9 @@ class Previewing:
         reference = reference or {}
         journal = self.config.journal_of(invoice.kind)
         problems: list[Problem] = []
-        if not journal:
+        if not journal and self.chooses_journal:
             problems.append(self._no_journal(invoice))
-        elif not known(journal, reference.get("journals")):
+        elif journal and not known(journal, reference.get("journals")):
             problems.append(self._unknown_journal(invoice, journal))
         lines = [
             self.preview_line(invoice, line, reference, problems) for line in invoice.lines.all()

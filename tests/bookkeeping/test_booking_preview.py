@@ -186,6 +186,19 @@ def test_a_closed_octopus_period_is_caught_after_a_refresh(
     assert "Not booked" in book(alice_client, invoice)
 
 
+def test_a_journal_missing_from_the_settings_is_caught_where_the_tool_needs_one(
+    tool, alice_client, acme
+):
+    _sim, integration = tool
+    Integration.objects.filter(pk=integration.pk).update(sales_journal="", credit_note_journal="")
+    html = page(alice_client, draft(acme))
+    if integration.tool == "exact_online":
+        assert "No journal is chosen for this kind of invoice." in html
+        assert 'href="/bookkeeping/settings/#id_sales_journal"' in html
+    else:  # Octopus defaults to V1, Yuki books in the administration's own sales journal
+        assert 'id="readiness-ok"' in html
+
+
 def test_a_date_before_the_start_date_is_caught(tool, alice_client, acme):
     _sim, integration = tool
     integration.sync_from = dt.date(2026, 12, 1)

@@ -93,6 +93,7 @@ class YukiConnector(YukiAccess, YukiBooks, YukiPayments):
     max_batch = 100
     target_label = "administration"
     daily_quota = DAILY_QUOTA
+    chooses_journal = False  # invoices go to the administration's sales journal
     UNMAPPED_VAT = VAT_MISSING
     UNMAPPED_VAT_HINT = VAT_MISSING_HINT
 
