@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext as _
 
-from invoicing.vat import RATED_TREATMENTS, VatTreatment
+from invoicing.vat import VatTreatment
 
 if TYPE_CHECKING:
     from bookkeeping.connectors.results import Choice
@@ -113,10 +113,6 @@ def mapping_keys(rates: Iterable[str], mapped: Iterable[str] = ()) -> list[str]:
     rated = {rate_key(key) for key in [*rates, *mapped] if key not in TREATMENT_KEYS} - {""}
     keys = [*sorted(rated, key=Decimal, reverse=True), *TREATMENT_KEYS]
     return keys + [key for key in mapped if key not in keys and not rate_key(key)]
-
-
-def is_rated(treatment: str) -> bool:
-    return treatment in RATED_TREATMENTS
 
 
 def used_treatment_keys(company: Company) -> set[str]:

@@ -15,16 +15,12 @@ from invoicing.money import compute_totals
 from invoicing.services import InvoiceData, LineData, credit_problem
 from invoicing.validators import NoControlCharacters, no_control_characters
 from invoicing.vat import (
-    RATED_TREATMENTS,
-    ZERO_RATE_NEEDED,
     VatTreatment,
     clean_vat_number,
     customer_treatment,
-    default_treatment,
-    rated_treatment,
-    treatment_problem,
     vat_rate_choices,
 )
+from invoicing.vat_forms import CustomerSelect, check_treatment
 
 CURRENCY_CHOICES = [
     (code, code) for code in ("EUR", "USD", "GBP", "CHF", "DKK", "SEK", "NOK", "PLN")
@@ -123,24 +119,6 @@ class CustomerForm(forms.ModelForm):
         # The company is not a form field: set it so that the model validation sees it.
         self.instance.company = self.company
         super()._post_clean()
-
-
-class CustomerSelect(forms.Select):
-    """Each customer's option says the 0 % treatment it implies (`data-vat-treatment`), for the
-    lines' defaults in static/js/invoicing.js."""
-
-    company_country = ""
-
-    def create_option(self, name: str, value: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
-        option = super().create_option(name, value, *args, **kwargs)
-        customer = getattr(value, "instance", None)
-        if customer is not None:
-            option["attrs"]["data-vat-treatment"] = customer_treatment(
-                company_country=self.company_country,
-                country=customer.country,
-                vat_number=customer.vat_number,
-            )
-        return option
 
 
 class InvoiceForm(forms.Form):
@@ -315,25 +293,8 @@ class InvoiceLineForm(forms.Form):
         return any(str(self.data.get(self.add_prefix(f), "")).strip() for f in self.TEXT_FIELDS)
 
     def clean(self) -> dict[str, Any]:
-        """The law's rules of the treatment (invoicing.vat); a treatment charged at its rate
-        follows the rate: standard, reduced or zero."""
-        cleaned = super().clean()
-        treatment, rate = cleaned.get("vat_treatment"), cleaned.get("vat_rate")
-        if treatment is None or rate is None:
-            return cleaned
-        if not treatment:
-            treatment = default_treatment(rate, self.country, self.customer)
-            cleaned["vat_treatment"] = treatment
-        if treatment in RATED_TREATMENTS:
-            cleaned["vat_treatment"] = rated_treatment(rate, self.country)
-            return cleaned
-        label = VatTreatment(treatment).label
-        if rate != 0:
-            self.add_error("vat_rate", ZERO_RATE_NEEDED % {"treatment": label})
-        problem = treatment_problem(treatment, company_country=self.country, customer=self.customer)
-        if problem:
-            self.add_error("vat_treatment", problem)
-        return cleaned
+        """The law's rules of the treatment (invoicing.vat_forms)."""
+        return check_treatment(self, super().clean())
 
     def line_data(self) -> LineData:
         data = self.cleaned_data

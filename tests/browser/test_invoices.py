@@ -87,7 +87,7 @@ def test_the_overview_and_the_bell_fit_a_phone_screen(page, live_server, login, 
 
 
 def test_a_lines_vat_treatment_follows_the_customer_and_its_rate_follows_the_treatment(
-    page, live_server, login, alice, acme
+    page, live_server, login, alice, acme, shoot
 ):
     CustomerFactory(company=acme, name="Berlin GmbH", country="DE", vat_number="DE136695976")
     CustomerFactory(company=acme, name="London Ltd", country="GB", vat_number="")
@@ -126,3 +126,5 @@ def test_a_lines_vat_treatment_follows_the_customer_and_its_rate_follows_the_tre
     expect(page.locator("#vat-mention-intra_goods")).to_contain_text(
         "Vrijgestelde intracommunautaire levering – art. 39bis W.BTW"
     )
+    page.locator("#vat-mentions").scroll_into_view_if_needed()
+    shoot("invoice-vat-mentions")
