@@ -21,3 +21,7 @@ class BookkeepingConfig(AppConfig):
         from config.hooks import register_company_tools
 
         register_company_tools(company_tools)
+        from bookkeeping.readiness import review_invoice
+        from invoicing import booking_checks
+
+        booking_checks.register(review_invoice)

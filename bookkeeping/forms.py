@@ -12,6 +12,7 @@ from typing import Any
 from django import forms
 
 from bookkeeping.connectors.base import Choice
+from bookkeeping.vat_codes import key_label, propose
 
 EMPTY_LABEL = "---------"
 # Journals, accounts, cost centres and VAT codes are stored in columns of this size
@@ -104,16 +105,23 @@ class MappingForm(forms.Form):
                 current=current.get("default_cost_centre"),
             )
         mapping = current.get("vat_mapping", {})
+        # Rows not mapped yet start with the code the tool's list makes clear (saved on Save).
+        proposal = propose(self.rates, vat_codes or ())
+        self.proposed = {key: code for key, code in proposal.items() if not mapping.get(key)}
         for rate in self.rates:
             self.fields[vat_field_name(rate)] = _list_field(
-                f"VAT {_display_rate(rate)}%",
+                key_label(rate),
                 vat_codes,
                 required=False,
-                current=mapping.get(rate),
+                current=mapping.get(rate) or self.proposed.get(rate),
             )
 
     def vat_fields(self) -> list[forms.BoundField]:
         return [self[vat_field_name(rate)] for rate in self.rates]
+
+    def vat_rows(self) -> list[tuple[forms.BoundField, bool]]:
+        """(field, proposed): whether the row shows a proposal not saved yet."""
+        return [(self[vat_field_name(key)], key in self.proposed) for key in self.rates]
 
     def journal_fields(self) -> list[forms.BoundField]:
         names = ["sales_journal", "credit_note_journal", "default_revenue_account"]
@@ -127,10 +135,6 @@ class MappingForm(forms.Form):
 
 def vat_field_name(rate: str) -> str:
     return "vat_" + rate.replace(".", "_")
-
-
-def _display_rate(rate: str) -> str:
-    return rate.rstrip("0").rstrip(".") if "." in rate else rate
 
 
 def _option_label(choice: Choice) -> str:

@@ -35,6 +35,7 @@ from bookkeeping.queries import (  # noqa: F401 (read by the views as part of th
     vat_rates_for,
     waiting_on_settings,
 )
+from bookkeeping.vat_codes import normal_key
 
 if TYPE_CHECKING:
     from bookkeeping.connectors.base import Connector
@@ -332,11 +333,8 @@ def save_mapping(
     integration.credit_note_journal = credit_note_journal.strip()
     integration.default_revenue_account = default_revenue_account.strip()
     integration.default_cost_centre = default_cost_centre.strip()
-    integration.vat_mapping = {
-        normalize_rate(rate): code.strip()
-        for rate, code in vat_mapping.items()
-        if code.strip() and normalize_rate(rate)
-    }
+    mapped = {normal_key(key): code.strip() for key, code in vat_mapping.items() if code.strip()}
+    integration.vat_mapping = {key: code for key, code in mapped.items() if key}
     integration.full_clean()
     integration.save(
         update_fields=[

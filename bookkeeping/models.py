@@ -305,6 +305,26 @@ class SyncIssue(models.Model):
         return self.message
 
 
+class ReferenceData(models.Model):
+    """What the tool holds that a booking refers to (journals, accounts, VAT codes and, for
+    Octopus, book years), as last read: in the database so that every web and worker process
+    shares one copy, refreshed at most hourly or on demand (bookkeeping.reference)."""
+
+    integration = models.OneToOneField(
+        Integration, on_delete=models.CASCADE, related_name="reference_data"
+    )
+    # The data is of this target (division, dossier, administration): another one is stale.
+    target_id = models.CharField(max_length=64, blank=True, default="")
+    data = models.JSONField(default=dict, blank=True)
+    fetched_at = models.DateTimeField(null=True, blank=True)
+    # The last failed read, and when: retried after a few minutes, or at once on demand.
+    error = models.TextField(blank=True, default="")
+    failed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Reference data of {self.integration}"
+
+
 # Reconciliation with the books (a module of its own, registered with this app).
 from bookkeeping.reconciliation_models import (  # noqa: E402
     BookEntry,
@@ -318,6 +338,7 @@ __all__ = [
     "ExternalRecord",
     "Integration",
     "RecoveryAction",
+    "ReferenceData",
     "SyncIssue",
     "SyncRun",
 ]

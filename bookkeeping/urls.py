@@ -23,6 +23,7 @@ urlpatterns = [
     path("sync/progress/", runs.progress, name="progress"),
     path("sync/preview/", preview.preview_page, name="sync_preview"),
     path("sync/preview/confirm/", preview.confirm, name="confirm_first_sync"),
+    path("reference/refresh/", preview.refresh_reference, name="refresh_reference"),
     path("runs/", runs.run_list, name="runs"),
     path("runs/<int:pk>/", runs.run_detail, name="run_detail"),
     path("runs/<int:pk>/retry/", runs.retry_run, name="retry_run"),

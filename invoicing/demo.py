@@ -20,6 +20,7 @@ from stdnum import get_cc_module
 from invoicing.models import Company, Customer, Invoice, InvoiceLine, Membership, NumberSequence
 from invoicing.money import compute_totals
 from invoicing.services import NUMBER_FORMATS
+from invoicing.vat import default_treatment
 
 DEMO_USERNAME = "demo"
 DEMO_PASSWORD = "demo"
@@ -55,6 +56,19 @@ CUSTOMER_NAMES = {
         "Smit & Mulder Advies",
         "Zeilmakerij Bos",
         "Meijer Media",
+    ],
+}
+# Customers abroad, after the domestic ones: (name, country, VAT number, city). Their lines are
+# at 0 % with the treatment they imply: intra-community services, or export (outside the EU).
+FOREIGN_CUSTOMERS = {
+    "BE": [
+        ("Maschinenbau Köhler GmbH", "DE", "DE136695976", "Köln"),
+        ("Atelier Rhône SARL", "FR", "FR40303265045", "Lyon"),
+        ("Thames Design Ltd", "GB", "", "London"),
+    ],
+    "NL": [
+        ("Antwerpse Havenlogistiek NV", "BE", "BE0403170701", "Antwerpen"),
+        ("Harbour Consulting Ltd", "GB", "", "Bristol"),
     ],
 }
 CITIES = {
@@ -164,7 +178,23 @@ def _seed_customers(company: Company) -> tuple[list[Customer], int]:
     existing = {c.code: c for c in Customer.objects.filter(company=company)}
     names = CUSTOMER_NAMES[company.country]
     cities = CITIES[company.country]
+    abroad = FOREIGN_CUSTOMERS[company.country]
     missing = [
+        Customer(
+            company=company,
+            code=str(1001 + len(names) + j),
+            name=name,
+            vat_number=vat_number,
+            address=f"{10 + j} Rue du Port" if country == "FR" else f"Harbour Road {j + 1}",
+            postal_code=f"{50667 + j}",
+            city=city,
+            country=country,
+            payment_terms_days=30,
+        )
+        for j, (name, country, vat_number, city) in enumerate(abroad)
+        if str(1001 + len(names) + j) not in existing
+    ]
+    missing += [
         Customer(
             company=company,
             code=str(1001 + i),
@@ -183,14 +213,16 @@ def _seed_customers(company: Company) -> tuple[list[Customer], int]:
     Customer.objects.bulk_create(missing)
     customers = list(
         Customer.objects.filter(
-            company=company, code__in=[str(1001 + i) for i in range(len(names))]
+            company=company,
+            code__in=[str(1001 + i) for i in range(len(names) + len(abroad))],
         ).order_by("code")
     )
     return customers, len(missing)
 
 
-def _lines_for(company: Company, index: int) -> list[tuple[str, Decimal, Decimal, Decimal]]:
-    """Between one and three lines (description, quantity, price, VAT %), varied by `index`."""
+def _lines_for(company: Company, customer: Customer, index: int) -> list[tuple]:
+    """Between one and three lines (description, quantity, price, VAT %, VAT treatment), varied
+    by `index`; a customer abroad gets its lines at 0 % with the treatment it implies."""
     by_rate = LINES[company.country]
     rates = list(by_rate)
     count = 1 + index % 3
@@ -199,13 +231,16 @@ def _lines_for(company: Company, index: int) -> list[tuple[str, Decimal, Decimal
         rate = rates[(index + k) % len(rates)] if k else rates[0]
         description, price = by_rate[rate][(index // 3 + k) % len(by_rate[rate])]
         quantity = Decimal(1 + (index * 7 + k + index // 12) % 12)
-        lines.append((description, quantity, Decimal(price), Decimal(rate)))
+        if customer.country != company.country:
+            rate = "0"
+        treatment = default_treatment(Decimal(rate), company.country, customer)
+        lines.append((description, quantity, Decimal(price), Decimal(rate), treatment.value))
     return lines
 
 
 def _build(company, customer, *, index, invoice_date, status, number="", user=None):
-    lines = _lines_for(company, index)
-    totals = compute_totals((q, p, r) for _, q, p, r in lines)
+    lines = _lines_for(company, customer, index)
+    totals = compute_totals((q, p, r) for _, q, p, r, _ in lines)
     invoice = Invoice(
         company=company,
         customer=customer,
@@ -236,10 +271,11 @@ def _insert_drafts(pairs: list[tuple[Invoice, list]], account: str) -> None:
             quantity=quantity,
             unit_price=price,
             vat_rate=rate,
+            vat_treatment=treatment,
             revenue_account=account,
         )
         for invoice, (_, lines) in zip(invoices, pairs, strict=True)
-        for position, (description, quantity, price, rate) in enumerate(lines)
+        for position, (description, quantity, price, rate, treatment) in enumerate(lines)
     )
 
 
@@ -272,6 +308,7 @@ LINE_COLUMNS = [
     "quantity",
     "unit_price",
     "vat_rate",
+    "vat_treatment",
     "revenue_account",
     "cost_centre",
 ]
@@ -308,9 +345,9 @@ def _insert_booked(pairs: list[tuple[Invoice, list]], account: str) -> None:
         )
     )
     line_rows = [
-        (ids[inv.number], position, text, str(quantity), str(price), str(rate), account, "")
+        (ids[inv.number], position, text, str(quantity), str(price), str(rate), kind, account, "")
         for inv, lines in pairs
-        for position, (text, quantity, price, rate) in enumerate(lines)
+        for position, (text, quantity, price, rate, kind) in enumerate(lines)
     ]
     _execute_many(InvoiceLine._meta.db_table, LINE_COLUMNS, line_rows)
 

@@ -15,7 +15,8 @@ from invoicing.models import Company, Customer, Invoice
 from invoicing.money import compute_totals
 from invoicing.services import InvoiceData, LineData, credit_problem
 from invoicing.validators import NoControlCharacters, no_control_characters
-from invoicing.vat import clean_vat_number, vat_rate_choices
+from invoicing.vat import VatTreatment, clean_vat_number, customer_treatment, vat_rate_choices
+from invoicing.vat_forms import CustomerSelect, check_treatment
 
 CURRENCY_CHOICES = [
     (code, code) for code in ("EUR", "USD", "GBP", "CHF", "DKK", "SEK", "NOK", "PLN")
@@ -126,6 +127,7 @@ class InvoiceForm(forms.Form):
         label=gettext_lazy("Customer"),
         queryset=Customer.objects.none(),
         empty_label=gettext_lazy("Choose…"),
+        widget=CustomerSelect,
     )
     kind = forms.ChoiceField(
         label=gettext_lazy("Kind"), choices=Invoice.Kind.choices, initial=Invoice.Kind.INVOICE
@@ -162,6 +164,7 @@ class InvoiceForm(forms.Form):
         self.company = company
         self.invoice = invoice
         self.fields["customer"].queryset = Customer.objects.filter(company=company)
+        self.fields["customer"].widget.company_country = company.country
         self.fields["currency"].initial = company.currency
         if invoice is not None and invoice.is_booked:
             for name in LOCKED_FIELDS:
@@ -263,6 +266,12 @@ class InvoiceLineForm(forms.Form):
         },
     )
     vat_rate = forms.TypedChoiceField(label=gettext_lazy("VAT"), coerce=Decimal, choices=[])
+    vat_treatment = forms.ChoiceField(
+        label=gettext_lazy("VAT treatment"),
+        choices=VatTreatment.choices,
+        initial=VatTreatment.STANDARD,
+        required=False,  # not posted: the one the rate and the customer imply
+    )
     revenue_account = forms.CharField(
         label=gettext_lazy("Account"),
         max_length=20,
@@ -276,10 +285,26 @@ class InvoiceLineForm(forms.Form):
         validators=no_control_characters(gettext_noop("cost centre")),
     )
 
-    def __init__(self, *args: Any, vat_choices: list[tuple[str, str]], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        vat_choices: list[tuple[str, str]],
+        country: str = "BE",
+        customer: Customer | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
+        self.country, self.customer = country, customer
         self.fields["vat_rate"].choices = vat_choices
         self.fields["vat_rate"].initial = vat_choices[0][0] if vat_choices else "0"
+        implied = customer_treatment(
+            company_country=country,
+            country=getattr(customer, "country", ""),
+            vat_number=getattr(customer, "vat_number", ""),
+        )
+        if implied:  # a new line for this customer starts at its 0 % treatment
+            self.fields["vat_treatment"].initial = implied
+            self.fields["vat_rate"].initial = "0"
         for name in ("quantity", "unit_price"):
             self.fields[name].widget.attrs.update({"inputmode": "decimal", "step": "any"})
 
@@ -288,6 +313,10 @@ class InvoiceLineForm(forms.Form):
             return super().has_changed()
         return any(str(self.data.get(self.add_prefix(f), "")).strip() for f in self.TEXT_FIELDS)
 
+    def clean(self) -> dict[str, Any]:
+        """The law's rules of the treatment (invoicing.vat_forms)."""
+        return check_treatment(self, super().clean())
+
     def line_data(self) -> LineData:
         data = self.cleaned_data
         return LineData(
@@ -295,6 +324,7 @@ class InvoiceLineForm(forms.Form):
             quantity=data["quantity"],
             unit_price=data["unit_price"],
             vat_rate=data["vat_rate"],
+            vat_treatment=data["vat_treatment"],
             revenue_account=data.get("revenue_account", "").strip(),
             cost_centre=data.get("cost_centre", "").strip(),
         )
@@ -342,7 +372,7 @@ def posted_rows(data: Any, *, prefix: str = "lines") -> tuple[list[dict[str, str
     except (TypeError, ValueError):
         total = 0
     rows, blanks = [], 0
-    names = (*InvoiceLineForm.TEXT_FIELDS, "vat_rate")
+    names = (*InvoiceLineForm.TEXT_FIELDS, "vat_rate", "vat_treatment")
     for i in range(max(total, 0)):
         row = {name: str(data.get(f"{prefix}-{i}-{name}", "")).strip() for name in names}
         if data.get(f"{prefix}-{i}-DELETE"):
@@ -361,9 +391,13 @@ def line_formset(
     data: Any = None,
     initial: list[dict[str, Any]] | None = None,
     extra: int = 3,
+    customer: Customer | None = None,
 ) -> BaseLineFormSet:
-    """The line formset of an invoice: its lines (or `initial` rows), then `extra` empty rows."""
+    """The line formset of an invoice: its lines (or `initial` rows), then `extra` empty rows.
+    The law's rules of the treatments are checked for `customer` (default: the invoice's)."""
     existing = list(invoice.lines.all()) if invoice is not None else []
+    if customer is None and invoice is not None:
+        customer = invoice.customer
     if initial is None:
         initial = [
             {
@@ -371,6 +405,7 @@ def line_formset(
                 "quantity": f"{line.quantity.normalize():f}",
                 "unit_price": line.unit_price,
                 "vat_rate": f"{line.vat_rate.normalize():f}",
+                "vat_treatment": line.vat_treatment,
                 "revenue_account": line.revenue_account,
                 "cost_centre": line.cost_centre,
             }
@@ -389,5 +424,5 @@ def line_formset(
         data=data,
         initial=initial,
         prefix="lines",
-        form_kwargs={"vat_choices": choices},
+        form_kwargs={"vat_choices": choices, "country": company.country, "customer": customer},
     )

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from config.texts import StoredTextField
 from invoicing.validators import no_control_characters
+from invoicing.vat import VatTreatment
 
 COUNTRY_CHOICES = [
     ("BE", _("Belgium")),
@@ -186,6 +187,9 @@ class Invoice(models.Model):
         # start date (booked in the tool before Booksync).
         EXCLUDED = "excluded", _("Never sent")
         BEFORE_START = "before_start", _("Before the start date")
+        # Booked by a company admin although the tool would refuse it ("book now, fix before
+        # the sync"); the sync sends it like any other, and the next sync state replaces this.
+        NOT_READY = "not_ready", _("Not ready")
 
     company = models.ForeignKey(
         Company, on_delete=models.CASCADE, related_name="invoices", verbose_name=_("company")
@@ -363,6 +367,14 @@ class InvoiceLine(models.Model):
         default=Decimal("21.00"),
         validators=[MinValueValidator(Decimal("0"))],
     )
+    # The VAT code of the tool and the legal mention follow the treatment (bookkeeping.vat_codes).
+    vat_treatment = models.CharField(
+        _("VAT treatment"),
+        max_length=20,
+        choices=VatTreatment.choices,
+        default=VatTreatment.STANDARD,
+        db_default=VatTreatment.STANDARD,
+    )
     revenue_account = models.CharField(
         _("account"),
         max_length=20,
@@ -391,35 +403,5 @@ class InvoiceLine(models.Model):
         return round_cents(self.quantity * self.unit_price)
 
 
-class OverviewPreference(models.Model):
-    """The overview columns a user chose with the cogwheel."""
-
-    user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="overview_preference"
-    )
-    columns = models.JSONField(default=list)
-
-    class Meta:
-        verbose_name = _("overview preference")
-        verbose_name_plural = _("overview preferences")
-
-    def __str__(self) -> str:
-        return f"{self.user}: {', '.join(self.columns)}"
-
-
-class UserPreference(models.Model):
-    """What a user chose for himself: the language of the pages (empty: the browser's)."""
-
-    user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="preference"
-    )
-    language = models.CharField(
-        _("language"), max_length=10, choices=settings.LANGUAGES, blank=True, default=""
-    )
-
-    class Meta:
-        verbose_name = _("user preference")
-        verbose_name_plural = _("user preferences")
-
-    def __str__(self) -> str:
-        return f"{self.user}: {self.language or '-'}"
+# Defined apart to keep this module readable; Django finds them through this import.
+from invoicing.preferences import OverviewPreference, UserPreference  # noqa: E402, F401

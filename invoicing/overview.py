@@ -34,6 +34,8 @@ SYNC_FILTERS = {
     "synced": _("Synced"),
     "changed": _("Changed since sync"),
     "before_start": _("Before the start date"),
+    # Booked by an admin although the tool would refuse it: to fix before the sync.
+    "not_ready": _("Not ready"),
 }
 # What the tool's books say about payment (Invoice.payment_status, written by bookkeeping).
 PAYMENT_FILTERS = {

@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
@@ -30,11 +30,8 @@ from invoicing.models import (
 from invoicing.money import compute_totals
 
 # Where they were first written; callers and tests still find them here.
-from invoicing.overview import (  # noqa: F401
-    OVERVIEW_COLUMNS,
-    overview_columns,
-    save_overview_columns,
-)
+from invoicing.overview import OVERVIEW_COLUMNS, overview_columns, save_overview_columns  # noqa: F401
+from invoicing.vat import default_treatment
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -106,7 +103,7 @@ class InvoiceLocked(InvoiceError):
 
 @dataclass(frozen=True)
 class LineData:
-    """One invoice line as entered."""
+    """One invoice line as entered; no treatment: the one of its rate and customer (vat.py)."""
 
     description: str
     quantity: Decimal
@@ -114,6 +111,7 @@ class LineData:
     vat_rate: Decimal
     revenue_account: str = ""
     cost_centre: str = ""
+    vat_treatment: str = ""
 
 
 @dataclass(frozen=True)
@@ -206,7 +204,7 @@ def _apply_header(invoice: Invoice, data: InvoiceData) -> None:
 def _replace_lines(invoice: Invoice, lines: Sequence[LineData]) -> None:
     """Replace the lines and recompute the stored totals."""
     rows = [
-        InvoiceLine(invoice=invoice, position=position, **line.__dict__)
+        InvoiceLine(invoice=invoice, position=position, **_with_treatment(invoice, line))
         for position, line in enumerate(lines)
     ]
     for row in rows:
@@ -214,6 +212,12 @@ def _replace_lines(invoice: Invoice, lines: Sequence[LineData]) -> None:
     invoice.lines.all().delete()
     InvoiceLine.objects.bulk_create(rows)
     _store_totals(invoice, lines)
+
+
+def _with_treatment(invoice: Invoice, line: LineData) -> dict[str, Any]:
+    country, customer = invoice.company.country, invoice.customer
+    chosen = line.vat_treatment or default_treatment(line.vat_rate, country, customer)
+    return {**line.__dict__, "vat_treatment": chosen}
 
 
 def _store_totals(invoice: Invoice, lines: Sequence[LineData]) -> None:

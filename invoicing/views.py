@@ -11,12 +11,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_lazy, gettext_noop
 from django.views.decorators.http import require_POST
 
 from config.tenancy import company_required, get_for_company
 from config.views import paginate, safe_url
-from invoicing import services
+from invoicing import booking_checks, services
 from invoicing.forms import (
     LOCKED_FIELDS,
     CustomerForm,
@@ -29,11 +29,19 @@ from invoicing.middleware import LANGUAGE_CODES
 from invoicing.models import Customer, Invoice, UserPreference
 from invoicing.overview import PAYMENT_FILTERS, SYNC_FILTERS, OverviewFilters, overview_page
 from invoicing.tenancy import parse_id, switch_company
+from invoicing.vat_mentions import mentions_for
 
 CUSTOMERS_PER_PAGE = 100
 # The language chosen on the login page outlives the browser session: a year.
 LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 CHOOSE_COMPANY = gettext_noop("Choose a company.")
+ONLY_ADMINS_BOOK_ANYWAY = gettext_lazy(
+    "Only a company admin can book an invoice that the bookkeeping tool would refuse."
+)
+BOOKED_NOT_READY = gettext_lazy(
+    "Invoice booked as %(number)s, but it is not ready: fix the problems before the next sync "
+    "sends it (the overview's “Not ready” filter lists it)."
+)
 
 
 # Overview -----------------------------------------------------------------------------------
@@ -97,7 +105,8 @@ def _save_invoice(request: HttpRequest, invoice: Invoice | None) -> HttpResponse
     if "add_line" in request.POST:
         return _add_line(request, invoice)
     form = InvoiceForm(request.POST, company=request.company, invoice=invoice)
-    formset = line_formset(request.company, invoice=invoice, data=request.POST)
+    customer = form.cleaned_data.get("customer") if form.is_valid() else None
+    formset = line_formset(request.company, invoice=invoice, data=request.POST, customer=customer)
     if form.is_valid() and formset.is_valid():
         try:
             if invoice is None:
@@ -178,20 +187,46 @@ def invoice_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "per_rate": services.vat_breakdown(lines),
             "booking_problem": None if invoice.is_booked else services.booking_problem(invoice),
             "edits_locked": services.edits_locked(invoice),
+            "vat_mentions": mentions_for(
+                invoice.company.country, (line.vat_treatment for line in lines)
+            ),
+            # What the bookkeeping tool will receive and would refuse (drafts only).
+            "review": None if invoice.is_booked else booking_checks.review(invoice),
+            "is_admin": _is_admin(request),
         },
     )
+
+
+def _is_admin(request: HttpRequest) -> bool:
+    membership = getattr(request, "membership", None)
+    return bool(membership and membership.is_admin)
 
 
 @company_required
 @require_POST
 def invoice_book(request: HttpRequest, pk: int) -> HttpResponse:
+    """Books the draft. "anyway" (company admins only) books it although the tool would refuse
+    it: it is then "not ready" until fixed and synced."""
     invoice = get_for_company(Invoice, request, pk=pk)
+    anyway = request.POST.get("anyway") == "1"
+    if anyway and not _is_admin(request):
+        messages.error(request, ONLY_ADMINS_BOOK_ANYWAY)
+        return redirect(invoice)
     try:
-        invoice = services.book_invoice(invoice, user=request.user)
+        invoice = booking_checks.book_invoice(invoice, user=request.user, anyway=anyway)
+    except booking_checks.NotReady as exc:
+        messages.error(request, str(exc))
+        for problem in exc.problems:
+            messages.error(request, f"{problem.message} {problem.fix}".strip())
     except services.BookingRefused as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, _("Invoice booked as %(number)s.") % {"number": invoice.number})
+        if invoice.sync_state == Invoice.SyncState.NOT_READY:
+            messages.warning(request, BOOKED_NOT_READY % {"number": invoice.number})
+        else:
+            messages.success(
+                request, _("Invoice booked as %(number)s.") % {"number": invoice.number}
+            )
     return redirect(invoice)
 
 

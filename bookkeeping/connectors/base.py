@@ -44,6 +44,7 @@ from bookkeeping.connectors.errors import (
     vat_mapping_field,
 )
 from bookkeeping.connectors.outgoing import clean_payload
+from bookkeeping.connectors.preview import Previewing
 from bookkeeping.connectors.results import (
     BookingFacts,
     Choice,
@@ -98,14 +99,13 @@ VERSION = "1.0"
 # The connector ------------------------------------------------------------------------------
 
 
-class Connector(StoredCredentials, DocumentBuilding):
+class Connector(StoredCredentials, DocumentBuilding, Previewing):
     """One bookkeeping tool. Subclasses set `key` and implement the interface.
 
-    A connector is built for one Integration row and reads its decrypted credentials and its
-    choices (target, journals, accounts, VAT mapping) into `config`. It keeps no state between
-    runs other than what it saves on the integration (tokens). What Booksync knows of the tool
-    (label, settings, credential fields, OAuth, edits pushed) is read from its entry in the
-    registry of tools (`bookkeeping.tools.TOOLS[key]`), so it lives in one place.
+    Built for one Integration row, it reads its decrypted credentials and choices (target,
+    journals, accounts, VAT mapping) into `config`, and keeps no state between runs but what it
+    saves on the integration (tokens). What Booksync knows of the tool (label, settings,
+    credential fields, OAuth, edits pushed) is its entry in `bookkeeping.tools.TOOLS[key]`.
     """
 
     key: ClassVar[str]
@@ -197,7 +197,9 @@ class Connector(StoredCredentials, DocumentBuilding):
         raise NotImplementedError(f"{type(self).__name__}.list_accounts")
 
     def list_vat_codes(self) -> list[Choice]:
-        """Sales VAT codes of the target; `extra["percentage"]` when the tool gives it."""
+        """Sales VAT codes of the target; `extra["percentage"]` when the tool gives it, and
+        `extra["kinds"]`, the mapping rows the code fits (`vat_kinds`), where the tool makes it
+        clear: the settings propose those. Without kinds nothing is proposed. Read-only."""
         raise NotImplementedError(f"{type(self).__name__}.list_vat_codes")
 
     # Interface: customers and invoices ---------------------------------------------------

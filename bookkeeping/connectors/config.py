@@ -45,3 +45,7 @@ class ConnectorConfig:
     def journal_of(self, kind: str) -> str:
         """The journal an invoice of this kind ("invoice", "credit_note") is booked in."""
         return self.credit_note_journal if kind == "credit_note" else self.sales_journal
+
+    def revenue_account_of(self, line: Any) -> str:
+        """The revenue account a line is booked on: its own, else the integration's default."""
+        return (line.revenue_account or self.default_revenue_account or "").strip()

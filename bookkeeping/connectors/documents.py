@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.db import DatabaseError
+from django.utils.translation import gettext_lazy as _
 
 from bookkeeping.connectors.errors import (
     CallsForbidden,
@@ -18,9 +19,10 @@ from bookkeeping.connectors.errors import (
     vat_mapping_field,
 )
 from bookkeeping.connectors.outgoing import PayloadFieldError, check_sendable, tool_text
+from bookkeeping.vat_codes import TREATMENT_KEYS, code_in, key_label, line_key
 
 if TYPE_CHECKING:
-    from invoicing.models import Customer, Invoice
+    from invoicing.models import Customer, Invoice, InvoiceLine
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -32,6 +34,11 @@ UNSENDABLE = "{what} cannot be sent to {label}: a value of it cannot be put into
 UNSENDABLE_HINT = (
     "Check its texts, dates and amounts (and its customer's) in Booksync, correct what looks "
     "wrong, then retry it from the sync history."
+)
+# A line whose VAT treatment (intra-community, export, ...) has no VAT code in the mapping.
+UNMAPPED_TREATMENT = _("Invoice %(number)s: %(treatment)s has no VAT code in %(label)s.")
+UNMAPPED_TREATMENT_HINT = _(
+    "Map “%(treatment)s” to a VAT code of the tool in Integration settings, then retry the invoice."
 )
 
 
@@ -79,19 +86,27 @@ class DocumentBuilding:
                 detail=f"{type(exc).__name__}: {exc}",
             ) from exc
 
-    def vat_code(self, invoice: Invoice, rate: Decimal | str) -> str:
-        """The tool's code of a VAT rate in the integration's mapping (keyed "21.00"; a key as
-        users write it, "21", is read too). Raises InvoiceRejected (code "vat_mapping", fixed in
-        the setting of that rate) when the rate has no code."""
-        key = f"{Decimal(rate):.2f}"
-        shown = format(Decimal(key).normalize(), "f")
-        code = self.config.vat_mapping.get(key) or self.config.vat_mapping.get(shown, "")
-        if not code:
-            raise InvoiceRejected(
-                self.UNMAPPED_VAT.format(number=invoice.number, rate=shown, label=self.label),
-                code="vat_mapping",
-                hint=self.UNMAPPED_VAT_HINT.format(rate=shown),
-                fix=Fix.SETTINGS,
-                field=vat_mapping_field(key),
-            )
-        return str(code)
+    def vat_code(self, invoice: Invoice, line: InvoiceLine) -> str:
+        """The tool's VAT code of a line in the integration's mapping (`bookkeeping.vat_codes`:
+        by rate, "21.00", for a rated line; by treatment, "intra_goods", for the others).
+        Raises InvoiceRejected (code "vat_mapping", fixed in the setting of that row, whose
+        message names the rate or the treatment) when it has none."""
+        code = code_in(self.config.vat_mapping, line)
+        if code is not None:
+            return code
+        key = line_key(line)
+        if key in TREATMENT_KEYS:
+            treatment = key_label(key)
+            message = UNMAPPED_TREATMENT % {
+                "number": invoice.number,
+                "treatment": treatment,
+                "label": self.label,
+            }
+            hint = UNMAPPED_TREATMENT_HINT % {"treatment": treatment}
+        else:
+            shown = format(Decimal(key).normalize(), "f")
+            message = self.UNMAPPED_VAT.format(number=invoice.number, rate=shown, label=self.label)
+            hint = self.UNMAPPED_VAT_HINT.format(rate=shown)
+        raise InvoiceRejected(
+            message, code="vat_mapping", hint=hint, fix=Fix.SETTINGS, field=vat_mapping_field(key)
+        )

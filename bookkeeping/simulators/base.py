@@ -242,6 +242,10 @@ class Simulator:
         """Copies of the bookings whose reference (our invoice number) is `reference`."""
         raise NotImplementedError(f"{type(self).__name__}.bookings")
 
+    def vat_codes_of(self, reference: str) -> list[str]:
+        """The VAT code of each line of the booking of `reference`, in order."""
+        raise NotImplementedError(f"{type(self).__name__}.vat_codes_of")
+
     def booking_count(self) -> int:
         """How many bookings the tool holds (seeded ones excluded where the tool has them)."""
         raise NotImplementedError(f"{type(self).__name__}.booking_count")

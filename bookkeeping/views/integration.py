@@ -17,9 +17,10 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
-from bookkeeping import integrations
+from bookkeeping import integrations, reference
 from bookkeeping.connectors.base import ConnectorError
 from bookkeeping.forms import (
     CredentialsForm,
@@ -31,9 +32,13 @@ from bookkeeping.forms import (
 )
 from bookkeeping.integrations import IntegrationRefused
 from bookkeeping.models import Integration
+from bookkeeping.vat_codes import key_label, mapping_keys, rate_key, used_treatment_keys
 from bookkeeping.views import tool_lists
 from config.tenancy import company_admin_required
 
+UNMAPPED_TREATMENTS = _(
+    "Invoices with a line of %(treatments)s cannot be synced until it is mapped to a VAT code."
+)
 logger = logging.getLogger(__name__)
 
 OAUTH_SESSION_KEY = "bookkeeping_oauth"
@@ -114,7 +119,9 @@ def _mapping_form(request: HttpRequest, integration: Integration, data: Any = No
     lists = tool_lists.lists(request, integration) or {}
     return MappingForm(
         data,
-        rates=integrations.vat_rates_for(request.company, integration),
+        rates=mapping_keys(
+            integrations.vat_rates_for(request.company, integration), integration.vat_mapping
+        ),
         journals=lists.get("journals"),
         accounts=lists.get("accounts"),
         vat_codes=lists.get("vat_codes"),
@@ -314,7 +321,11 @@ def save_mapping(request: HttpRequest) -> HttpResponse:
         return render(
             request, "bookkeeping/settings.html", _page_context(request, integration, form)
         )
-    missing = [rate for rate, code in form.vat_mapping().items() if not code]
+    missing = [key for key, code in form.vat_mapping().items() if not code and rate_key(key)]
+    used = used_treatment_keys(request.company)
+    unmapped = [
+        key_label(key) for key, code in form.vat_mapping().items() if not code and key in used
+    ]
     messages.success(request, "Journals, revenue account and VAT codes saved.")
     if missing:
         messages.warning(
@@ -323,6 +334,8 @@ def save_mapping(request: HttpRequest) -> HttpResponse:
             + ", ".join(f"{rate.rstrip('0').rstrip('.')}%" for rate in missing)
             + " cannot be synced until the rate is mapped to a VAT code.",
         )
+    if unmapped:
+        messages.warning(request, UNMAPPED_TREATMENTS % {"treatments": ", ".join(unmapped)})
     return _settings_redirect()
 
 
@@ -334,8 +347,10 @@ def _add_model_errors(form: MappingForm, exc: ValidationError) -> None:
 @company_admin_required
 @require_POST
 def refresh_lists(request: HttpRequest) -> HttpResponse:
-    """Forgets the cached lists so that the next page view fetches them from the tool again."""
+    """Forgets the cached lists so that the next page view fetches them from the tool again
+    (and the booking preview's copy of them, `bookkeeping.reference`)."""
     tool_lists.forget_lists(request)
+    reference.forget_company(request.company)
     messages.info(request, "The lists are fetched again from the tool.")
     return _settings_redirect()
 

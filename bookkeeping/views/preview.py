@@ -6,13 +6,15 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from bookkeeping import first_sync
+from bookkeeping import first_sync, reference
 from bookkeeping.first_sync import LIST_LIMIT
 from bookkeeping.queries import active_integration_or_none
 from bookkeeping.sync import SyncNotPossible
 from config.tenancy import company_admin_required, company_required
+from config.views import safe_url
 
 NOTHING_TO_PREVIEW = "There is no first sync to preview: press Sync on the overview."
 CONFIRMED = "First sync confirmed and started. You get a notification in the bell when it ends."
@@ -69,3 +71,21 @@ def confirm(request: HttpRequest) -> HttpResponse:
         return redirect("invoicing:overview")
     messages.info(request, CONFIRMED if started else JOINED)
     return redirect("invoicing:overview")
+
+
+@company_required
+@require_POST
+def refresh_reference(request: HttpRequest) -> HttpResponse:
+    """Reads the tool's reference data (journals, accounts, VAT codes, book years) now, for the
+    booking preview; back to the page it was pressed on."""
+    integration = active_integration_or_none(request.company)
+    if integration is not None and integration.is_connected:
+        result = reference.reference_data(integration, refresh=True)
+        if result.data is None or result.error:
+            messages.error(request, result.error)
+        else:
+            messages.success(
+                request,
+                _("The data of %(tool)s was read again.") % {"tool": integration.tool_label},
+            )
+    return redirect(safe_url(request, request.POST.get("next")) or "invoicing:overview")

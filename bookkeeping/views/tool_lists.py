@@ -4,6 +4,8 @@ calls; a tool error becomes one message on the page."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.messages.storage.base import Message
 from django.http import HttpRequest
@@ -34,12 +36,23 @@ def tool_unusable(integration: Integration) -> bool:
     )
 
 
-def _dump(choices: list[Choice]) -> list[list[str]]:
-    return [[choice.code, choice.label] for choice in choices]
+def _dump(choices: list[Choice]) -> list[list[Any]]:
+    """[code, label, what the VAT mapping's proposal reads of the extra (JSON-safe)]."""
+    return [[choice.code, choice.label, _proposal_extra(choice)] for choice in choices]
 
 
-def _load(rows: list[list[str]] | None) -> list[Choice]:
-    return [Choice(code=str(code), label=str(label)) for code, label in rows or ()]
+def _proposal_extra(choice: Choice) -> dict[str, Any]:
+    extra: dict[str, Any] = {"kinds": list(choice.extra.get("kinds", ()))}
+    if choice.extra.get("percentage") is not None:
+        extra["percentage"] = str(choice.extra["percentage"])
+    return extra
+
+
+def _load(rows: list[list[Any]] | None) -> list[Choice]:
+    return [
+        Choice(code=str(row[0]), label=str(row[1]), extra=row[2] if len(row) > 2 else {})
+        for row in rows or ()
+    ]
 
 
 def cache_targets(request: HttpRequest, integration: Integration, targets: list[Choice]) -> None:

@@ -25,6 +25,96 @@
     });
   }
 
+  // VAT treatments: a line's rate and treatment follow each other, and the customer sets the
+  // treatment of the lines the user did not set by hand (intra-community, export, or the rate).
+  const ZERO_RATED = ["exempt", "intra_goods", "intra_services", "export", "reverse_charge"];
+
+  function lineSelects(row) {
+    return {
+      rate: row.querySelector("select[name$='-vat_rate']"),
+      treatment: row.querySelector("select[name$='-vat_treatment']"),
+    };
+  }
+
+  function rateTreatment(rate) {
+    if (parseFloat(rate.value) === 0) {
+      return "zero";
+    }
+    return rate.selectedIndex === 0 ? "standard" : "reduced";
+  }
+
+  function setRate(rate, value) {
+    const option = Array.from(rate.options).find((o) => parseFloat(o.value) === value);
+    if (option) {
+      rate.value = option.value;
+    }
+  }
+
+  function applyTreatment(row, treatment) {
+    const { rate, treatment: select } = lineSelects(row);
+    if (!rate || !select) {
+      return;
+    }
+    select.value = treatment;
+    if (ZERO_RATED.includes(treatment) || treatment === "zero") {
+      setRate(rate, 0);
+    } else if (treatment === "standard") {
+      rate.selectedIndex = 0;
+    } else if (treatment === "reduced" && rateTreatment(rate) !== "reduced") {
+      rate.selectedIndex = Math.min(1, rate.options.length - 1);
+    }
+  }
+
+  function setUpVatTreatments(form) {
+    const rows = form.querySelector("[data-line-rows]");
+    const customer = form.querySelector("select[name='customer']");
+    if (!rows) {
+      return;
+    }
+    rows.addEventListener("change", (event) => {
+      const row = event.target.closest("tr");
+      const { rate, treatment } = lineSelects(row);
+      if (!rate || !treatment) {
+        return;
+      }
+      if (event.target === treatment) {
+        treatment.dataset.chosen = "1";
+        applyTreatment(row, treatment.value);
+      } else if (event.target === rate && !ZERO_RATED.includes(treatment.value)) {
+        treatment.value = rateTreatment(rate);
+      }
+    });
+    if (!customer) {
+      return;
+    }
+    const implied = () => {
+      const option = customer.options[customer.selectedIndex];
+      return (option && option.dataset.vatTreatment) || "standard";
+    };
+    // A row follows the customer unless the user set its treatment; going back to a taxed
+    // customer only resets rows at a 0 % treatment (a reduced rate stays as it was).
+    const follow = (row) => {
+      const { treatment } = lineSelects(row);
+      const wanted = implied();
+      if (!treatment || treatment.dataset.chosen) {
+        return;
+      }
+      if (ZERO_RATED.includes(wanted) || ZERO_RATED.includes(treatment.value)) {
+        applyTreatment(row, wanted);
+      }
+    };
+    customer.addEventListener("change", () => rows.querySelectorAll("tr").forEach(follow));
+    new MutationObserver((records) => {
+      records.forEach((record) => {
+        record.addedNodes.forEach((node) => {
+          if (node.nodeType === Node.ELEMENT_NODE && customer.value) {
+            follow(node);
+          }
+        });
+      });
+    }).observe(rows, { childList: true });
+  }
+
   // A switch of company in the header selects and goes: no extra click needed.
   function setUpAutosubmit() {
     document.querySelectorAll("select[data-autosubmit]").forEach((select) => {
@@ -66,6 +156,7 @@
 
   document.addEventListener("DOMContentLoaded", () => {
     document.querySelectorAll("form.invoice-form").forEach(setUpLineFormset);
+    document.querySelectorAll("form.invoice-form").forEach(setUpVatTreatments);
     setUpAutosubmit();
     setUpConfirm();
     setUpColumnChooser();

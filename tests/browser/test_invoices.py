@@ -41,6 +41,7 @@ def test_it_creates_a_customer_and_books_a_two_line_invoice(page, live_server, l
     ).to_be_visible()
     expect(page.get_by_role("cell", name="Descaling kit")).to_be_visible()
 
+    page.once("dialog", lambda dialog: dialog.accept())  # "Book this invoice? Booking is final"
     page.get_by_role("button", name="Book", exact=True).click()
 
     heading = page.get_by_role("heading", level=1)
@@ -85,3 +86,47 @@ def test_the_overview_and_the_bell_fit_a_phone_screen(page, live_server, login, 
     assert box["x"] >= 0
     assert box["x"] + box["width"] <= 390
     shoot("overview-phone")
+
+
+def test_a_lines_vat_treatment_follows_the_customer_and_its_rate_follows_the_treatment(
+    page, live_server, login, alice, acme, shoot
+):
+    CustomerFactory(company=acme, name="Berlin GmbH", country="DE", vat_number="DE136695976")
+    CustomerFactory(company=acme, name="London Ltd", country="GB", vat_number="")
+    login("alice")
+    page.get_by_role("link", name="Invoices").click()
+    page.get_by_role("link", name="New invoice").click()
+    customer = page.get_by_label("Customer")
+
+    def pick(select, text):
+        select.select_option(select.locator("option", has_text=text).get_attribute("value"))
+
+    treatment = page.get_by_label("VAT treatment (line 1)")
+    rate = page.get_by_label("VAT (line 1)")
+    expect(treatment).to_have_value("standard")
+    expect(rate).to_have_value("21")
+
+    pick(customer, "Berlin GmbH")
+    expect(treatment).to_have_value("intra_services")
+    expect(rate).to_have_value("0")
+
+    pick(customer, "London Ltd")
+    expect(treatment).to_have_value("export")
+
+    treatment.select_option("standard")  # the user's choice: the customer no longer changes it
+    expect(rate).to_have_value("21")
+    pick(customer, "Berlin GmbH")
+    expect(treatment).to_have_value("standard")
+
+    page.get_by_label("Description (line 1)").fill("Parts")
+    page.get_by_label("Quantity (line 1)").fill("1")
+    page.get_by_label("Unit price (line 1)").fill("100.00")
+    treatment.select_option("intra_goods")
+    expect(rate).to_have_value("0")
+    page.get_by_role("button", name="Save draft").click()
+
+    expect(page.locator("#vat-mention-intra_goods")).to_contain_text(
+        "Vrijgestelde intracommunautaire levering – art. 39bis W.BTW"
+    )
+    page.locator("#vat-mentions").scroll_into_view_if_needed()
+    shoot("invoice-vat-mentions")

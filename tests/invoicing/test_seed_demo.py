@@ -44,7 +44,12 @@ def test_it_creates_the_demo_user_companies_customers_and_invoices():
         assert Membership.objects.get(user=user, company=company).is_admin
         customers = Customer.objects.filter(company=company)
         assert customers.count() >= 10
-        assert all(vat.is_valid(c.vat_number) and c.vat_number[:2] == country for c in customers)
+        home = customers.filter(country=country)
+        assert all(vat.is_valid(c.vat_number) and c.vat_number[:2] == country for c in home)
+        # Customers abroad: EU businesses with a valid VAT number, and one outside the EU.
+        abroad = customers.exclude(country=country)
+        assert {c.country for c in abroad} >= {"BE" if country == "NL" else "DE", "GB"}
+        assert all(vat.is_valid(c.vat_number) for c in abroad if c.country != "GB")
         invoices = Invoice.objects.filter(company=company)
         assert invoices.filter(status="draft").count() == 5
         booked = invoices.filter(status="booked").order_by("number")

@@ -37,6 +37,7 @@ from bookkeeping.connectors.base import (
 )
 from bookkeeping.connectors.exact_online.auth import RECONNECT_HINT, ExactOnlineAccess
 from bookkeeping.connectors.exact_online.payload import (
+    VAT_CODE_FIELDS,
     account_payload,
     account_ref,
     amount_of,
@@ -46,6 +47,7 @@ from bookkeeping.connectors.exact_online.payload import (
     percent,
     quote,
     unreadable,
+    vat_code_kinds,
 )
 from bookkeeping.connectors.exact_online.payments import PaymentsMixin
 from bookkeeping.connectors.exact_online.readback import ReadBackMixin
@@ -119,7 +121,7 @@ class ExactOnlineConnector(ReadBackMixin, PaymentsMixin, ExactOnlineAccess):
     def list_vat_codes(self) -> list[Choice]:
         rows = self._get_all(
             self._path("vat/VATCodes"),
-            {"$select": "Code,Description,Percentage,VATTransactionType,IsBlocked"},
+            {"$select": VAT_CODE_FIELDS},
         )
         choices = []
         for row in rows:
@@ -127,7 +129,10 @@ class ExactOnlineConnector(ReadBackMixin, PaymentsMixin, ExactOnlineAccess):
                 continue
             value = Decimal(str(row.get("Percentage") or 0))
             value = value * 100 if value <= 1 else value
-            extra = {"percentage": percent(value.quantize(CENT))}
+            extra = {
+                "percentage": percent(value.quantize(CENT)),
+                "kinds": vat_code_kinds(row, value),
+            }
             choices.append(Choice(str(row["Code"]).strip(), row.get("Description") or "", extra))
         return choices
 
@@ -259,7 +264,7 @@ class ExactOnlineConnector(ReadBackMixin, PaymentsMixin, ExactOnlineAccess):
         lines = []
         for line in invoice_lines:
             rate = Decimal(line.vat_rate).quantize(CENT)
-            vat_code = self.vat_code(invoice, rate)
+            vat_code = self.vat_code(invoice, line)
             vat = (
                 vat_left[rate]
                 if last_of_rate[rate] == line.pk
@@ -267,7 +272,7 @@ class ExactOnlineConnector(ReadBackMixin, PaymentsMixin, ExactOnlineAccess):
             )
             vat_left[rate] -= vat
             entry_line = {
-                "GLAccount": self._gl_account(invoice, line.revenue_account),
+                "GLAccount": self._gl_account(invoice, self.config.revenue_account_of(line)),
                 "AmountFC": float(sign * line.amount),
                 "VATCode": vat_code,
                 "VATAmountFC": float(sign * vat),

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
+from bookkeeping.connectors import vat_kinds
 from bookkeeping.connectors.errors import TransientError
 from bookkeeping.connectors.results import RemoteRef
 
@@ -91,3 +92,26 @@ def error_text(response: requests.Response) -> str:
     message = error.get("message")
     value = message.get("value") if isinstance(message, dict) else message
     return " ".join(str(value or "").split("\r\n")).strip()
+
+
+# The fields of vat/VATCodes that say what a code is for (picqer VatCode.php, go-exactonline):
+# `Type` B = 0 % (base amount only), E = excluding, I = including, N = no VAT; `EUSalesListing`
+# L = listing goods, S = listing services, N = no listing, T = triangulation (on the EU sales
+# list, so intra-community); `Charged` = the customer accounts for the VAT (domestic reverse
+# charge, or intra-community). No field marks an export or an exemption: the description does.
+VAT_CODE_FIELDS = (
+    "Code,Description,Percentage,VATTransactionType,IsBlocked,Type,EUSalesListing,Charged"
+)
+EU_SALES_LISTING_KINDS = {"L": (vat_kinds.INTRA_GOODS,), "S": (vat_kinds.INTRA_SERVICES,)}
+
+
+def vat_code_kinds(row: dict[str, Any], percentage: Decimal) -> tuple[str, ...]:
+    """The mapping rows a code of vat/VATCodes fits (bookkeeping.connectors.vat_kinds)."""
+    listing = str(row.get("EUSalesListing") or "N")
+    if listing in EU_SALES_LISTING_KINDS:
+        return EU_SALES_LISTING_KINDS[listing]
+    if listing == "T":  # triangulation: none of our treatments
+        return ()
+    if row.get("Charged") and percentage == 0:
+        return (vat_kinds.REVERSE_CHARGE,)
+    return vat_kinds.kinds_of(percentage, row.get("Description") or "")

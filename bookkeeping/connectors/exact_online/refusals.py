@@ -23,7 +23,6 @@ the customer, the invoice, Exact Online itself) and the source of the entry. Sou
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from bookkeeping.connectors.base import (
@@ -36,6 +35,7 @@ from bookkeeping.connectors.base import (
     vat_mapping_field,
 )
 from bookkeeping.connectors.errors import COST_CENTRE
+from bookkeeping.vat_codes import line_key
 
 if TYPE_CHECKING:
     from invoicing.models import Invoice
@@ -322,7 +322,7 @@ def _field(refusal: Refusal, invoice: Invoice | None) -> str:
         return CREDIT_NOTE_JOURNAL if credit else SALES_JOURNAL
     if refusal.field == VAT:
         line = invoice.lines.first() if invoice is not None else None
-        return vat_mapping_field(f"{Decimal(line.vat_rate):.2f}") if line else ""
+        return vat_mapping_field(line_key(line)) if line else ""
     return refusal.field
 
 

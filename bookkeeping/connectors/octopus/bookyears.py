@@ -10,6 +10,7 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from bookkeeping.connectors.errors import Fix, InvoiceRejected, TransientError
 from bookkeeping.connectors.octopus.payload import day_of, key_id
@@ -19,6 +20,13 @@ if TYPE_CHECKING:
     from invoicing.models import Invoice
 
 BOOKYEAR_HINT = "Create the book year of the invoice date in Octopus, then retry the invoice."
+# A booked invoice keeps its year: when the book year will not be created, the way out is to
+# never send it and correct it with a credit note (issue 15: it was a dead end).
+NO_BOOKYEAR_HINT = _(
+    "Create the book year of %(date)s in Octopus, then retry the invoice. If that book year will "
+    "not be created, choose “Never send” for this invoice in the reconciliation console "
+    "and credit it with a credit note dated in an open book year."
+)
 UNREADABLE_HINT = "This is usually temporary; the next sync tries again."
 
 
@@ -68,7 +76,7 @@ class BookYears:
         raise InvoiceRejected(
             f"Invoice {invoice.number}: Octopus has no book year for {invoice.invoice_date}.",
             code="-9",
-            hint=BOOKYEAR_HINT,
+            hint=str(NO_BOOKYEAR_HINT % {"date": invoice.invoice_date}),
             fix=Fix.TOOL,
         )
 

@@ -61,6 +61,7 @@ from bookkeeping.connectors.octopus.payload import (
     unwrap_booking,
     vat_digits,
 )
+from bookkeeping.connectors.octopus.preview import OctopusPreviewing
 from bookkeeping.connectors.octopus.refusals import (
     CLOSED_CODES,
     REFUSALS,
@@ -81,7 +82,7 @@ if TYPE_CHECKING:
 TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S.000"
 
 
-class OctopusConnector(Connector):
+class OctopusConnector(OctopusPreviewing, Connector):
     """Octopus REST API. Customers are relations (upsert by our customer id as
     `externalRelationId`); invoices are buy/sell bookings, which can be updated afterwards.
     Login is `auth` (OctopusAuth), the dossier's book years `bookyears` (BookYears)."""

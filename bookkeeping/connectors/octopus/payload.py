@@ -122,23 +122,22 @@ def relation_body(customer: Customer) -> dict[str, Any]:
 
 
 def check_invoice(
-    invoice: Invoice, config: OctopusConfig, vat_code: Callable[[Invoice, Decimal], str]
+    invoice: Invoice, config: OctopusConfig, vat_code: Callable[[Invoice, Any], str]
 ) -> list[dict[str, Any]]:
     """The booking lines of the invoice, checked before any call to Octopus.
 
     Each line carries its base amount and its share of the VAT of its rate (see `line_vats`).
-    `vat_code` is the connector's (`Connector.vat_code`). Raises InvoiceRejected for an unmapped VAT rate, a
+    `vat_code` is the connector's (`Connector.vat_code`). Raises InvoiceRejected for a line without VAT code, a
     missing or non-numeric account or cost centre.
     """
     lines = list(invoice.lines.all())
     vats = line_vats(lines)
     result = []
     for line, vat in zip(lines, vats, strict=True):
-        rate = line.vat_rate.quantize(CENT)
         booking_line = {
-            "accountKey": _account(invoice, line.revenue_account or config.default_revenue_account),
+            "accountKey": _account(invoice, config.revenue_account_of(line)),
             "baseAmount": float(line.amount),
-            "vatCodeKey": vat_code(invoice, rate),
+            "vatCodeKey": vat_code(invoice, line),
             "vatAmount": float(vat),
             "comment": line.description[:200],
         }

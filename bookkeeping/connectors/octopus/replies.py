@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
+from bookkeeping.connectors import vat_kinds
 from bookkeeping.connectors.errors import (
     ClosedPeriod,
     ConnectorError,
@@ -100,12 +101,17 @@ def account_choices(rows: list[dict[str, Any]]) -> list[Choice]:
 
 
 def vat_code_choices(rows: list[dict[str, Any]]) -> list[Choice]:
-    """VAT codes, with `extra["percentage"]` from `basePercentage`."""
+    """VAT codes, with `extra["percentage"]` from `basePercentage` and `extra["kinds"]`, the
+    mapping rows it fits: Octopus documents no meaning of a code's `type`, so a 0 % code is
+    known by its description (`vat_kinds.kinds_of`)."""
     return [
         Choice(
             code=str(row["code"]),
             label=f"{row['code']} {row.get('description', '')}".strip(),
-            extra={"percentage": row.get("basePercentage")},
+            extra={
+                "percentage": row.get("basePercentage"),
+                "kinds": vat_kinds.kinds_of(row.get("basePercentage"), row.get("description", "")),
+            },
         )
         for row in rows
     ]

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
 import requests
 from lxml import etree
 
+from bookkeeping.connectors import vat_kinds
 from bookkeeping.connectors.base import (
     AuthError,
     BookingFacts,
@@ -92,6 +93,7 @@ class YukiConnector(YukiAccess, YukiBooks, YukiPayments):
     max_batch = 100
     target_label = "administration"
     daily_quota = DAILY_QUOTA
+    chooses_journal = False  # invoices go to the administration's sales journal
     UNMAPPED_VAT = VAT_MISSING
     UNMAPPED_VAT_HINT = VAT_MISSING_HINT
 
@@ -116,6 +118,15 @@ class YukiConnector(YukiAccess, YukiBooks, YukiPayments):
         "5": ("Reverse charge", "0.00"),  # VAT shifted to the customer
         "6": ("Export outside the EU", "0.00"),  # non-EU export
         "7": ("Intra-community supply", "0.00"),  # EU B2B supply
+    }
+    # The mapping rows each type fits (bookkeeping.connectors.vat_kinds); the others are rated.
+    # One type for intra-community goods and services: the Dutch return has one box for both
+    # (rubriek 3b) and the ICP return tells them apart. Unverified, as the enumeration is.
+    VAT_TYPE_KINDS: ClassVar[dict[str, tuple[str, ...]]] = {
+        "4": (vat_kinds.EXEMPT,),
+        "5": (vat_kinds.REVERSE_CHARGE,),
+        "6": (vat_kinds.EXPORT,),
+        "7": vat_kinds.INTRA,
     }
 
     # Interface: connecting ------------------------------------------------------------------
@@ -153,7 +164,11 @@ class YukiConnector(YukiAccess, YukiBooks, YukiPayments):
     def list_vat_codes(self) -> list[Choice]:
         """Yuki's VAT types come from its schema, not from a call."""
         return [
-            Choice(code, label, {"percentage": rate})
+            Choice(
+                code,
+                label,
+                {"percentage": rate, "kinds": self.VAT_TYPE_KINDS.get(code, (vat_kinds.RATED,))},
+            )
             for code, (label, rate) in self.VAT_TYPES.items()
         ]
 

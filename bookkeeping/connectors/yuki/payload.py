@@ -67,7 +67,7 @@ def sales_invoice(
     *,
     reference: str,
     config: YukiConfig,
-    vat_code: Callable[[Invoice, Decimal], str],
+    vat_code: Callable[[Invoice, Any], str],
 ) -> Any:
     """The <SalesInvoice> element of one invoice; InvoiceRejected for an unmapped VAT rate
     (from `vat_code`, the connector's `Connector.vat_code`)."""
@@ -93,10 +93,10 @@ def sales_invoice(
     lines = etree.SubElement(element, f"{{{INVOICES_NS}}}InvoiceLines")
     for line in invoice.lines.all():
         rate = f"{Decimal(line.vat_rate):.2f}"
-        vat_type = vat_code(invoice, Decimal(line.vat_rate))
+        vat_type = vat_code(invoice, line)
         node = etree.SubElement(lines, f"{{{INVOICES_NS}}}InvoiceLine")
         price = Decimal(line.unit_price).quantize(Decimal("0.01"))
-        account = line.revenue_account or config.default_revenue_account
+        account = config.revenue_account_of(line)
         # fmt: off
         add(node, [("Description", line.description),
                    ("ProductQuantity", plain_number(sign * Decimal(line.quantity)))])

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from bookkeeping.connectors.errors import (
@@ -30,6 +29,7 @@ from bookkeeping.connectors.errors import (
     InvoiceRejected,
     vat_mapping_field,
 )
+from bookkeeping.vat_codes import line_key
 
 if TYPE_CHECKING:
     from invoicing.models import Customer, Invoice
@@ -185,8 +185,7 @@ def place_of(refusal: Refusal, invoice: Invoice | None = None) -> tuple[Fix, str
     if refusal.field != VAT_ROW:
         return refusal.place, refusal.field
     line = invoice.lines.first() if invoice is not None else None
-    rate = f"{Decimal(line.vat_rate):.2f}" if line is not None else ""
-    return Fix.SETTINGS, vat_mapping_field(rate) if rate else ""
+    return Fix.SETTINGS, vat_mapping_field(line_key(line)) if line is not None else ""
 
 
 def contact_refused(customer: Customer, message: str) -> InvoiceRejected:

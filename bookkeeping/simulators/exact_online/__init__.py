@@ -100,6 +100,10 @@ class ExactOnlineSimulator(
             entries = self.tables[division]["salesentry/SalesEntries"]
             return [dict(entry) for entry in entries if entry["YourRef"] == reference]
 
+    def vat_codes_of(self, reference: str) -> list[str]:
+        [entry] = self.bookings(reference)
+        return [str(line["VATCode"]).strip() for line in entry["SalesEntryLines"]["results"]]
+
     def booking_count(self, division: int = DEMO_DIVISION) -> int:
         return len(self.tables[division]["salesentry/SalesEntries"])
 
@@ -128,8 +132,14 @@ class ExactOnlineSimulator(
                 "Description": name,
                 "Percentage": percentage,
                 "VATTransactionType": transaction_type,
-                "Type": "E",
                 "IsBlocked": blocked,
+                **dict(
+                    zip(
+                        ("Type", "EUSalesListing", "Charged"),
+                        data.VAT_CODE_TYPES.get(code, ("E", "N", False)),
+                        strict=True,
+                    )
+                ),
             }
             for code, (name, percentage, transaction_type, blocked) in data.VAT_CODES.items()
         ]

@@ -52,11 +52,28 @@ VAT_CODES = {
     "3": ("21% VAT", 0.21, "S", False),
     "4": ("9% VAT (Netherlands low rate)", 0.09, "S", False),
     "IC": ("Intra-community supply 0%", 0.0, "S", False),
+    "ICD": ("Intra-community services 0%", 0.0, "S", False),
+    "EX": ("Export outside the EU 0%", 0.0, "S", False),
+    "MC": ("Btw verlegd (medecontractant) 0%", 0.0, "S", False),
+    "VR": ("Vrijgesteld van btw (exempt)", 0.0, "S", False),
     "5": ("21% VAT purchases", 0.21, "P", False),
     "9": ("19% VAT (old)", 0.19, "S", True),
 }
+# Code -> (Type, EUSalesListing, Charged) where not ("E", "N", False): what the code is for.
+VAT_CODE_TYPES = {
+    "0": ("B", "N", False),
+    "IC": ("B", "L", True),
+    "ICD": ("B", "S", True),
+    "EX": ("B", "N", False),
+    "MC": ("B", "N", True),
+    "VR": ("N", "N", False),
+}
 # The mapping a connected demo integration uses.
-VAT_MAPPING = {"21.00": "3", "12.00": "2", "6.00": "1", "0.00": "0"}
+VAT_MAPPING = {
+    **{"21.00": "3", "12.00": "2", "6.00": "1", "0.00": "0"},
+    **{"intra_goods": "IC", "intra_services": "ICD", "export": "EX"},
+    **{"reverse_charge": "MC", "exempt": "VR"},
+}
 
 # Financial years that exist in the period-date table.
 FINANCIAL_YEARS = range(2020, 2031)

@@ -97,9 +97,9 @@ ENTITIES: dict[str, Entity] = {
         props(
             T,
             guid="ID",
-            string="Code Description VATTransactionType Type",
+            string="Code Description VATTransactionType Type EUSalesListing",
             double="Percentage",
-            bool="IsBlocked",
+            bool="IsBlocked Charged",
             int="Division",
         ),
     ),

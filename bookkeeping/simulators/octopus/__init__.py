@@ -172,6 +172,10 @@ class OctopusSimulator(BookingsMixin, Simulator):
                 if booking.get("reference") == reference
             ]
 
+    def vat_codes_of(self, reference: str) -> list[str]:
+        [booking] = self.bookings(reference)
+        return [str(line["vatCodeKey"]) for line in booking["bookingLines"]]
+
     def booking_count(self) -> int:
         with self.lock:
             return len(self.store)

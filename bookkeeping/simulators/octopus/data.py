@@ -39,7 +39,21 @@ ACCOUNTS = {
     SERVICES_ACCOUNT: "Verkopen diensten",
 }
 VAT_CODES = {"21": 21.0, "12": 12.0, "6": 6.0, "0": 0.0}  # code -> basePercentage
-VAT_MAPPING = {"21.00": "21", "12.00": "12", "6.00": "6", "0.00": "0"}
+# The 0 % sales codes of a Belgian dossier with their own VAT return grid. Octopus' codes are
+# dossier-specific (bookkeeping-apis.md, open question 5): these names are the simulator's.
+VAT_CODES.update({"ICL": 0.0, "ICD": 0.0, "EXP": 0.0, "MC": 0.0, "VRIJ": 0.0})
+VAT_DESCRIPTIONS = {
+    "ICL": "Intracommunautaire levering 0% (rooster 46)",
+    "ICD": "Intracommunautaire diensten 0% (rooster 44)",
+    "EXP": "Uitvoer buiten de EU 0% (rooster 47)",
+    "MC": "Medecontractant, btw verlegd (rooster 45)",
+    "VRIJ": "Vrijgesteld art. 44",
+}
+VAT_MAPPING = {
+    **{"21.00": "21", "12.00": "12", "6.00": "6", "0.00": "0"},
+    **{"intra_goods": "ICL", "intra_services": "ICD", "export": "EXP"},
+    **{"reverse_charge": "MC", "exempt": "VRIJ"},
+}
 COST_CENTRES = {1: "Algemeen", 2: "Consultancy", 3: "Projecten", 9: "Oude projecten"}
 CLOSED_COST_CENTRES = {9}
 CLOSED_PERIOD_MESSAGE = "Book year period is closed"
@@ -146,7 +160,7 @@ def vat_code_rows() -> list[dict[str, Any]]:
     return [
         {
             "code": code,
-            "description": f"Verkopen {percentage:g}%",
+            "description": VAT_DESCRIPTIONS.get(code, f"Verkopen {percentage:g}%"),
             "type": 2,
             "basePercentage": percentage,
             "defaultSellBookingAccountNr": REVENUE_ACCOUNT,

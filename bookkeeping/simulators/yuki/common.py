@@ -29,7 +29,11 @@ VAT_TYPES = {
     "17": ("Intermediate rate", Decimal("12")),
 }
 # The VAT mapping the demo and tests use: our rate -> VATType.
-VAT_MAPPING = {"21.00": "1", "12.00": "17", "6.00": "2", "0.00": "3"}
+VAT_MAPPING = {
+    **{"21.00": "1", "12.00": "17", "6.00": "2", "0.00": "3"},
+    **{"intra_goods": "7", "intra_services": "7", "export": "6"},
+    **{"reverse_charge": "5", "exempt": "4"},
+}
 
 SOAP_NS = "http://schemas.xmlsoap.org/soap/envelope/"
 YUKI_NS = "http://www.theyukicompany.com/"

@@ -117,9 +117,11 @@ def _process(sim: YukiSimulator, invoice: Any) -> tuple[bool, bool, str, dict[st
     lines = [e for e in find_child(invoice, "InvoiceLines") if local_name(e) == "InvoiceLine"]
     total = Decimal("0")
     accounts: dict[str, Decimal] = {}
+    vat_types = []
     for line in lines:
         product = find_child(line, "Product")
         vat_type = child_text(product, "VATType")
+        vat_types.append(vat_type)
         if vat_type and vat_type not in VAT_TYPES:
             return False, False, f"VAT type '{vat_type}' does not exist.", None
         account = child_text(product, "GLAccountCode") or DEFAULT_GL_ACCOUNT
@@ -140,6 +142,7 @@ def _process(sim: YukiSimulator, invoice: Any) -> tuple[bool, bool, str, dict[st
     booked = sim.book(reference, total, contact, child_text(invoice, "Date")[:10], accounts)
     booked["processed"] = processed
     booked["duedate"] = child_text(invoice, "DueDate")[:10]
+    booked["vat_types"] = vat_types
     return True, processed, "", booked
 
 

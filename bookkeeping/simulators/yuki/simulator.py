@@ -100,6 +100,10 @@ class YukiSimulator(ContactOperations, LedgerOperations, BooksOperations, Simula
         with self.lock:
             return [i for i in self.invoices if i["reference"] == reference and i["processed"]]
 
+    def vat_codes_of(self, reference: str) -> list[str]:
+        [invoice] = self.bookings(reference)
+        return list(invoice["vat_types"])
+
     def booking_count(self) -> int:
         with self.lock:
             return sum(1 for i in self.invoices if i["processed"])

@@ -150,7 +150,10 @@ def test_it_lists_sales_journals_revenue_accounts_and_sales_vat_codes(exact_onli
     assert journals == {"70", "71"}
     assert "700000" in accounts
     assert "400000" not in accounts
-    assert vat_codes == {"0": "0", "1": "6", "2": "12", "3": "21", "4": "9", "IC": "0"}
+    assert vat_codes == {
+        **{"0": "0", "1": "6", "2": "12", "3": "21", "4": "9"},
+        **{"IC": "0", "ICD": "0", "EX": "0", "MC": "0", "VR": "0"},
+    }
     assert "division 123456" in connector.test_connection()
 
 

@@ -306,6 +306,7 @@ def test_it_lists_the_dossier_journals_accounts_and_vat_codes(connector, octopus
         "12": 12.0,
         "6": 6.0,
         "0": 0.0,
+        **dict.fromkeys(["ICL", "ICD", "EXP", "MC", "VRIJ"], 0.0),
     }
     assert (
         connector.test_connection() == "Connected to Octopus dossier 35493: journals V1, V2 found."
