@@ -22,6 +22,7 @@ from django.utils.functional import classproperty
 
 from bookkeeping.connectors.config import ConnectorConfig
 from bookkeeping.connectors.credentials import StoredCredentials
+from bookkeeping.connectors.customers import CustomerLookup
 from bookkeeping.connectors.documents import DocumentBuilding
 from bookkeeping.connectors.errors import (
     CONNECTION,
@@ -98,7 +99,7 @@ VERSION = "1.0"
 # The connector ------------------------------------------------------------------------------
 
 
-class Connector(StoredCredentials, DocumentBuilding):
+class Connector(StoredCredentials, DocumentBuilding, CustomerLookup):
     """One bookkeeping tool. Subclasses set `key` and implement the interface.
 
     A connector is built for one Integration row and reads its decrypted credentials and its

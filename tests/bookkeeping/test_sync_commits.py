@@ -1,0 +1,58 @@
+"""One commit per invoice: the save of invoice n's booking and the "pushing" mark of invoice n+1
+are one transaction (the intent before the call still commits before the call)."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+
+from bookkeeping.models import ExternalRecord, SyncRun
+from bookkeeping.sync import sync_company
+from bookkeeping.tools import TOOLS
+from tests.factories import CustomerFactory, make_booked_invoice
+
+# Real commits: the test is not wrapped in a transaction.
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(params=list(TOOLS))
+def tool(request):
+    key = request.param
+    return key, request.getfixturevalue(key), request.getfixturevalue(f"{key}_integration")
+
+
+@pytest.fixture
+def commits(monkeypatch):
+    """Counts the transactions committed on the default connection (atomic blocks)."""
+    counted = {"n": 0}
+    real_commit = connection.commit
+
+    def commit():
+        counted["n"] += 1
+        return real_commit()
+
+    monkeypatch.setattr(connection, "commit", commit)
+    return counted
+
+
+def sync_and_count(company, user, commits, numbers):
+    customer = CustomerFactory(company=company)
+    for number in numbers:
+        make_booked_invoice(company, number=number, customer=customer)
+    before = commits["n"]
+    run = sync_company(company, trigger=SyncRun.Trigger.MANUAL, user=user)
+    assert run.status == SyncRun.Status.SUCCEEDED, run.summary
+    return commits["n"] - before
+
+
+def test_a_sync_commits_once_per_invoice(tool, acme, alice, commits):
+    key, sim, integration = tool
+    few = sync_and_count(acme, alice, commits, [f"2026-{n:04d}" for n in range(1, 4)])
+    many = sync_and_count(acme, alice, commits, [f"2026-{n:04d}" for n in range(4, 19)])
+
+    # 15 invoices against 3: what grows with the invoices is one commit each (the save of one
+    # booking with the mark of the next); the two commits a run has per invoice otherwise
+    # (the intent, then the booking) would make it 24.
+    assert many - few <= 15 - 3
+    assert ExternalRecord.objects.filter(kind="invoice", state="synced").count() == 18
+    assert sim.booking_count() == 18
