@@ -56,3 +56,23 @@ def test_a_sync_commits_once_per_invoice(tool, acme, alice, commits):
     assert many - few <= 15 - 3
     assert ExternalRecord.objects.filter(kind="invoice", state="synced").count() == 18
     assert sim.booking_count() == 18
+
+
+def test_yuki_books_a_backlog_in_batches_of_100_each_marked_with_the_last_save(
+    yuki, yuki_integration, acme, alice, commits
+):
+    customer = CustomerFactory(company=acme)
+    invoices = [
+        make_booked_invoice(acme, number=f"2026-{n:04d}", customer=customer) for n in range(1, 251)
+    ]
+    before = commits["n"]
+
+    run = sync_company(acme, trigger=SyncRun.Trigger.MANUAL, user=alice)
+
+    assert run.status == SyncRun.Status.SUCCEEDED, run.summary
+    assert run.invoices_booked == 250
+    assert [c.operation for c in yuki.calls if c.write].count("ProcessSalesInvoices") == 3
+    assert all(len(yuki.bookings(invoice.number)) == 1 for invoice in invoices)
+    # 250 saves, the first batch's mark, and a few of the run itself: never a second commit
+    # per invoice.
+    assert commits["n"] - before <= 250 + 20
