@@ -37,7 +37,10 @@ def belgian_vat_number(n: int) -> str:
 def customers_with_invoices(company, count, **fields):
     customers = []
     for n in range(count):
-        customer = CustomerFactory(company=company, vat_number=belgian_vat_number(n), **fields)
+        # Names of their own: Yuki's upsert merges contacts of the same name (and type).
+        customer = CustomerFactory(
+            company=company, name=f"Customer {n:03d}", vat_number=belgian_vat_number(n), **fields
+        )
         make_booked_invoice(company, number=f"2026-{n + 1:04d}", customer=customer)
         customers.append(customer)
     return customers
