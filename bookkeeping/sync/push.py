@@ -89,7 +89,7 @@ def _push_batches(run: SyncRun, connector: Connector, work: Work, invoices: list
     try:
         invoices = _settle_in_flight(run, connector, work, invoices)
         settled = True
-    except TransientError:  # each batch asks again before its push, and marks itself
+    except (TransientError, InvoiceRejected):  # each batch asks again before its push
         invoices, settled = _unsaved(run, invoices), False
     size = max(1, connector.max_batch)
     batches = [invoices[start : start + size] for start in range(0, len(invoices), size)]

@@ -76,3 +76,27 @@ def test_yuki_books_a_backlog_in_batches_of_100_each_marked_with_the_last_save(
     # 250 saves, the first batch's mark, and a few of the run itself: never a second commit
     # per invoice.
     assert commits["n"] - before <= 250 + 20
+
+
+def test_a_refused_question_about_an_invoice_in_flight_does_not_end_the_run(
+    exact_online, exact_online_integration, acme, alice
+):
+    """The invoices an earlier push may have reached are asked about before the batches; a
+    refusal of that question is asked again batch by batch instead of ending the run."""
+    customer = CustomerFactory(company=acme)
+    invoices = [
+        make_booked_invoice(acme, number=f"2026-{n:04d}", customer=customer) for n in (1, 2, 3)
+    ]
+    ExternalRecord.objects.create(  # a worker died after marking it, before the call
+        integration=exact_online_integration,
+        invoice=invoices[0],
+        kind=ExternalRecord.Kind.INVOICE,
+        state=ExternalRecord.State.PUSHING,
+        attempts=1,
+    )
+    exact_online.fail_next("GET", "GET salesentry/SalesEntries", status=400)
+
+    run = sync_company(acme, trigger=SyncRun.Trigger.MANUAL, user=alice)
+
+    assert run.status == SyncRun.Status.SUCCEEDED, run.summary
+    assert all(len(exact_online.bookings(invoice.number)) == 1 for invoice in invoices)
