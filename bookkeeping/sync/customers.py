@@ -104,7 +104,7 @@ def _create_then_find(
         return
     try:
         found = call(run, lambda: connector.find_customers(created))
-    except TransientError as exc:
+    except (InvoiceRejected, TransientError) as exc:  # found again by the next run
         for customer in created:
             _refused(run, work, customer, exc)
         return
