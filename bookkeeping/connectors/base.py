@@ -22,6 +22,7 @@ from django.utils.functional import classproperty
 
 from bookkeeping.connectors.config import ConnectorConfig
 from bookkeeping.connectors.credentials import StoredCredentials
+from bookkeeping.connectors.customers import CustomerLookup
 from bookkeeping.connectors.documents import DocumentBuilding
 from bookkeeping.connectors.errors import (
     CONNECTION,
@@ -96,10 +97,7 @@ T = TypeVar("T")
 VERSION = "1.0"
 
 
-# The connector ------------------------------------------------------------------------------
-
-
-class Connector(StoredCredentials, DocumentBuilding, Previewing):
+class Connector(StoredCredentials, DocumentBuilding, Previewing, CustomerLookup):
     """One bookkeeping tool. Subclasses set `key` and implement the interface.
 
     Built for one Integration row, it reads its decrypted credentials and choices (target,

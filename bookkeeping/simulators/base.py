@@ -38,6 +38,7 @@ class SimRequest:
     query: dict[str, str]
     headers: dict[str, str]
     body: bytes
+    query_length: int = 0  # characters of the query string as sent (percent-encoded)
 
     def json(self) -> Any:
         return json.loads(self.body or b"null")
@@ -330,6 +331,7 @@ class Simulator:
             },
             headers={key.lower(): value for key, value in handler.headers.items()},
             body=body,
+            query_length=len(parts.query),
         )
         if self.latency_ms:
             time.sleep(self.latency_ms / 1000)

@@ -25,7 +25,8 @@ from bookkeeping.connectors.registry import get_connector
 from bookkeeping.models import Integration, SyncRun
 from bookkeeping.sync import transitions
 from bookkeeping.sync.claim import claim_run, still_running
-from bookkeeping.sync.push import push_customers, push_invoices, push_updates
+from bookkeeping.sync.customers import push_customers
+from bookkeeping.sync.push import push_invoices, push_updates
 from bookkeeping.sync.runtime import RunAborted, RunTakenOver, call, fence, heartbeat
 from bookkeeping.sync.work import select_work
 

@@ -1,12 +1,10 @@
-"""Pushing a run's work: customers first (find before create), then invoices in the tool's
+"""Pushing a run's work (customers first: `bookkeeping.sync.customers`), invoices in the tool's
 batches (find before create for anything that may be there already), then the edits of tools
 that take them. Every state change goes through `transitions`."""
 
 from __future__ import annotations
 
 import logging
-
-from django.utils import timezone
 
 from bookkeeping import proof, reconcile, reporting
 from bookkeeping.connectors.base import (
@@ -18,10 +16,10 @@ from bookkeeping.connectors.base import (
 )
 from bookkeeping.content import content_hash
 from bookkeeping.models import BookEntry, ExternalRecord, SyncRun
-from bookkeeping.sync import runtime, transitions
+from bookkeeping.sync import transitions
 from bookkeeping.sync.runtime import call
 from bookkeeping.sync.work import Work, record_ref
-from invoicing.models import Customer, Invoice
+from invoicing.models import Invoice
 
 logger = logging.getLogger(__name__)
 
@@ -43,50 +41,6 @@ def _left_out(batch: list[Invoice], results: list[PushResult]) -> list[Invoice]:
 
 def _no_result(invoice: Invoice, connector: Connector) -> TransientError:
     return TransientError(NO_RESULT.format(label=connector.label, number=invoice.number))
-
-
-def push_customers(run: SyncRun, connector: Connector, work: Work) -> None:
-    """Find before create, one customer at a time, saving each result as it comes."""
-    for customer in work.customers:
-        try:
-            ref, created = _find_or_create_customer(run, connector, customer)
-        except (InvoiceRejected, TransientError) as exc:
-            work.refused_customers.add(customer.pk)
-            reporting.record_issue(run, exc, customer=customer)
-            continue
-        ExternalRecord.objects.update_or_create(
-            integration=run.integration,
-            customer=customer,
-            defaults={
-                "kind": ExternalRecord.Kind.CUSTOMER,
-                "state": ExternalRecord.State.SYNCED,
-                "remote_id": ref.remote_id,
-                "remote_number": ref.number,
-                "remote_data": dict(ref.extra),
-                "pushed_at": timezone.now(),
-            },
-        )
-        work.customer_refs[customer.pk] = ref
-        runtime.heartbeat(run, customers_created=int(created))
-
-
-def _find_or_create_customer(
-    run: SyncRun, connector: Connector, customer: Customer
-) -> tuple[RemoteRef, bool]:
-    """(ref, created). Temporary failures are tried again a few times: find first each time, so
-    a create that reached the tool before its reply was lost is not made twice."""
-    attempt = 1
-    while True:
-        try:
-            ref = call(run, lambda: connector.find_customer(customer))
-            if ref is not None:
-                return ref, False
-            return call(run, lambda: connector.push_customer(customer)), True
-        except TransientError:
-            if attempt >= MAX_ATTEMPTS_PER_RUN:
-                raise
-            connector.sleep(connector.backoff(attempt))
-            attempt += 1
 
 
 # Invoices ----------------------------------------------------------------------------------
@@ -129,9 +83,22 @@ def _push_chunk(run: SyncRun, connector: Connector, work: Work, invoices: list[I
 
 
 def _push_batches(run: SyncRun, connector: Connector, work: Work, invoices: list[Invoice]) -> None:
+    """Asks the tool first about the invoices an earlier push may have reached, then pushes the
+    others in batches: the save of a batch's last booking marks the next batch as pushing in
+    the same transaction (one commit per invoice, not two)."""
+    try:
+        invoices = _settle_in_flight(run, connector, work, invoices)
+        settled = True
+    except (TransientError, InvoiceRejected):  # each batch asks again before its push
+        invoices, settled = _unsaved(run, invoices), False
     size = max(1, connector.max_batch)
-    for start in range(0, len(invoices), size):
-        _push_batch(run, connector, work, invoices[start : start + size])
+    batches = [invoices[start : start + size] for start in range(0, len(invoices), size)]
+    marked = False
+    for index, batch in enumerate(batches):
+        following = batches[index + 1] if settled and index + 1 < len(batches) else None
+        marked = _push_batch(
+            run, connector, work, batch, settled=settled, marked=marked, following=following
+        )
 
 
 def _split_waiting_credit_notes(
@@ -162,13 +129,27 @@ def _split_waiting_credit_notes(
     return ready, waiting
 
 
-def _push_batch(run: SyncRun, connector: Connector, work: Work, batch: list[Invoice]) -> None:
+def _push_batch(
+    run: SyncRun,
+    connector: Connector,
+    work: Work,
+    batch: list[Invoice],
+    *,
+    settled: bool,
+    marked: bool,
+    following: list[Invoice] | None,
+) -> bool:
+    """Pushes one batch (`settled`: already asked about; `marked`: already marked as pushing)
+    and saves its results. Returns whether `following` was marked with its last booking."""
     for attempt in range(1, MAX_ATTEMPTS_PER_RUN + 1):
         try:
-            batch = _settle_in_flight(run, connector, work, batch)
-            if not batch:
-                return
-            transitions.mark_pushing(run, work, batch)
+            if attempt > 1 or not settled:
+                batch = _settle_in_flight(run, connector, work, batch)
+                if not batch:
+                    return False
+            if not marked:
+                transitions.mark_pushing(run, work, batch)
+            marked = False
             results = call(
                 run, lambda b=batch: connector.push_invoices(b, customer_refs=work.customer_refs)
             )
@@ -177,26 +158,47 @@ def _push_batch(run: SyncRun, connector: Connector, work: Work, batch: list[Invo
             if attempt == MAX_ATTEMPTS_PER_RUN:
                 for invoice in batch:
                     transitions.fail(run, invoice, exc, work=work, transient=True)
-                return
+                return False
             connector.sleep(connector.backoff(attempt))
             continue
         except InvoiceRejected as exc:  # a refusal of the whole call: every invoice in it
             for invoice in batch:
                 transitions.fail(run, invoice, exc, work=work)
-            return
-        by_id = {invoice.pk: invoice for invoice in batch}
-        for invoice in _left_out(batch, results):
-            transitions.fail(run, invoice, _no_result(invoice, connector), transient=True)
-        for result in results:
-            invoice = by_id[result.invoice_id]
-            if result.already_booked:
-                ref = result.ref or call(run, lambda i=invoice: connector.find_invoice(i))
-                _link_if_proven(run, connector, work, invoice, ref)
-            elif result.ok:
-                transitions.save_booking(run, work, invoice, result.ref)
-            else:
-                transitions.fail(run, invoice, result.error, work=work)
-        return
+            return False
+        return _save_results(run, connector, work, batch, results, following)
+    return False
+
+
+def _save_results(
+    run: SyncRun,
+    connector: Connector,
+    work: Work,
+    batch: list[Invoice],
+    results: list[PushResult],
+    following: list[Invoice] | None,
+) -> bool:
+    """Saves each result of a push; the last booking saved also marks `following` as pushing
+    (returns whether it did: not when the run was taken over meanwhile)."""
+    by_id = {invoice.pk: invoice for invoice in batch}
+    for invoice in _left_out(batch, results):
+        transitions.fail(run, invoice, _no_result(invoice, connector), transient=True)
+    booked = [r for r in results if r.ok and not r.already_booked and r.invoice_id in by_id]
+    last = booked[-1] if booked and following else None
+    marked = False
+    for result in results:
+        invoice = by_id[result.invoice_id]
+        if result.already_booked:
+            ref = result.ref or call(run, lambda i=invoice: connector.find_invoice(i))
+            _link_if_proven(run, connector, work, invoice, ref)
+        elif result.ok:
+            carry = following if result is last else None
+            saved_with_next = transitions.save_booking(
+                run, work, invoice, result.ref, mark_next=carry
+            )
+            marked = marked or saved_with_next
+        else:
+            transitions.fail(run, invoice, result.error, work=work)
+    return marked
 
 
 # Records whose invoice the tool may already hold: asked about before any push.

@@ -31,32 +31,51 @@ def mark_pushing(run: SyncRun, work: Work, batch: list[Invoice]) -> None:
     """The intent, committed before the call to the tool (one transaction for the batch):
     after a crash the next run asks the tool before it pushes again. Fenced: a run that was
     taken over marks nothing."""
+    with transaction.atomic():
+        fence(run)
+        _mark(run, work, batch)
+    _marked(work, batch)
+
+
+def _marked(work: Work, batch: list[Invoice]) -> None:
+    """After the commit (a rollback leaves the run's known states as they were)."""
+    work.record_states.update(dict.fromkeys((i.pk for i in batch), ExternalRecord.State.PUSHING))
+
+
+def _mark(run: SyncRun, work: Work, batch: list[Invoice]) -> None:
     now = timezone.now()
     ids = [invoice.pk for invoice in batch]
     existing = {pk for pk in ids if pk in work.record_states}
-    with transaction.atomic():
-        fence(run)
-        if existing:
-            ExternalRecord.objects.filter(
-                integration=run.integration, invoice_id__in=existing
-            ).update(state=ExternalRecord.State.PUSHING, pushed_at=now, attempts=F("attempts") + 1)
-        ExternalRecord.objects.bulk_create(
-            ExternalRecord(
-                integration=run.integration,
-                invoice=invoice,
-                kind=ExternalRecord.Kind.INVOICE,
-                pushed_at=now,
-                attempts=1,
-            )
-            for invoice in batch
-            if invoice.pk not in existing
+    if existing:
+        ExternalRecord.objects.filter(integration=run.integration, invoice_id__in=existing).update(
+            state=ExternalRecord.State.PUSHING, pushed_at=now, attempts=F("attempts") + 1
         )
-        Invoice.objects.filter(pk__in=ids).update(sync_state=Invoice.SyncState.PENDING)
-    work.record_states.update(dict.fromkeys(ids, ExternalRecord.State.PUSHING))
+    ExternalRecord.objects.bulk_create(
+        ExternalRecord(
+            integration=run.integration,
+            invoice=invoice,
+            kind=ExternalRecord.Kind.INVOICE,
+            pushed_at=now,
+            attempts=1,
+        )
+        for invoice in batch
+        if invoice.pk not in existing
+    )
+    Invoice.objects.filter(pk__in=ids).update(sync_state=Invoice.SyncState.PENDING)
 
 
-def save_booking(run: SyncRun, work: Work, invoice: Invoice, ref: RemoteRef) -> None:
-    """Synced: booking number, record and the run's counters in one transaction."""
+def save_booking(
+    run: SyncRun,
+    work: Work,
+    invoice: Invoice,
+    ref: RemoteRef,
+    *,
+    mark_next: list[Invoice] | None = None,
+) -> bool:
+    """Synced: booking number, record and the run's counters in one transaction, which also
+    marks `mark_next` (the next batch) as pushing when given: one commit per invoice instead
+    of two. Returns whether it marked them: a run taken over meanwhile still saves the booking
+    (the tool holds it) but marks nothing (its next `mark_pushing` stops it)."""
     now = timezone.now()
     values = {
         "kind": ExternalRecord.Kind.INVOICE,
@@ -82,8 +101,14 @@ def save_booking(run: SyncRun, work: Work, invoice: Invoice, ref: RemoteRef) -> 
         if invoice.pk in work.open_issues:
             SyncIssue.objects.filter(invoice=invoice, resolved=False).update(resolved=True)
             work.open_issues.discard(invoice.pk)
-        heartbeat(run, invoices_booked=1, done=1)
+        owned = heartbeat(run, invoices_booked=1, done=1)
+        if mark_next and owned:
+            _mark(run, work, mark_next)
     work.record_states.pop(invoice.pk, None)
+    if not (mark_next and owned):
+        return False
+    _marked(work, mark_next)
+    return True
 
 
 def fail(

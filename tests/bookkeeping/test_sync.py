@@ -132,11 +132,11 @@ def test_a_crash_between_the_call_and_the_save_books_nothing_twice(tool, acme, a
     real_save = transitions.save_booking
     calls = {"n": 0}
 
-    def crash_on_second(*args):
+    def crash_on_second(*args, **kwargs):
         calls["n"] += 1
         if calls["n"] == 2:
             raise KeyboardInterrupt("worker killed")
-        real_save(*args)
+        return real_save(*args, **kwargs)
 
     monkeypatch.setattr(transitions, "save_booking", crash_on_second)
     with pytest.raises(KeyboardInterrupt):

@@ -36,6 +36,7 @@ from bookkeeping.connectors.base import (
     TransientError,
 )
 from bookkeeping.connectors.exact_online.auth import RECONNECT_HINT, ExactOnlineAccess
+from bookkeeping.connectors.exact_online.customers import CustomersMixin
 from bookkeeping.connectors.exact_online.payload import (
     VAT_CODE_FIELDS,
     account_payload,
@@ -61,7 +62,7 @@ if TYPE_CHECKING:
 MAX_PAGES = 100
 
 
-class ExactOnlineConnector(ReadBackMixin, PaymentsMixin, ExactOnlineAccess):
+class ExactOnlineConnector(CustomersMixin, ReadBackMixin, PaymentsMixin, ExactOnlineAccess):
     """Customers as crm/Accounts, invoices and credit notes as sales entries, one call each."""
 
     key = "exact_online"

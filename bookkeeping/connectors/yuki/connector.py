@@ -22,7 +22,7 @@ Integration.credentials (encrypted):
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
 
 import requests
@@ -43,6 +43,7 @@ from bookkeeping.connectors.base import (
 )
 from bookkeeping.connectors.yuki.auth import KEY_HINT, SessionRefused, YukiAccess
 from bookkeeping.connectors.yuki.books import DAILY_QUOTA, YukiBooks
+from bookkeeping.connectors.yuki.customers import YukiCustomers
 from bookkeeping.connectors.yuki.payload import (
     VAT_MISSING,
     VAT_MISSING_HINT,
@@ -65,15 +66,11 @@ from bookkeeping.connectors.yuki.soap import (
     parse_xml,
     seconds_until_midnight_utc,
     to_decimal,
-    vat_key,
     xml_result,
 )
 
 if TYPE_CHECKING:
     from invoicing.models import Customer, Invoice
-
-PAGE_SIZE = 100
-MAX_PAGES = 20
 
 QUOTA_MESSAGE = (
     "Yuki's daily limit of web-service calls is used up for this domain; "
@@ -85,12 +82,13 @@ NOT_PROCESSED = "Yuki did not process invoice {number}: {message}"
 DOCUMENT_REFUSED = "Yuki refused the document: "
 
 
-class YukiConnector(YukiAccess, YukiBooks, YukiPayments):
+class YukiConnector(YukiCustomers, YukiAccess, YukiBooks, YukiPayments):
     """Yuki's SOAP web services: access key, domain contacts, batched sales invoices, the
     read-back of the books (books.py) and the payment status (payments.py)."""
 
     key = "yuki"
     max_batch = 100
+    create_names_customer = False  # UpdateContact answers TimeStamp and Succeeded only
     target_label = "administration"
     daily_quota = DAILY_QUOTA
     chooses_journal = False  # invoices go to the administration's sales journal
@@ -174,47 +172,19 @@ class YukiConnector(YukiAccess, YukiBooks, YukiPayments):
 
     # Customers -------------------------------------------------------------------------------
 
-    def search_contacts(self, option: str, value: str) -> Iterable[Any]:
-        """Contact elements of a SearchContacts query, page by page (100 a page)."""
-        for page in range(1, MAX_PAGES + 1):
-            # `modifiedAfter` (a dateTime) is left out: an empty one cannot be read by ASMX.
-            # fmt: off
-            params = [
-                ("domainID", self.domain_id()), ("searchOption", option), ("searchValue", value),
-                ("sortOrder", "Name"), ("active", "Both"), ("pageNumber", str(page)),
-            ]
-            # fmt: on
-            result = self.call("Contact", "SearchContacts", params, idempotent=True)
-            contacts = descendants(xml_result(result), "Contact")
-            yield from contacts
-            if len(contacts) < PAGE_SIZE:
-                return
-
-    def find_customer(self, customer: Customer) -> RemoteRef | None:
-        """The Yuki contact with our customer code, else with the customer's VAT number."""
-        searches = [("Code", customer.code)]
-        if customer.vat_number:
-            searches.append(("VATNumber", customer.vat_number))
-        for option, value in searches:
-            for contact in self.search_contacts(option, value):
-                found = find_text(contact, option)
-                same = found == value if option == "Code" else vat_key(found) == vat_key(value)
-                if same and contact.get("ID"):
-                    code, name = (
-                        find_text(contact, "Code") or customer.code,
-                        find_text(contact, "Name"),
-                    )
-                    return RemoteRef(contact.get("ID"), code, {"name": name})
-        return None
-
-    def push_customer(self, customer: Customer) -> RemoteRef:
-        """Upserts the contact (Yuki matches by code, then by type and name). Safe to repeat."""
+    def create_customer(self, customer: Customer) -> None:
+        """Upserts the contact (Yuki matches by code, then by type and name). Safe to repeat.
+        Yuki's reply names no contact: find it afterwards (`find_customers`)."""
         document = self.prepare_customer(customer, lambda: contact_document(customer))
         params = [("domainID", self.domain_id()), ("xmlDoc", document)]
         result = self.call("Contact", "UpdateContact", params, idempotent=True)
         reply = xml_result(result)
         if reply is not None and find_text(reply, "Succeeded").lower() == "false":
             raise contact_refused(customer, find_text(reply, "Message"))
+
+    def push_customer(self, customer: Customer) -> RemoteRef:
+        """Upserts the contact, then finds it (one more read). Safe to repeat."""
+        self.create_customer(customer)
         ref = self.find_customer(customer)
         if ref is None:
             raise TransientError(

@@ -25,7 +25,12 @@ from bookkeeping.simulators.exact_online.data import (
     guid,
 )
 from bookkeeping.simulators.exact_online.oauth import OAuthMixin
-from bookkeeping.simulators.exact_online.reads import ReadsMixin, not_found
+from bookkeeping.simulators.exact_online.reads import (
+    MAX_QUERY_STRING,
+    ReadsMixin,
+    not_found,
+    query_too_long,
+)
 from bookkeeping.simulators.exact_online.receivables import ReceivablesMixin
 from bookkeeping.simulators.exact_online.schema import ENTITIES
 from bookkeeping.simulators.exact_online.writes import WritesMixin, error_body
@@ -190,6 +195,8 @@ class ExactOnlineSimulator(
     # Routing ---------------------------------------------------------------------------------
 
     def handle(self, request: SimRequest) -> SimResponse:
+        if request.query_length > MAX_QUERY_STRING:
+            return query_too_long()
         if request.path == "/api/oauth2/auth":
             return self._consent(request)
         if request.path == "/api/oauth2/token" and request.method == "POST":

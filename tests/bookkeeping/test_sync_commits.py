@@ -1,0 +1,102 @@
+"""One commit per invoice: the save of invoice n's booking and the "pushing" mark of invoice n+1
+are one transaction (the intent before the call still commits before the call)."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+
+from bookkeeping.models import ExternalRecord, SyncRun
+from bookkeeping.sync import sync_company
+from bookkeeping.tools import TOOLS
+from tests.factories import CustomerFactory, make_booked_invoice
+
+# Real commits: the test is not wrapped in a transaction.
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(params=list(TOOLS))
+def tool(request):
+    key = request.param
+    return key, request.getfixturevalue(key), request.getfixturevalue(f"{key}_integration")
+
+
+@pytest.fixture
+def commits(monkeypatch):
+    """Counts the transactions committed on the default connection (atomic blocks)."""
+    counted = {"n": 0}
+    real_commit = connection.commit
+
+    def commit():
+        counted["n"] += 1
+        return real_commit()
+
+    monkeypatch.setattr(connection, "commit", commit)
+    return counted
+
+
+def sync_and_count(company, user, commits, numbers):
+    customer = CustomerFactory(company=company)
+    for number in numbers:
+        make_booked_invoice(company, number=number, customer=customer)
+    before = commits["n"]
+    run = sync_company(company, trigger=SyncRun.Trigger.MANUAL, user=user)
+    assert run.status == SyncRun.Status.SUCCEEDED, run.summary
+    return commits["n"] - before
+
+
+def test_a_sync_commits_once_per_invoice(tool, acme, alice, commits):
+    key, sim, integration = tool
+    few = sync_and_count(acme, alice, commits, [f"2026-{n:04d}" for n in range(1, 4)])
+    many = sync_and_count(acme, alice, commits, [f"2026-{n:04d}" for n in range(4, 19)])
+
+    # 15 invoices against 3: what grows with the invoices is one commit each (the save of one
+    # booking with the mark of the next); the two commits a run has per invoice otherwise
+    # (the intent, then the booking) would make it 24.
+    assert many - few <= 15 - 3
+    assert ExternalRecord.objects.filter(kind="invoice", state="synced").count() == 18
+    assert sim.booking_count() == 18
+
+
+def test_yuki_books_a_backlog_in_batches_of_100_each_marked_with_the_last_save(
+    yuki, yuki_integration, acme, alice, commits
+):
+    customer = CustomerFactory(company=acme)
+    invoices = [
+        make_booked_invoice(acme, number=f"2026-{n:04d}", customer=customer) for n in range(1, 251)
+    ]
+    before = commits["n"]
+
+    run = sync_company(acme, trigger=SyncRun.Trigger.MANUAL, user=alice)
+
+    assert run.status == SyncRun.Status.SUCCEEDED, run.summary
+    assert run.invoices_booked == 250
+    assert [c.operation for c in yuki.calls if c.write].count("ProcessSalesInvoices") == 3
+    assert all(len(yuki.bookings(invoice.number)) == 1 for invoice in invoices)
+    # 250 saves, the first batch's mark, and a few of the run itself: never a second commit
+    # per invoice.
+    assert commits["n"] - before <= 250 + 20
+
+
+def test_a_refused_question_about_an_invoice_in_flight_does_not_end_the_run(
+    exact_online, exact_online_integration, acme, alice
+):
+    """The invoices an earlier push may have reached are asked about before the batches; a
+    refusal of that question is asked again batch by batch instead of ending the run."""
+    customer = CustomerFactory(company=acme)
+    invoices = [
+        make_booked_invoice(acme, number=f"2026-{n:04d}", customer=customer) for n in (1, 2, 3)
+    ]
+    ExternalRecord.objects.create(  # a worker died after marking it, before the call
+        integration=exact_online_integration,
+        invoice=invoices[0],
+        kind=ExternalRecord.Kind.INVOICE,
+        state=ExternalRecord.State.PUSHING,
+        attempts=1,
+    )
+    exact_online.fail_next("GET", "GET salesentry/SalesEntries", status=400)
+
+    run = sync_company(acme, trigger=SyncRun.Trigger.MANUAL, user=alice)
+
+    assert run.status == SyncRun.Status.SUCCEEDED, run.summary
+    assert all(len(exact_online.bookings(invoice.number)) == 1 for invoice in invoices)
