@@ -30,6 +30,7 @@ from bookkeeping.connectors.errors import (
     NOT_CONFIGURED_MESSAGE,
     REVENUE_ACCOUNT,
     SALES_JOURNAL,
+    TEMPORARY_HINT,
     AccessExpired,
     AuthError,
     CallsForbidden,
@@ -40,6 +41,8 @@ from bookkeeping.connectors.errors import (
     QuotaExceeded,
     RateLimited,
     TransientError,
+    later,
+    refused_access,
     scrub,
     vat_mapping_field,
 )
@@ -166,7 +169,7 @@ class Connector(StoredCredentials, DocumentBuilding):
         url = getattr(settings, self.base_url_setting, "")
         if not url:
             raise ImproperlyConfigured(
-                NOT_CONFIGURED_MESSAGE.format(tool=self.label, setting=self.base_url_setting)
+                later(NOT_CONFIGURED_MESSAGE, tool=self.label, setting=self.base_url_setting)
             )
         return url.rstrip("/")
 
@@ -312,8 +315,12 @@ class Connector(StoredCredentials, DocumentBuilding):
                 )
             except requests.RequestException as exc:
                 error = TransientError(
-                    f"{self.label} could not be reached ({type(exc).__name__}).",
-                    hint="This is usually temporary; the next sync tries again.",
+                    later(
+                        "%(tool)s could not be reached (%(what)s).",
+                        tool=self.label,
+                        what=type(exc).__name__,
+                    ),
+                    hint=later(TEMPORARY_HINT),
                     detail=str(exc),
                 )
                 if attempt >= attempts:
@@ -342,15 +349,10 @@ class Connector(StoredCredentials, DocumentBuilding):
         if status < 400:
             return
         if status == 401:
-            raise AccessExpired(
-                f"{self.label} refused our access.",
-                hint=f"Reconnect {self.label} in Integration settings.",
-                status=status,
-                detail=response.text,
-            )
+            raise refused_access(self.label, AccessExpired, status=status, detail=response.text)
         if status == 429:
             raise RateLimited(
-                f"{self.label} asks us to slow down.",
+                later("%(tool)s asks us to slow down.", tool=self.label),
                 retry_after=self.retry_after(response),
                 status=status,
                 detail=response.text,
@@ -382,8 +384,8 @@ class Connector(StoredCredentials, DocumentBuilding):
             return response.json()
         except (ValueError, RecursionError) as exc:  # RecursionError: absurdly deep nesting
             raise TransientError(
-                f"{self.label} sent a reply we could not read.",
-                hint="This is usually temporary; the next sync tries again.",
+                later("%(tool)s sent a reply we could not read.", tool=self.label),
+                hint=later(TEMPORARY_HINT),
                 status=response.status_code,
                 detail=response.text,
             ) from exc
@@ -404,16 +406,13 @@ class Connector(StoredCredentials, DocumentBuilding):
     def reauthenticate(self) -> None:
         """After an expiry (AccessExpired): renew access (refresh a token, log in again), so that
         the call can be repeated once. Raises AuthError when access cannot be renewed."""
-        raise AuthError(
-            f"{self.label} refused our access.",
-            hint=f"Reconnect {self.label} in Integration settings.",
-        )
+        raise refused_access(self.label, AuthError)
 
     def raise_for_server_error(self, response: requests.Response) -> NoReturn:
         """A 5xx. Tools that report validation errors as 500 override this to read the body."""
         raise TransientError(
-            f"{self.label} had an internal error.",
-            hint="This is usually temporary; the next sync tries again.",
+            later("%(tool)s had an internal error.", tool=self.label),
+            hint=later(TEMPORARY_HINT),
             status=response.status_code,
             detail=response.text,
         )
@@ -421,8 +420,8 @@ class Connector(StoredCredentials, DocumentBuilding):
     def raise_for_response(self, response: requests.Response) -> NoReturn:
         """A 4xx other than 401/429. Override to read the tool's error body."""
         raise InvoiceRejected(
-            f"{self.label} refused the request.",
-            hint="Check the data in Booksync and in the tool.",
+            later("%(tool)s refused the request.", tool=self.label),
+            hint=later("Check the data in Booksync and in the tool."),
             status=response.status_code,
             detail=response.text,
         )

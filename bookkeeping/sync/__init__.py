@@ -28,6 +28,8 @@ from bookkeeping.sync.claim import claim_run, still_running
 from bookkeeping.sync.push import push_customers, push_invoices, push_updates
 from bookkeeping.sync.runtime import RunAborted, RunTakenOver, call, fence, heartbeat
 from bookkeeping.sync.work import select_work
+from bookkeeping.texts import later
+from config.texts import StoredText
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -154,9 +156,11 @@ def _reconnect_if_lost() -> None:
         connection.close_if_unusable_or_obsolete()
 
 
-def _unexpected(exc: Exception) -> str:
+def _unexpected(exc: Exception) -> StoredText | str:
     if isinstance(exc, TransientError | InvoiceRejected):
         return exc.message
     if isinstance(exc, ImproperlyConfigured):  # the connectors word it for the user; no secrets
-        return str(exc)
-    return "The sync stopped on an unexpected error; the team has been told. Try again later."
+        return exc.args[0] if isinstance(exc.args[0], StoredText) else str(exc)
+    return later(
+        "The sync stopped on an unexpected error; the team has been told. Try again later."
+    )
