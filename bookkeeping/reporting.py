@@ -26,6 +26,7 @@ from bookkeeping.connectors.errors import CONNECTION
 from bookkeeping.forms import vat_field_name
 from bookkeeping.models import SyncIssue, SyncRun
 from bookkeeping.texts import joined, later, later_plural, noop, quoted, text_of
+from config.texts import StoredTextField
 from invoicing.models import Customer, Invoice, Membership
 from notifications.models import Notification
 from notifications.services import notify
@@ -276,6 +277,13 @@ def issue_line(issue: SyncIssue) -> StoredText | str:
     return later("%(message)s Fix: %(hint)s", message=issue.message, hint=issue.hint)
 
 
+def for_notification(text: StoredText | str) -> StoredText | str:
+    """notify() keeps a stored text once Notification's texts are StoredTextFields (so each
+    reader reads it in his language); before that, the text as read now."""
+    stored = isinstance(Notification._meta.get_field("title"), StoredTextField)
+    return text if stored else text_of(text)
+
+
 def _recipients(run: SyncRun, has_problems: bool) -> list:
     """Who pressed Sync for this run (also when they joined the nightly one), and, for a nightly
     run with problems, the company's admins."""
@@ -300,8 +308,8 @@ def notify_run(run: SyncRun, summary: Summary, issues: Sequence[SyncIssue]) -> N
         recipients=recipients,
         company=run.company,
         level=summary.level,
-        title=summary.title,
-        body=summary.body_text,
+        title=for_notification(summary.title),
+        body=for_notification(summary.body_text),
         link=link,
         source=f"sync-run:{run.pk}",
     )

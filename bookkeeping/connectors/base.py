@@ -42,6 +42,7 @@ from bookkeeping.connectors.errors import (
     RateLimited,
     TransientError,
     later,
+    noop,
     refused_access,
     scrub,
     vat_mapping_field,
@@ -121,8 +122,10 @@ class Connector(StoredCredentials, DocumentBuilding):
     config_class: ClassVar[type[ConnectorConfig]] = ConnectorConfig
     # The refusal of an invoice whose VAT rate has no code in the mapping ({number}, {rate},
     # {label}); tools whose tests assert their own wording override them.
-    UNMAPPED_VAT: ClassVar[str] = "Invoice {number}: VAT rate {rate}% has no VAT code in {label}"
-    UNMAPPED_VAT_HINT: ClassVar[str] = "Map {rate}% to a VAT code in Integration settings"
+    UNMAPPED_VAT: ClassVar[str] = noop(
+        "Invoice %(number)s: VAT rate %(rate)s%% has no VAT code in %(label)s"
+    )
+    UNMAPPED_VAT_HINT: ClassVar[str] = noop("Map %(rate)s%% to a VAT code in Integration settings")
 
     def __init__(self, integration: Integration):
         self.integration = integration

@@ -11,12 +11,12 @@ import re
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from bookkeeping.texts import later, noop, text_of
+from bookkeeping.texts import later, noop, quoted, text_of
 
 if TYPE_CHECKING:
     from config.texts import StoredText
 
-__all__ = ["later", "noop"]  # the connectors word their messages with these
+__all__ = ["later", "noop", "quoted"]  # the connectors word their messages with these
 
 DETAIL_LIMIT = 1000
 # Values of these keys (and bearer tokens) are blanked before a reply reaches a message or log.

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
-from bookkeeping.connectors.errors import TransientError
+from bookkeeping.connectors.errors import TransientError, later
 from bookkeeping.connectors.results import RemoteRef
 
 if TYPE_CHECKING:
@@ -56,8 +56,8 @@ def entry_ref(row: Mapping[str, Any]) -> RemoteRef:
 
 def unreadable() -> TransientError:
     return TransientError(
-        "Exact Online sent a reply we could not read.",
-        hint="Sync again: already booked invoices are found, not booked twice.",
+        later("Exact Online sent a reply we could not read."),
+        hint=later("Sync again: already booked invoices are found, not booked twice."),
     )
 
 

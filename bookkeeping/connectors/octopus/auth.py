@@ -24,6 +24,8 @@ from bookkeeping.connectors.errors import (
     ConnectorError,
     RateLimited,
     TransientError,
+    later,
+    noop,
 )
 from bookkeeping.connectors.octopus.payload import error_body
 
@@ -32,13 +34,13 @@ if TYPE_CHECKING:
 
 SOFTWARE_HOUSE_SETTING = "OCTOPUS_SOFTWARE_HOUSE_UUID"
 # Octopus error -68: the software house identification is unknown to Octopus.
-SOFTWARE_HOUSE_REFUSED_MESSAGE = (
-    "Booksync is not configured for Octopus: ask your administrator to check "
-    f"{SOFTWARE_HOUSE_SETTING} (Octopus does not recognise it)."
+SOFTWARE_HOUSE_REFUSED_MESSAGE = noop(
+    "Booksync is not configured for Octopus: ask your administrator to check %(setting)s "
+    "(Octopus does not recognise it)."
 )
 # Tokens live 600 s and the reply carries no expiry: renew a little before.
 TOKEN_RENEW_AFTER_SECONDS = 570
-CREDENTIALS_HINT = "Check the Octopus user and password in Integration settings."
+CREDENTIALS_HINT = noop("Check the Octopus user and password in Integration settings.")
 DOSSIER_HINT = (
     "Check that this Octopus user may open the dossier, or pick the dossier again in "
     "Integration settings."
@@ -60,7 +62,8 @@ class OctopusAuth:
         """The chosen dossier; AuthError when none is."""
         if self.config.dossier_id is None:
             raise AuthError(
-                "No Octopus dossier is chosen.", hint="Pick the dossier in Integration settings."
+                later("No Octopus dossier is chosen."),
+                hint=later("Pick the dossier in Integration settings."),
             )
         return self.config.dossier_id
 
@@ -68,11 +71,12 @@ class OctopusAuth:
         """The first step: a token (enough to list the dossiers). Raises AuthError."""
         if not self.config.software_house_uuid:
             raise ImproperlyConfigured(
-                NOT_CONFIGURED_MESSAGE.format(tool="Octopus", setting=SOFTWARE_HOUSE_SETTING)
+                later(NOT_CONFIGURED_MESSAGE, tool="Octopus", setting=SOFTWARE_HOUSE_SETTING)
             )
         if not (self.config.user and self.config.password):
             raise AuthError(
-                "Octopus has no user and password for this company.", hint=CREDENTIALS_HINT
+                later("Octopus has no user and password for this company."),
+                hint=later(CREDENTIALS_HINT),
             )
         body = self.call(
             "POST",
@@ -83,7 +87,9 @@ class OctopusAuth:
         )
         token = body.get("token") if isinstance(body, dict) else None
         if not token:
-            raise TransientError("Octopus sent no token.", hint="The next sync tries again.")
+            raise TransientError(
+                later("Octopus sent no token."), hint=later("The next sync tries again.")
+            )
         self.token, self.dossier_token = str(token), ""
         self.issued_at = time.monotonic()
 
@@ -101,7 +107,7 @@ class OctopusAuth:
         token = next((value for key, value in items if key.lower() == "dossiertoken"), "")
         if not token:
             raise TransientError(
-                "Octopus sent no dossier token.", hint="The next sync tries again."
+                later("Octopus sent no dossier token."), hint=later("The next sync tries again.")
             )
         self.dossier_token = str(token)
 
@@ -127,10 +133,12 @@ class OctopusAuth:
             reply = self.last_reply
             code, text, _ = error_body(reply) if reply is not None else (None, "", "")
             if code == -68:
-                raise ImproperlyConfigured(SOFTWARE_HOUSE_REFUSED_MESSAGE) from exc
+                raise ImproperlyConfigured(
+                    later(SOFTWARE_HOUSE_REFUSED_MESSAGE, setting=SOFTWARE_HOUSE_SETTING)
+                ) from exc
             raise AuthError(
                 f"Octopus refused to {failure}" + (f": {text}" if text else "."),
-                hint=CREDENTIALS_HINT if path == "/authentication" else DOSSIER_HINT,
+                hint=later(CREDENTIALS_HINT) if path == "/authentication" else DOSSIER_HINT,
                 status=reply.status_code if reply is not None else exc.status,
                 detail=exc.detail or (reply.text if reply is not None else ""),
             ) from exc
