@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django import template
+from django.utils.translation import gettext
 
 from bookkeeping.connectors.base import Connector
 from bookkeeping.connectors.registry import connector_class
-from bookkeeping.payments import NOT_REPORTED
+from bookkeeping.payments import NOT_REPORTED, NOT_REPORTED_SHORT
 from bookkeeping.queries import (
     Attention,
     active_integration_or_none,
@@ -42,13 +43,13 @@ class PaymentReporting:
     @property
     def not_reported(self) -> str:
         """The sentence for every payment status of a tool that does not report payments."""
-        return "" if self.reports else NOT_REPORTED.format(label=self.label)
+        return "" if self.reports else gettext(NOT_REPORTED) % {"label": self.label}
 
     @property
     def not_reported_short(self) -> str:
         """The same without its ending, for a table cell: "Octopus does not report payments
         to Booksync"."""
-        return self.not_reported.partition(":")[0]
+        return "" if self.reports else gettext(NOT_REPORTED_SHORT) % {"label": self.label}
 
 
 def reports_payments(integration: Integration) -> bool:

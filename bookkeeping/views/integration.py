@@ -17,6 +17,8 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from bookkeeping import integrations
@@ -37,7 +39,7 @@ from config.tenancy import company_admin_required
 logger = logging.getLogger(__name__)
 
 OAUTH_SESSION_KEY = "bookkeeping_oauth"
-MAPPING_INVALID_MESSAGE = "Some choices are missing: see the fields marked below."
+MAPPING_INVALID_MESSAGE = _lazy("Some choices are missing: see the fields marked below.")
 
 
 def _settings_redirect() -> HttpResponse:
@@ -47,7 +49,7 @@ def _settings_redirect() -> HttpResponse:
 def _integration_or_redirect(request: HttpRequest) -> Integration | None:
     integration = integrations.active_integration(request.company)
     if integration is None:
-        messages.warning(request, "Pick a bookkeeping tool first.")
+        messages.warning(request, _("Pick a bookkeeping tool first."))
     return integration
 
 
@@ -139,7 +141,7 @@ def choose_tool(request: HttpRequest) -> HttpResponse:
     """Picks the tool; switching from another active tool asks for a confirmation first."""
     form = ToolForm(request.POST, tools=integrations.offered_tools(request.company))
     if not form.is_valid():
-        messages.error(request, "Pick one of the bookkeeping tools offered.")
+        messages.error(request, _("Pick one of the bookkeeping tools offered."))
         return _settings_redirect()
     tool = form.cleaned_data["tool"]
     if not form.cleaned_data["confirm"] and integrations.needs_switch_confirmation(
@@ -158,7 +160,10 @@ def choose_tool(request: HttpRequest) -> HttpResponse:
         messages.error(request, exc.message)
         return _settings_redirect()
     tool_lists.forget_lists(request)
-    messages.success(request, f"{integration.tool_label} is your bookkeeping tool. Now connect it.")
+    messages.success(
+        request,
+        _("%(tool)s is your bookkeeping tool. Now connect it.") % {"tool": integration.tool_label},
+    )
     return _settings_redirect()
 
 
@@ -179,7 +184,7 @@ def connect(request: HttpRequest) -> HttpResponse:
         request.POST, fields=tool.credential_fields, flags=tool.tool.credential_flags
     )
     if not form.is_valid():
-        messages.error(request, "Fill in every field to connect.")
+        messages.error(request, _("Fill in every field to connect."))
         return _settings_redirect()
     try:
         targets = integrations.connect_with_credentials(integration, values=form.cleaned_data)
@@ -190,7 +195,8 @@ def connect(request: HttpRequest) -> HttpResponse:
     tool_lists.cache_targets(request, integration, targets)
     messages.success(
         request,
-        f"{integration.tool_label} accepted the credentials. Now pick the {tool.target_label}.",
+        _("%(tool)s accepted the credentials. Now pick the %(target_label)s.")
+        % {"tool": integration.tool_label, "target_label": tool.target_label},
     )
     return _settings_redirect()
 
@@ -227,7 +233,10 @@ def oauth_callback(request: HttpRequest) -> HttpResponse:
     if integration is None:
         return _settings_redirect()
     if request.GET.get("error") == "access_denied":
-        messages.warning(request, f"You did not give Booksync access to {integration.tool_label}.")
+        messages.warning(
+            request,
+            _("You did not give Booksync access to %(tool)s.") % {"tool": integration.tool_label},
+        )
         return _settings_redirect()
     code = request.GET.get("code", "")
     if not code:
@@ -236,7 +245,8 @@ def oauth_callback(request: HttpRequest) -> HttpResponse:
         )
         messages.error(
             request,
-            f"{integration.tool_label} sent an unexpected reply. Please try to connect again.",
+            _("%(tool)s sent an unexpected reply. Please try to connect again.")
+            % {"tool": integration.tool_label},
         )
         return _settings_redirect()
     redirect_uri = request.build_absolute_uri(reverse("bookkeeping:oauth_callback"))
@@ -250,7 +260,11 @@ def oauth_callback(request: HttpRequest) -> HttpResponse:
     tool_lists.forget_lists(request)
     tool_lists.cache_targets(request, integration, targets)
     label = integrations.tool_class(integration).target_label
-    messages.success(request, f"{integration.tool_label} is connected. Now pick the {label}.")
+    messages.success(
+        request,
+        _("%(tool)s is connected. Now pick the %(target)s.")
+        % {"tool": integration.tool_label, "target": label},
+    )
     return _settings_redirect()
 
 
@@ -265,7 +279,10 @@ def choose_target(request: HttpRequest) -> HttpResponse:
     targets = tool_lists.cached_targets(request, integration)
     form = TargetForm(request.POST, label=tool.target_label.capitalize(), targets=targets)
     if not form.is_valid():
-        messages.error(request, f"Pick a {tool.target_label} from the list.")
+        messages.error(
+            request,
+            _("Pick a %(target_label)s from the list.") % {"target_label": tool.target_label},
+        )
         return _settings_redirect()
     try:
         integrations.choose_target(
@@ -277,8 +294,14 @@ def choose_target(request: HttpRequest) -> HttpResponse:
     tool_lists.forget_lists(request, targets_too=False)
     messages.success(
         request,
-        f"{integration.tool_label} {tool.target_label} {integration.target_name} chosen. "
-        "Now check the journals, the revenue account and the VAT codes.",
+        _(
+            "%(tool)s %(target_label)s %(target_name)s chosen. Now check the journals, the revenue account and the VAT codes."
+        )
+        % {
+            "tool": integration.tool_label,
+            "target_label": tool.target_label,
+            "target_name": integration.target_name,
+        },
     )
     return _settings_redirect()
 
@@ -315,14 +338,13 @@ def save_mapping(request: HttpRequest) -> HttpResponse:
             request, "bookkeeping/settings.html", _page_context(request, integration, form)
         )
     missing = [rate for rate, code in form.vat_mapping().items() if not code]
-    messages.success(request, "Journals, revenue account and VAT codes saved.")
+    messages.success(request, _("Journals, revenue account and VAT codes saved."))
     if missing:
-        messages.warning(
-            request,
-            "Invoices with VAT rate "
-            + ", ".join(f"{rate.rstrip('0').rstrip('.')}%" for rate in missing)
-            + " cannot be synced until the rate is mapped to a VAT code.",
+        rates = ", ".join(f"{rate.rstrip('0').rstrip('.')}%" for rate in missing)
+        text = _(
+            "Invoices with VAT rate %(rates)s cannot be synced until the rate is mapped to a VAT code."
         )
+        messages.warning(request, text % {"rates": rates})
     return _settings_redirect()
 
 
@@ -336,7 +358,7 @@ def _add_model_errors(form: MappingForm, exc: ValidationError) -> None:
 def refresh_lists(request: HttpRequest) -> HttpResponse:
     """Forgets the cached lists so that the next page view fetches them from the tool again."""
     tool_lists.forget_lists(request)
-    messages.info(request, "The lists are fetched again from the tool.")
+    messages.info(request, _("The lists are fetched again from the tool."))
     return _settings_redirect()
 
 
@@ -375,7 +397,7 @@ def toggle_nightly(request: HttpRequest) -> HttpResponse:
 
     def switch(integration: Integration) -> str:
         integrations.set_nightly_sync(integration, enabled=enabled)
-        return f"Nightly sync switched {'on' if enabled else 'off'}."
+        return _("Nightly sync switched on.") if enabled else _("Nightly sync switched off.")
 
     return _act_on_integration(request, switch)
 
@@ -388,6 +410,7 @@ def disconnect(request: HttpRequest) -> HttpResponse:
     def forget(integration: Integration) -> str:
         integrations.disconnect(integration)
         tool_lists.forget_lists(request)
-        return f"{integration.tool_label} disconnected. The sync history is kept."
+        text = _("%(tool)s disconnected. The sync history is kept.")
+        return text % {"tool": integration.tool_label}
 
     return _act_on_integration(request, forget)

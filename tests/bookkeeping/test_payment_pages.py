@@ -87,7 +87,7 @@ def test_an_invoice_not_read_yet_says_so(
 def test_octopus_says_it_does_not_report_payments_instead_of_unknown(
     alice_client, alice, invoice, octopus_integration
 ):
-    sentence = NOT_REPORTED.format(label="Octopus")
+    sentence = NOT_REPORTED % {"label": "Octopus"}
     assert sentence.startswith("Octopus does not report payments to Booksync")
 
     page = alice_client.get(invoice.get_absolute_url()).content.decode()

@@ -46,6 +46,6 @@ def test_a_payment_refresh_on_octopus_says_it_is_not_supported_and_costs_no_call
 
     assert refresh == payments.PaymentRefresh(supported=False)
     assert octopus.calls == []
-    assert payments.NOT_REPORTED.format(label="Octopus") == (
+    assert payments.NOT_REPORTED % {"label": "Octopus"} == (
         "Octopus does not report payments to Booksync: the payment status stays unknown."
     )
