@@ -6,8 +6,8 @@ Credentials never appear here: the field is excluded, and the status says whethe
 from __future__ import annotations
 
 from django.contrib import admin
-from django.utils.translation import gettext_lazy as _
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from bookkeeping.models import ExternalRecord, Integration, SyncIssue, SyncRun
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.db.models import Prefetch
+from django.utils.translation import gettext
 
 from bookkeeping import proof
 from bookkeeping.connectors.base import ConnectorError, RemoteRef
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
 
     from bookkeeping.connectors.base import Connector
     from bookkeeping.models import BookEntry
+    from config.texts import StoredText
 
 logger = logging.getLogger(__name__)
 
@@ -64,7 +66,7 @@ class Preview:
     conflicts: list[Row] = field(default_factory=list)
     # False: the tool cannot be read back (or could not now); `note` says which and why.
     books_read: bool = True
-    note: str = ""
+    note: StoredText | str = ""
     compared_by_code: bool = False
     calls: int = 0
 
@@ -75,8 +77,12 @@ class Preview:
     @property
     def summary(self) -> str:
         send, link, conflicts = self.counts
-        line = f"{send} to send, {link} already in the tool to link, {conflicts} in conflict"
-        return line if self.books_read else f"{send} to send (the books were not read)"
+        if not self.books_read:
+            return gettext("%(send)s to send (the books were not read)") % {"send": send}
+        line = gettext(
+            "%(send)s to send, %(link)s already in the tool to link, %(conflicts)s in conflict"
+        )
+        return line % {"send": send, "link": link, "conflicts": conflicts}
 
 
 def pending_invoices(integration: Integration):  # noqa: ANN201 (a queryset of Invoice)

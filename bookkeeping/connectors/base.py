@@ -19,6 +19,7 @@ import requests
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.functional import classproperty
+from django.utils.translation import gettext_lazy as _lazy
 
 from bookkeeping.connectors.config import ConnectorConfig
 from bookkeeping.connectors.credentials import StoredCredentials
@@ -117,11 +118,10 @@ class Connector(StoredCredentials, DocumentBuilding):
     # Calls a day the tool allows (shared by the domain), where it counts them per day.
     daily_quota: ClassVar[int | None] = None
     # What the tool calls its target: "division", "dossier", "administration".
-    target_label: ClassVar[str] = "target"
+    target_label: ClassVar[str] = _lazy("target")
     # The config class of the tool (a ConnectorConfig subclass when it reads more of the row).
     config_class: ClassVar[type[ConnectorConfig]] = ConnectorConfig
-    # The refusal of an invoice whose VAT rate has no code in the mapping ({number}, {rate},
-    # {label}); tools whose tests assert their own wording override them.
+    # The refusal of an invoice whose VAT rate has no code in the mapping; tools override it.
     UNMAPPED_VAT: ClassVar[str] = noop(
         "Invoice %(number)s: VAT rate %(rate)s%% has no VAT code in %(label)s"
     )

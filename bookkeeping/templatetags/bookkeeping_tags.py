@@ -26,6 +26,7 @@ from bookkeeping.queries import (
     waiting_count,
 )
 from bookkeeping.tools import tool
+from config.formats import format_money
 
 if TYPE_CHECKING:
     from bookkeeping.models import Integration
@@ -132,3 +133,12 @@ def sync_edit_banner(context: template.Context, invoice: Any) -> dict[str, Any]:
         "label": integration.tool_label,
         "invoice": invoice,
     }
+
+
+@register.filter
+def money(amount: Any, currency: str = "EUR") -> str:
+    """``{{ invoice.total|money:invoice.currency }}``: the amount in the reader's format
+    (1.234,56 € in Dutch and French), by the project's one money helper."""
+    if amount is None or amount == "":
+        return ""
+    return format_money(amount, currency or "EUR")

@@ -68,7 +68,7 @@ def progress(request: HttpRequest) -> JsonResponse:
             "done": run.done,
             "total": run.total,
             "percent": run.progress_percent,
-            "summary": run.summary.splitlines()[0] if run.summary else "",
+            "summary": str(run.summary).splitlines()[0] if run.summary else "",
         }
     )
 

@@ -21,6 +21,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
 
 import requests
+from django.utils.translation import gettext_lazy as _lazy
 
 from bookkeeping.connectors.base import (
     CREDIT_NOTE_JOURNAL,
@@ -65,7 +66,7 @@ class ExactOnlineConnector(ReadBackMixin, PaymentsMixin, ExactOnlineAccess):
     """Customers as crm/Accounts, invoices and credit notes as sales entries, one call each."""
 
     key = "exact_online"
-    target_label = "division"
+    target_label = _lazy("division")
     UNMAPPED_VAT = noop("Invoice %(number)s: VAT rate %(rate)s%% has no VAT code in %(label)s.")
     UNMAPPED_VAT_HINT = noop("Map %(rate)s%% to a VAT code in Integration settings.")
 

@@ -27,6 +27,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import requests
+from django.utils.translation import gettext_lazy as _lazy
 
 from bookkeeping.connectors.base import (
     CREDIT_NOTE_JOURNAL,
@@ -62,12 +63,7 @@ from bookkeeping.connectors.octopus.payload import (
     unwrap_booking,
     vat_digits,
 )
-from bookkeeping.connectors.octopus.refusals import (
-    CLOSED_CODES,
-    REFUSALS,
-    rejection,
-    tool_message,
-)
+from bookkeeping.connectors.octopus.refusals import CLOSED_CODES, REFUSALS, rejection, tool_message
 from bookkeeping.connectors.octopus.replies import (
     account_choices,
     journal_choices,
@@ -88,7 +84,7 @@ class OctopusConnector(Connector):
     Login is `auth` (OctopusAuth), the dossier's book years `bookyears` (BookYears)."""
 
     key = "octopus"
-    target_label = "dossier"
+    target_label = _lazy("dossier")
     config_class = OctopusConfig
     config: OctopusConfig
     UNMAPPED_VAT = MISSING_VAT_MESSAGE

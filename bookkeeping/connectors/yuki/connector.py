@@ -26,6 +26,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
 
 import requests
+from django.utils.translation import gettext_lazy as _lazy
 from lxml import etree
 
 from bookkeeping.connectors.base import (
@@ -93,7 +94,7 @@ class YukiConnector(YukiAccess, YukiBooks, YukiPayments):
 
     key = "yuki"
     max_batch = 100
-    target_label = "administration"
+    target_label = _lazy("administration")
     daily_quota = DAILY_QUOTA
     UNMAPPED_VAT = VAT_MISSING
     UNMAPPED_VAT_HINT = VAT_MISSING_HINT
