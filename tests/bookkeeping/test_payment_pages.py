@@ -61,7 +61,7 @@ def test_the_invoice_page_shows_status_open_amount_and_when_it_was_read(
     set_payment(invoice, Status.PARTLY_PAID, Decimal("40.00"))
     page = alice_client.get(invoice.get_absolute_url()).content.decode()
     assert payment_text(page) == (
-        "Partly paid · 40.00 EUR open Read from Exact Online on 27/11/2026 10:42"
+        "Partly paid · €40.00 open Read from Exact Online on 27/11/2026 10:42"
     )
 
 
