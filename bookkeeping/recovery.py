@@ -43,10 +43,6 @@ MARKED = noop("Invoice %(number)s is marked as booked by hand as %(booking)s.")
 SENT_AGAIN = noop("Invoice %(number)s is unlinked and will be booked again by the sync.")
 EXCLUDED = noop("Invoice %(number)s will never be sent: %(reason)s")
 RETRIED = noop("Invoice %(number)s is being retried.")
-RETRIED_ALL = (
-    noop("Retrying %(count)s failed invoice: %(numbers)s"),
-    noop("Retrying %(count)s failed invoices: %(numbers)s"),
-)
 NO_ENTRY = noop(
     "Choose an entry of %(label)s whose reference is %(reference)s: Booksync links only an entry "
     "that carries the invoice's number."
@@ -301,7 +297,12 @@ def retry_failed(*, integration: Integration, user: AbstractBaseUser) -> bool:
             None,
             Action.RETRY,
             user,
-            later_plural(*RETRIED_ALL, count, numbers=numbers),
+            later_plural(
+                "Retrying %(count)s failed invoice: %(numbers)s",
+                "Retrying %(count)s failed invoices: %(numbers)s",
+                count,
+                numbers=numbers,
+            ),
         )
         _, started = start_sync(
             integration.company,
