@@ -220,6 +220,6 @@ def test_an_edited_octopus_invoice_is_pushed_at_the_next_sync(
     page.keyboard.press("Escape")
     page.get_by_role("link", name="Sync history").click()
     page.get_by_role("row", name=re.compile("Succeeded")).first.get_by_role("link").first.click()
-    expect(page.locator("str(pre.summary)")).to_have_text("1 invoice updated in Octopus")
+    expect(page.locator("pre.summary")).to_have_text("1 invoice updated in Octopus")
     shoot("octopus-pushed")
     assert Notification.objects.filter(recipient=alice).count() == 1
