@@ -200,7 +200,7 @@ def everything_users_see(company) -> str:
     for invoice in Invoice.objects.filter(company=company):
         parts += [invoice.sync_message, invoice.booking_number]
     parts += [i.last_error for i in Integration.objects.filter(company=company)]
-    return "\n".join(parts)
+    return "\n".join(str(part) for part in parts)  # stored texts, as read now
 
 
 def pages_of(client: Client, company) -> str:

@@ -26,11 +26,13 @@ from bookkeeping.connectors.errors import (
     TransientError,
     later,
     noop,
+    quoted,
 )
 from bookkeeping.connectors.octopus.payload import error_body
 
 if TYPE_CHECKING:
     from bookkeeping.connectors.octopus.connector import OctopusConnector
+    from config.texts import StoredText
 
 SOFTWARE_HOUSE_SETTING = "OCTOPUS_SOFTWARE_HOUSE_UUID"
 # Octopus error -68: the software house identification is unknown to Octopus.
@@ -41,7 +43,7 @@ SOFTWARE_HOUSE_REFUSED_MESSAGE = noop(
 # Tokens live 600 s and the reply carries no expiry: renew a little before.
 TOKEN_RENEW_AFTER_SECONDS = 570
 CREDENTIALS_HINT = noop("Check the Octopus user and password in Integration settings.")
-DOSSIER_HINT = (
+DOSSIER_HINT = noop(
     "Check that this Octopus user may open the dossier, or pick the dossier again in "
     "Integration settings."
 )
@@ -83,7 +85,7 @@ class OctopusAuth:
             "/authentication",
             headers={"softwareHouseUuid": self.config.software_house_uuid},
             json={"user": self.config.user, "password": self.config.password},
-            failure="log in",
+            failure=later("Octopus refused to log in"),
         )
         token = body.get("token") if isinstance(body, dict) else None
         if not token:
@@ -101,7 +103,7 @@ class OctopusAuth:
             "/dossiers",
             params={"dossierId": self.dossier_id()},
             headers={"Token": self.token},
-            failure=f"open dossier {self.dossier_id()}",
+            failure=later("Octopus refused to open dossier %(id)s", id=self.dossier_id()),
         )
         items = body.items() if isinstance(body, dict) else []
         token = next((value for key, value in items if key.lower() == "dossiertoken"), "")
@@ -120,7 +122,7 @@ class OctopusAuth:
         """The header every call but the login ones sends."""
         return {"dossierToken": self.dossier_token}
 
-    def call(self, method: str, path: str, *, failure: str, **kwargs: Any) -> Any:
+    def call(self, method: str, path: str, *, failure: StoredText, **kwargs: Any) -> Any:
         """One call of the login flow (the JSON of its reply); a refusal is an AuthError saying
         what failed."""
         self.last_reply = None
@@ -137,8 +139,10 @@ class OctopusAuth:
                     later(SOFTWARE_HOUSE_REFUSED_MESSAGE, setting=SOFTWARE_HOUSE_SETTING)
                 ) from exc
             raise AuthError(
-                f"Octopus refused to {failure}" + (f": {text}" if text else "."),
-                hint=later(CREDENTIALS_HINT) if path == "/authentication" else DOSSIER_HINT,
+                later("%(failure)s: %(said)s", failure=failure, said=quoted(text))
+                if text
+                else later("%(failure)s.", failure=failure),
+                hint=later(CREDENTIALS_HINT if path == "/authentication" else DOSSIER_HINT),
                 status=reply.status_code if reply is not None else exc.status,
                 detail=exc.detail or (reply.text if reply is not None else ""),
             ) from exc

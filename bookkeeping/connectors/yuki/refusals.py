@@ -30,6 +30,7 @@ from bookkeeping.connectors.errors import (
     InvoiceRejected,
     later,
     noop,
+    quoted,
     vat_mapping_field,
 )
 
@@ -220,8 +221,13 @@ def contact_refused(customer: Customer, message: str) -> InvoiceRejected:
     if refusal.place != Fix.CUSTOMER:
         refusal = next(r for r in REFUSALS if r.key == "contact")
     return InvoiceRejected(
-        f"Yuki refused customer {customer.code} ({customer.name}): "
-        f"{message or 'no reason given'} — {refusal.meaning}",
+        later(
+            "Yuki refused customer %(code)s (%(name)s): %(said)s — %(meaning)s",
+            code=customer.code,
+            name=customer.name,
+            said=quoted(message) if message else later("no reason given"),
+            meaning=later(refusal.meaning),
+        ),
         hint=later(refusal.fix),
         fix=Fix.CUSTOMER,
     )
