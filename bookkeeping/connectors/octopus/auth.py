@@ -138,11 +138,12 @@ class OctopusAuth:
                 raise ImproperlyConfigured(
                     later(SOFTWARE_HOUSE_REFUSED_MESSAGE, setting=SOFTWARE_HOUSE_SETTING)
                 ) from exc
+            hint = CREDENTIALS_HINT if path == "/authentication" else DOSSIER_HINT
             raise AuthError(
                 later("%(failure)s: %(said)s", failure=failure, said=quoted(text))
                 if text
                 else later("%(failure)s.", failure=failure),
-                hint=later(CREDENTIALS_HINT if path == "/authentication" else DOSSIER_HINT),
+                hint=later(hint),
                 status=reply.status_code if reply is not None else exc.status,
                 detail=exc.detail or (reply.text if reply is not None else ""),
             ) from exc
