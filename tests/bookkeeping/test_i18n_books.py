@@ -28,6 +28,14 @@ NBSP = "\u00a0"
 OCTOPUS_SAID = "Onbekende btw-code"
 
 
+@pytest.fixture(autouse=True)
+def _english_afterwards():
+    """A request in Dutch or French leaves its language active in this thread (the locale
+    middleware does not switch back): the next test starts in English again."""
+    yield
+    translation.deactivate()
+
+
 def nightly_run_with_one_refusal(octopus, acme) -> SyncRun:
     """A nightly sync of three invoices; Octopus refuses the first with its Dutch words."""
     for n in range(3):
