@@ -175,7 +175,7 @@ def confirm_first_sync(
         RecoveryAction.objects.create(
             integration=integration,
             action=RecoveryAction.Action.CONFIRM_FIRST_SYNC,
-            detail=detail or "Confirmed the first sync after its preview.",
+            detail=detail or later("Confirmed the first sync after its preview."),
             user=user,
         )
         return start_sync(integration.company, trigger=SyncRun.Trigger.MANUAL, user=user)

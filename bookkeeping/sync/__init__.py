@@ -67,11 +67,17 @@ def active_integration(company: Company) -> Integration:
     integration = Integration.objects.filter(company=company, is_active=True).first()
     if integration is None:
         raise SyncNotPossible(
-            "No bookkeeping tool is connected. A company admin connects one in Integration settings."
+            later(
+                "No bookkeeping tool is connected. A company admin connects one in Integration "
+                "settings."
+            )
         )
     if integration.status == Integration.Status.NOT_CONNECTED:
         raise SyncNotPossible(
-            f"{integration.tool_label} is not connected yet: finish connecting it in Integration settings."
+            later(
+                "%(tool)s is not connected yet: finish connecting it in Integration settings.",
+                tool=integration.tool_label,
+            )
         )
     return integration
 

@@ -228,7 +228,9 @@ def oauth_callback(request: HttpRequest) -> HttpResponse:
         or not secrets.compare_digest(str(pending.get("state", "")), state)
         or pending.get("company_id") != request.company.pk
     ):
-        return HttpResponseForbidden("This authorisation reply does not match a request of ours.")
+        return HttpResponseForbidden(
+            _("This authorisation reply does not match a request of ours.")
+        )
     integration = _integration_or_redirect(request)
     if integration is None:
         return _settings_redirect()
