@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from bookkeeping.models import ExternalRecord, Integration, SyncIssue, SyncRun
 
@@ -37,7 +38,7 @@ class IntegrationAdmin(admin.ModelAdmin):
     )
     raw_id_fields = ("company",)
 
-    @admin.display(boolean=True, description="Credentials stored")
+    @admin.display(boolean=True, description=_("Credentials stored"))
     def has_credentials(self, obj: Integration) -> bool:
         return bool(obj.credentials)
 
@@ -135,6 +136,7 @@ class SyncIssueAdmin(admin.ModelAdmin):
     raw_id_fields = ("invoice", "customer")
     readonly_fields = ("run", "kind", "code", "message", "hint", "link", "created_at")
 
-    @admin.display(description="Message")
+    @admin.display(description=_("Message"))
     def short_message(self, obj: SyncIssue) -> str:
-        return obj.message if len(obj.message) <= 80 else obj.message[:77] + "..."
+        message = str(obj.message)  # a stored text, read in the admin's language
+        return message if len(message) <= 80 else message[:77] + "..."

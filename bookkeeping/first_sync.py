@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.db.models import Prefetch
+from django.utils.translation import gettext
 
 from bookkeeping import proof
 from bookkeeping.connectors.base import ConnectorError, RemoteRef
@@ -22,6 +23,7 @@ from bookkeeping.integrations import connector_for, describe_error
 from bookkeeping.models import ExternalRecord, Integration, RecoveryAction, SyncRun
 from bookkeeping.reconcile import entries_by_reference, entry_ref, read_books
 from bookkeeping.sync import start_sync
+from bookkeeping.texts import later, noop
 from invoicing.models import Invoice, InvoiceLine
 
 if TYPE_CHECKING:
@@ -29,20 +31,21 @@ if TYPE_CHECKING:
 
     from bookkeeping.connectors.base import Connector
     from bookkeeping.models import BookEntry
+    from config.texts import StoredText
 
 logger = logging.getLogger(__name__)
 
 # The rows listed per group; the counts are always complete.
 LIST_LIMIT = 200
-UNREADABLE = (
-    "{label} cannot be read back by Booksync yet, so this preview cannot say which invoices are "
-    "already in {label}: the sync still looks each one up before booking it, and never books a "
+UNREADABLE = noop(
+    "%(label)s cannot be read back by Booksync yet, so this preview cannot say which invoices are "
+    "already in %(label)s: the sync still looks each one up before booking it, and never books a "
     "number twice."
 )
-READ_FAILED = "The books of {label} could not be read now: {error}"
-BY_CODE = (
+READ_FAILED = noop("The books of %(label)s could not be read now: %(error)s")
+BY_CODE = noop(
     "Customers not synced yet are compared by their customer code: an entry whose customer has "
-    "another code in {label} counts as a conflict."
+    "another code in %(label)s counts as a conflict."
 )
 
 
@@ -63,7 +66,7 @@ class Preview:
     conflicts: list[Row] = field(default_factory=list)
     # False: the tool cannot be read back (or could not now); `note` says which and why.
     books_read: bool = True
-    note: str = ""
+    note: StoredText | str = ""
     compared_by_code: bool = False
     calls: int = 0
 
@@ -74,8 +77,12 @@ class Preview:
     @property
     def summary(self) -> str:
         send, link, conflicts = self.counts
-        line = f"{send} to send, {link} already in the tool to link, {conflicts} in conflict"
-        return line if self.books_read else f"{send} to send (the books were not read)"
+        if not self.books_read:
+            return gettext("%(send)s to send (the books were not read)") % {"send": send}
+        line = gettext(
+            "%(send)s to send, %(link)s already in the tool to link, %(conflicts)s in conflict"
+        )
+        return line % {"send": send, "link": link, "conflicts": conflicts}
 
 
 def pending_invoices(integration: Integration):  # noqa: ANN201 (a queryset of Invoice)
@@ -111,11 +118,11 @@ def build_preview(integration: Integration, *, connector: Connector | None = Non
         preview.calls = read_books(integration, connector)
     except NotImplementedError:
         preview.books_read = False
-        preview.note = UNREADABLE.format(label=integration.tool_label)
+        preview.note = later(UNREADABLE, label=integration.tool_label)
     except ConnectorError as exc:
         logger.warning("First-sync preview of %s: reading the books failed: %s", integration, exc)
         preview.books_read = False
-        preview.note = READ_FAILED.format(label=integration.tool_label, error=describe_error(exc))
+        preview.note = later(READ_FAILED, label=integration.tool_label, error=describe_error(exc))
     invoices = pending_invoices(integration).select_related("customer")
     if not preview.books_read:
         preview.to_send = [Row(invoice) for invoice in invoices]
@@ -132,7 +139,7 @@ def build_preview(integration: Integration, *, connector: Connector | None = Non
         preview.compared_by_code |= row.by_code
         (preview.conflicts if row.differences else preview.to_link).append(row)
     if preview.compared_by_code:
-        preview.note = BY_CODE.format(label=integration.tool_label)
+        preview.note = later(BY_CODE, label=integration.tool_label)
     return preview
 
 
@@ -168,7 +175,7 @@ def confirm_first_sync(
         RecoveryAction.objects.create(
             integration=integration,
             action=RecoveryAction.Action.CONFIRM_FIRST_SYNC,
-            detail=detail or "Confirmed the first sync after its preview.",
+            detail=detail or later("Confirmed the first sync after its preview."),
             user=user,
         )
         return start_sync(integration.company, trigger=SyncRun.Trigger.MANUAL, user=user)

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from bookkeeping.connectors.base import Choice
 from bookkeeping.vat_codes import key_label, propose
@@ -22,7 +23,7 @@ TARGET_MAX_LENGTH = 64
 
 
 class ToolForm(forms.Form):
-    tool = forms.ChoiceField(label="Bookkeeping tool", widget=forms.RadioSelect)
+    tool = forms.ChoiceField(label=_("Bookkeeping tool"), widget=forms.RadioSelect)
     confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, tools: Sequence[tuple[str, str]], **kwargs: Any) -> None:
@@ -89,17 +90,17 @@ class MappingForm(forms.Form):
         current = current or {}
         self.rates = list(rates)
         self.fields["sales_journal"] = _list_field(
-            "Sales journal", journals, current=current.get("sales_journal")
+            _("Sales journal"), journals, current=current.get("sales_journal")
         )
         self.fields["credit_note_journal"] = _list_field(
-            "Credit-note journal", journals, current=current.get("credit_note_journal")
+            _("Credit-note journal"), journals, current=current.get("credit_note_journal")
         )
         self.fields["default_revenue_account"] = _list_field(
-            "Default revenue account", accounts, current=current.get("default_revenue_account")
+            _("Default revenue account"), accounts, current=current.get("default_revenue_account")
         )
         if with_cost_centre:
             self.fields["default_cost_centre"] = _list_field(
-                "Default cost centre",
+                _("Default cost centre"),
                 cost_centres,
                 required=False,
                 current=current.get("default_cost_centre"),
@@ -162,7 +163,7 @@ def _list_field(
         )
     options = [("", EMPTY_LABEL)] + [(choice.code, _option_label(choice)) for choice in choices]
     if current and current not in {choice.code for choice in choices}:
-        options.append((current, f"{current} (not found in the tool)"))
+        options.append((current, _("%(code)s (not found in the tool)") % {"code": current}))
     return forms.ChoiceField(label=label, required=required, choices=options, initial=current)
 
 
@@ -170,12 +171,12 @@ class StartDateForm(forms.Form):
     """The integration's start date: invoices dated before it are never sent."""
 
     sync_from = forms.DateField(
-        label="Sync invoices dated from",
+        label=_("Sync invoices dated from"),
         required=False,
         widget=forms.DateInput(
             attrs={"type": "date", "aria-describedby": "id_sync_from_help"}, format="%Y-%m-%d"
         ),
-        help_text=(
+        help_text=_(
             "Invoices dated before this day are never sent: they were booked in the tool before "
             "Booksync. The overview shows them as “Before the start date”. Leave empty to send "
             "every booked invoice."
@@ -187,10 +188,10 @@ class LockForm(forms.Form):
     """Whether booked invoices may still be edited here, or only corrected by a credit note."""
 
     lock_booked_invoices = forms.BooleanField(
-        label="Lock booked invoices",
+        label=_("Lock booked invoices"),
         required=False,
         widget=forms.CheckboxInput(attrs={"aria-describedby": "id_lock_booked_invoices_help"}),
-        help_text=(
+        help_text=_(
             "A booked invoice can no longer be edited: correct it with a credit note. On by "
             "default for tools that do not take edits of a synced invoice."
         ),

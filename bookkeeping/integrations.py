@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from bookkeeping import tools
 from bookkeeping.company_rules import (  # noqa: F401 (rules of the settings page, too)
@@ -35,6 +37,7 @@ from bookkeeping.queries import (  # noqa: F401 (read by the views as part of th
     vat_rates_for,
     waiting_on_settings,
 )
+from bookkeeping.texts import describe_error, later
 from bookkeeping.vat_codes import normal_key
 
 if TYPE_CHECKING:
@@ -43,7 +46,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-RUNNING_SYNC_MESSAGE = "A sync is running for this integration: wait until it ends."
+RUNNING_SYNC_MESSAGE = _lazy("A sync is running for this integration: wait until it ends.")
 
 
 class NotConfigured(ConnectorError):
@@ -112,7 +115,7 @@ def choose_tool(company: Company, *, tool: str) -> Integration:
     company's country does not offer.
     """
     if tool not in dict(offered_tools(company)):
-        raise IntegrationRefused("This bookkeeping tool is not available for your company.")
+        raise IntegrationRefused(_("This bookkeeping tool is not available for your company."))
     current = active_integration(company)
     if current is not None and current.tool == tool:
         return current
@@ -172,7 +175,7 @@ def _configured(integration: Integration) -> Iterator[None]:
         yield
     except ImproperlyConfigured as exc:
         logger.warning("%s is not configured: %s", integration.tool, exc)
-        raise NotConfigured(str(exc)) from exc
+        raise NotConfigured(exc.args[0] if exc.args else str(exc)) from exc
 
 
 def connector_for(integration: Integration) -> Connector:
@@ -254,8 +257,10 @@ def _readable_reply(integration: Integration) -> Iterator[None]:
     except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
         logger.warning("%s sent a list we could not read: %r", integration.tool_label, exc)
         raise TransientError(
-            f"{integration.tool_label} sent a reply we could not read.",
-            hint="Try again in a moment; if it keeps happening, check the settings in the tool.",
+            later("%(tool)s sent a reply we could not read.", tool=integration.tool_label),
+            hint=later(
+                "Try again in a moment; if it keeps happening, check the settings in the tool."
+            ),
         ) from exc
 
 
@@ -264,9 +269,10 @@ def choose_target(integration: Integration, *, target_id: str, target_name: str 
     if integration.credentials_unreadable:
         raise IntegrationRefused(integration.unreadable_credentials_text)
     if not has_credentials(integration):
-        raise IntegrationRefused(f"Connect {integration.tool_label} first.")
+        raise IntegrationRefused(_("Connect %(tool)s first.") % {"tool": integration.tool_label})
     if not target_id:
-        raise IntegrationRefused(f"Pick a {tool_class(integration).target_label}.")
+        target = tool_class(integration).target_label
+        raise IntegrationRefused(_("Pick a %(target)s.") % {"target": target})
     if not target_name and target_id == integration.target_id:
         target_name = integration.target_name  # the same target picked without the tool's list
     integration.target_id = target_id
@@ -359,7 +365,7 @@ def check_connection(integration: Integration) -> str:
     """
     # Unreadable credentials go on to the connector, whose AuthError marks "reconnect needed".
     if not has_credentials(integration) and not integration.credentials_unreadable:
-        raise IntegrationRefused(f"Connect {integration.tool_label} first.")
+        raise IntegrationRefused(_("Connect %(tool)s first.") % {"tool": integration.tool_label})
     try:
         with _configured(integration), _readable_reply(integration):
             line = connector_for(integration).test_connection()
@@ -377,9 +383,8 @@ def check_connection(integration: Integration) -> str:
 def set_nightly_sync(integration: Integration, *, enabled: bool) -> None:
     """Switches the nightly sync; switching it on needs a connected integration."""
     if enabled and not integration.is_connected:
-        raise IntegrationRefused(
-            f"Connect {integration.tool_label} before switching the nightly sync on."
-        )
+        text = _("Connect %(tool)s before switching the nightly sync on.")
+        raise IntegrationRefused(text % {"tool": integration.tool_label})
     integration.nightly_sync = enabled
     integration.save(update_fields=["nightly_sync", "updated_at"])
 
@@ -407,14 +412,6 @@ def _record_error(integration: Integration, exc: ConnectorError) -> None:
 def _record_attempt_error(integration: Integration, exc: ConnectorError) -> None:
     """A failed attempt to connect: the last error is stored, the status is left as it was."""
     _store_error(integration, exc, status=integration.status)
-
-
-def describe_error(exc: ConnectorError) -> str:
-    """The tool's message and the hint, as one line for the user."""
-    message = exc.message.strip()
-    if exc.hint and message and message[-1] not in ".!?":
-        message += "."
-    return " ".join(part for part in (message, exc.hint.strip()) if part)
 
 
 def _store_error(integration: Integration, exc: ConnectorError, *, status: str) -> None:

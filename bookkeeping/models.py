@@ -7,25 +7,28 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from bookkeeping.connectors.registry import RECONNECT_HINT, UNREADABLE_CREDENTIALS_MESSAGE
 from bookkeeping.fields import EncryptedJSONField, UnreadableCredentials
+from bookkeeping.texts import joined
 from bookkeeping.tools import TOOLS, label_of
+from config.texts import StoredTextField, later
 
 # Why an integration whose stored credentials no key can decrypt needs a reconnect, and how.
 
 
 def known_tool(key: str) -> None:
     if key not in TOOLS:
-        raise ValidationError(f"Unknown bookkeeping tool {key!r}.")
+        raise ValidationError(_("Unknown bookkeeping tool %(key)r.") % {"key": key})
 
 
 class Integration(models.Model):
     class Status(models.TextChoices):
-        NOT_CONNECTED = "not_connected", "Not connected"
-        CONNECTED = "connected", "Connected"
-        RECONNECT_NEEDED = "reconnect_needed", "Reconnect needed"
-        ERROR = "error", "Error"
+        NOT_CONNECTED = "not_connected", _("Not connected")
+        CONNECTED = "connected", _("Connected")
+        RECONNECT_NEEDED = "reconnect_needed", _("Reconnect needed")
+        ERROR = "error", _("Error")
 
     company = models.ForeignKey(
         "invoicing.Company", on_delete=models.CASCADE, related_name="integrations"
@@ -34,7 +37,7 @@ class Integration(models.Model):
     tool = models.CharField(max_length=20, validators=[known_tool])
     is_active = models.BooleanField(default=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.NOT_CONNECTED)
-    last_error = models.TextField(blank=True, default="")
+    last_error = StoredTextField(_("last error"), blank=True, default="")
 
     # Tokens, passwords, access keys: encrypted at rest (FIELD_ENCRYPTION_KEY).
     credentials = EncryptedJSONField(default=dict, blank=True)
@@ -50,7 +53,7 @@ class Integration(models.Model):
     default_cost_centre = models.CharField(max_length=20, blank=True, default="")
     nightly_sync = models.BooleanField(default=False)
     # Invoices dated before this are never sent (they were booked in the tool before Booksync).
-    sync_from = models.DateField("Sync invoices dated from", null=True, blank=True)
+    sync_from = models.DateField(_("Sync invoices dated from"), null=True, blank=True)
     # The admin saw the first sync's preview (what is sent, linked, in conflict) and confirmed it.
     first_sync_confirmed = models.BooleanField(default=False)
     # Where the last read-back of the tool's books stopped (the tool's own cursor), and when.
@@ -62,6 +65,7 @@ class Integration(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name, verbose_name_plural = _("integration"), _("integrations")
         constraints = [
             models.UniqueConstraint(
                 fields=["company"], condition=Q(is_active=True), name="one_active_integration"
@@ -126,8 +130,10 @@ class Integration(models.Model):
         if not self.credentials_unreadable:
             return ""
         tool = self.tool_label
-        return (
-            f"{UNREADABLE_CREDENTIALS_MESSAGE.format(tool=tool)} {RECONNECT_HINT.format(tool=tool)}"
+        return str(
+            joined(
+                later(UNREADABLE_CREDENTIALS_MESSAGE, tool=tool), later(RECONNECT_HINT, tool=tool)
+            )
         )
 
 
@@ -135,17 +141,17 @@ class ExternalRecord(models.Model):
     """One of our customers or invoices as it exists in the tool of an integration."""
 
     class Kind(models.TextChoices):
-        CUSTOMER = "customer", "Customer"
-        INVOICE = "invoice", "Invoice"
+        CUSTOMER = "customer", _("Customer")
+        INVOICE = "invoice", _("Invoice")
 
     class State(models.TextChoices):
         # Marked and committed before the call to the tool: after a crash the next run looks
         # the record up in the tool before it creates anything.
-        PUSHING = "pushing", "Being pushed"
-        SYNCED = "synced", "Synced"
-        FAILED = "failed", "Failed"
+        PUSHING = "pushing", _("Being pushed")
+        SYNCED = "synced", _("Synced")
+        FAILED = "failed", _("Failed")
         # The tool holds another booking under this invoice's number: looked up before any push.
-        CONFLICT = "conflict", "Number taken in the tool"
+        CONFLICT = "conflict", _("Number taken in the tool")
 
     integration = models.ForeignKey(Integration, on_delete=models.CASCADE, related_name="records")
     kind = models.CharField(max_length=10, choices=Kind.choices)
@@ -167,6 +173,7 @@ class ExternalRecord(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name, verbose_name_plural = _("record in the tool"), _("records in the tool")
         constraints = [
             models.UniqueConstraint(
                 fields=["integration", "customer"],
@@ -193,17 +200,17 @@ class ExternalRecord(models.Model):
 
 class SyncRun(models.Model):
     class Trigger(models.TextChoices):
-        MANUAL = "manual", "Manual"
-        NIGHTLY = "nightly", "Nightly"
-        RETRY = "retry", "Retry"
-        COMMAND = "command", "Command line"
+        MANUAL = "manual", _("Manual")
+        NIGHTLY = "nightly", _("Nightly")
+        RETRY = "retry", _("Retry")
+        COMMAND = "command", _("Command line")
 
     class Status(models.TextChoices):
-        RUNNING = "running", "Running"
-        SUCCEEDED = "succeeded", "Succeeded"
-        PARTIALLY_FAILED = "partially_failed", "Partially failed"
-        FAILED = "failed", "Failed"
-        RESCHEDULED = "rescheduled", "Rescheduled"
+        RUNNING = "running", _("Running")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        PARTIALLY_FAILED = "partially_failed", _("Partially failed")
+        FAILED = "failed", _("Failed")
+        RESCHEDULED = "rescheduled", _("Rescheduled")
 
     integration = models.ForeignKey(Integration, on_delete=models.CASCADE, related_name="runs")
     company = models.ForeignKey(
@@ -230,10 +237,11 @@ class SyncRun(models.Model):
     invoices_failed = models.PositiveIntegerField(default=0)
     already_synced = models.PositiveIntegerField(default=0)
     drafts_skipped = models.PositiveIntegerField(default=0)
-    summary = models.TextField(blank=True, default="")
-    error = models.TextField(blank=True, default="")
+    summary = StoredTextField(_("summary"), blank=True, default="")
+    error = StoredTextField(_("error"), blank=True, default="")
 
     class Meta:
+        verbose_name, verbose_name_plural = _("sync run"), _("sync runs")
         ordering = ["-started_at", "-id"]
         constraints = [
             models.UniqueConstraint(
@@ -271,12 +279,12 @@ class SyncIssue(models.Model):
     """One problem of a run: which invoice (or customer), what the tool said, how to fix it."""
 
     class Kind(models.TextChoices):
-        REJECTED = "rejected", "Rejected by the tool"
-        CLOSED_PERIOD = "closed_period", "Closed period"
-        SETTINGS = "settings", "Missing setting"
-        AUTH = "auth", "Access refused"
-        RATE_LIMITED = "rate_limited", "Rate limited"
-        TRANSIENT = "transient", "Temporary failure"
+        REJECTED = "rejected", _("Rejected by the tool")
+        CLOSED_PERIOD = "closed_period", _("Closed period")
+        SETTINGS = "settings", _("Missing setting")
+        AUTH = "auth", _("Access refused")
+        RATE_LIMITED = "rate_limited", _("Rate limited")
+        TRANSIENT = "transient", _("Temporary failure")
 
     run = models.ForeignKey(SyncRun, on_delete=models.CASCADE, related_name="issues")
     invoice = models.ForeignKey(
@@ -292,17 +300,18 @@ class SyncIssue(models.Model):
     fix = models.CharField(max_length=10, blank=True, default="")
     field = models.CharField(max_length=40, blank=True, default="")
     code = models.CharField(max_length=40, blank=True, default="")
-    message = models.TextField()
-    hint = models.TextField(blank=True, default="")
+    message = StoredTextField(_("message"))
+    hint = StoredTextField(_("hint"), blank=True, default="")
     link = models.CharField(max_length=200, blank=True, default="")
     resolved = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name, verbose_name_plural = _("sync issue"), _("sync issues")
         ordering = ["id"]
 
     def __str__(self) -> str:
-        return self.message
+        return str(self.message)
 
 
 class ReferenceData(models.Model):

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from bookkeeping.connectors.base import CallsForbidden, Connector, ConnectorError
 from bookkeeping.models import ExternalRecord, Integration
+from bookkeeping.texts import noop
 from invoicing.models import Invoice
 
 if TYPE_CHECKING:
@@ -28,7 +29,10 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 Status = Invoice.PaymentStatus
-NOT_REPORTED = "{label} does not report payments to Booksync: the payment status stays unknown."
+NOT_REPORTED = noop(
+    "%(label)s does not report payments to Booksync: the payment status stays unknown."
+)
+NOT_REPORTED_SHORT = noop("%(label)s does not report payments to Booksync")
 FIELDS = ["payment_status", "open_amount", "paid_at", "payment_read_at"]
 
 

@@ -12,23 +12,25 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from bookkeeping.connectors.base import InvoiceRejected, RemoteRef
+from bookkeeping.texts import joined, later, money, noop, quoted
 
 if TYPE_CHECKING:
     from invoicing.models import Invoice
 
 CONFLICT_CODE = "number_taken"
-CONFLICT = (
-    "Invoice {number} was not booked: {label} already holds booking {document} under its "
-    "reference {reference}, and that booking is not this invoice: {differences}."
+CONFLICT = noop(
+    "Invoice %(number)s was not booked: %(label)s already holds booking %(document)s under its "
+    "reference %(reference)s, and that booking is not this invoice: %(differences)s."
 )
-UNSEEN = (
-    "Invoice {number} was not booked: {label} answers that it already holds the reference "
-    "{reference}, but shows no booking with it that Booksync can compare with this invoice."
+UNSEEN = noop(
+    "Invoice %(number)s was not booked: %(label)s answers that it already holds the reference "
+    "%(reference)s, but shows no booking with it that Booksync can compare with this invoice."
 )
-CONFLICT_HINT = (
-    "Open that booking in {label}. If it is another document, give it another reference there; "
-    "if it is this invoice keyed by hand, make its customer and total agree with Booksync. Then "
-    "retry this invoice from the sync history: Booksync never books one number twice."
+CONFLICT_HINT = noop(
+    "Open that booking in %(label)s. If it is another document, give it another reference "
+    "there; if it is this invoice keyed by hand, make its customer and total agree with "
+    "Booksync. Then retry this invoice from the sync history: Booksync never books one number "
+    "twice."
 )
 # VAT rounded per line (some tools) or per rate (Booksync) differs by at most a cent a line.
 CENT = Decimal("0.01")
@@ -40,15 +42,12 @@ def expected_total(invoice: Invoice) -> Decimal:
     return -total if invoice.kind == "credit_note" else total
 
 
-def _money(amount: Decimal, currency: str) -> str:
-    return f"{amount:,.2f} {currency}"
-
-
-def differences(invoice: Invoice, ref: RemoteRef, customer_ref: RemoteRef | None) -> list[str]:
-    """What differs between the tool's booking and the invoice, in words; empty when proven."""
+def differences(invoice: Invoice, ref: RemoteRef, customer_ref: RemoteRef | None) -> list:
+    """What differs between the tool's booking and the invoice, in words (stored texts);
+    empty when proven."""
     facts = ref.facts
     if facts is None:
-        return ["the tool shows neither its customer nor its total"]
+        return [later("the tool shows neither its customer nor its total")]
     found = []
     customer = invoice.customer
     same_customer = customer_ref is not None and bool(
@@ -56,34 +55,49 @@ def differences(invoice: Invoice, ref: RemoteRef, customer_ref: RemoteRef | None
         or (facts.customer_code and facts.customer_code.strip() == customer.code.strip())
     )
     if not same_customer:
-        shown = facts.customer_code or facts.customer_id or "none"
-        found.append(f"its customer is {shown}, not {customer.name} ({customer.code})")
+        shown = quoted(facts.customer_code or facts.customer_id) or later("none")
+        found.append(
+            later(
+                "its customer is %(shown)s, not %(name)s (%(code)s)",
+                shown=shown,
+                name=quoted(customer.name),
+                code=quoted(customer.code),
+            )
+        )
     expected = expected_total(invoice)
     tolerance = CENT * max(1, len(invoice.lines.all()))
     if facts.total is None or abs(facts.total - expected) > tolerance:
-        shown = "not shown" if facts.total is None else _money(facts.total, invoice.currency)
-        found.append(f"its total is {shown}, not {_money(expected, invoice.currency)}")
+        currency = invoice.currency
+        shown = later("not shown") if facts.total is None else money(facts.total, currency)
+        found.append(
+            later(
+                "its total is %(shown)s, not %(expected)s",
+                shown=shown,
+                expected=money(expected, currency),
+            )
+        )
     return found
 
 
 def conflict(
     invoice: Invoice,
     ref: RemoteRef | None,
-    found: list[str],
+    found: list,
     *,
     label: str,
     reference: str,
 ) -> InvoiceRejected:
     """The refusal of an invoice whose number the tool holds for a booking not proven to be it."""
-    hint = CONFLICT_HINT.format(label=label)
+    hint = later(CONFLICT_HINT, label=label)
     if ref is None:
-        message = UNSEEN.format(number=invoice.number, label=label, reference=reference)
+        message = later(UNSEEN, number=invoice.number, label=label, reference=reference)
     else:
-        message = CONFLICT.format(
+        message = later(
+            CONFLICT,
             number=invoice.number,
             label=label,
             document=ref.number or ref.remote_id,
             reference=(ref.facts.reference if ref.facts else "") or reference,
-            differences="; ".join(found),
+            differences=joined(*found, sep="; "),
         )
     return InvoiceRejected(message, code=CONFLICT_CODE, hint=hint)

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from bookkeeping import tools
 from bookkeeping.connectors.errors import Fix
 from bookkeeping.models import Discrepancy, Integration, SyncIssue, SyncRun
+from bookkeeping.texts import later_plural
 from invoicing.models import Invoice, InvoiceLine
 from invoicing.vat import VAT_RATES
 
@@ -50,19 +51,33 @@ class Attention:
         return bool(self.changed or self.discrepancies)
 
     @property
-    def lines(self) -> list[str]:
+    def lines(self) -> list:
+        """Each a stored text (config/texts.py), read in the reader's language."""
         found = []
         if self.changed:
-            verb = "is" if self.changed == 1 else "are"
-            what = "pushed by the next sync" if self.pushes_edits else "not in the tool as here"
-            found.append(
-                f"{self.changed} invoice{'' if self.changed == 1 else 's'} changed since sync "
-                f"{verb} {what}"
-            )
+            if self.pushes_edits:
+                found.append(
+                    later_plural(
+                        "%(count)s invoice changed since sync is pushed by the next sync",
+                        "%(count)s invoices changed since sync are pushed by the next sync",
+                        self.changed,
+                    )
+                )
+            else:
+                found.append(
+                    later_plural(
+                        "%(count)s invoice changed since sync is not in the tool as here",
+                        "%(count)s invoices changed since sync are not in the tool as here",
+                        self.changed,
+                    )
+                )
         if self.discrepancies:
-            many = self.discrepancies != 1
             found.append(
-                f"{self.discrepancies} open discrepanc{'ies' if many else 'y'} with the books"
+                later_plural(
+                    "%(count)s open discrepancy with the books",
+                    "%(count)s open discrepancies with the books",
+                    self.discrepancies,
+                )
             )
         return found
 

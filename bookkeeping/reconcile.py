@@ -23,10 +23,13 @@ from bookkeeping import payments, proof
 from bookkeeping.connectors.base import BookingFacts, Connector, ConnectorError, RemoteRef
 from bookkeeping.connectors.registry import get_connector
 from bookkeeping.models import BookEntry, Discrepancy, ExternalRecord, Integration
+from bookkeeping.texts import joined, later, later_plural, money, noop
 from invoicing.models import Invoice
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
+
+    from config.texts import StoredText
 
 logger = logging.getLogger(__name__)
 
@@ -36,26 +39,39 @@ EARLIEST = dt.date(2000, 1, 1)
 
 MESSAGES = {
     Kind.MISSING_IN_TOOL: (
-        "Invoice {number} is synced as {booking} but {label} no longer holds that booking.",
-        "If it was deleted on purpose, choose “Never send”; otherwise “Send again” books it once "
-        "more.",
+        noop(
+            "Invoice %(number)s is synced as %(booking)s but %(label)s no longer holds that "
+            "booking."
+        ),
+        noop(
+            "If it was deleted on purpose, choose “Never send”; otherwise “Send again” books it "
+            "once more."
+        ),
     ),
     Kind.UNLINKED_IN_TOOL: (
-        "Invoice {number} is in {label} as entry {entries}, but not linked here.",
-        "If that entry is this invoice, “Link” it; otherwise give the entry another reference in "
-        "{label}.",
+        noop("Invoice %(number)s is in %(label)s as entry %(entries)s, but not linked here."),
+        noop(
+            "If that entry is this invoice, “Link” it; otherwise give the entry another "
+            "reference in %(label)s."
+        ),
     ),
     Kind.AMOUNT_MISMATCH: (
-        "Invoice {number} totals {ours} here, but {label}'s booking {booking} totals {theirs}.",
-        "Correct the booking in {label}, or book a credit note here, until both agree.",
+        noop(
+            "Invoice %(number)s totals %(ours)s here, but the booking %(booking)s in %(label)s "
+            "totals %(theirs)s."
+        ),
+        noop("Correct the booking in %(label)s, or book a credit note here, until both agree."),
     ),
     Kind.DUPLICATE_IN_TOOL: (
-        "Invoice {number} is in {label} {count} times: entries {entries}.",
-        "Delete the extra entries in {label}; Booksync keeps the one linked here.",
+        noop("Invoice %(number)s is in %(label)s %(count)s times: entries %(entries)s."),
+        noop("Delete the extra entries in %(label)s; Booksync keeps the one linked here."),
     ),
     Kind.NUMBER_MISMATCH: (
-        "Invoice {number} is linked to booking {ours} here, but {label} numbers it {theirs}.",
-        "“Link” it again to take the number {label} shows.",
+        noop(
+            "Invoice %(number)s is linked to booking %(ours)s here, but %(label)s numbers it "
+            "%(theirs)s."
+        ),
+        noop("“Link” it again to take the number %(label)s shows."),
     ),
 }
 
@@ -247,7 +263,7 @@ def _record(integration, invoice, kind, facts, label) -> tuple[Discrepancy, bool
     return discrepancy, False
 
 
-def _words(invoice, kind, facts, label) -> tuple[str, str]:  # noqa: ANN001
+def _words(invoice, kind, facts, label) -> tuple[StoredText, StoredText]:  # noqa: ANN001
     entries = facts.get("entries", [])
     first = entries[0] if entries else {}
     values = {
@@ -256,8 +272,8 @@ def _words(invoice, kind, facts, label) -> tuple[str, str]:  # noqa: ANN001
         "booking": first.get("number") or facts.get("booking", ""),
         "entries": ", ".join(e["number"] or e["remote_id"] for e in entries),
         "count": len(entries),
-        "ours": _money(proof.expected_total(invoice), invoice.currency),
-        "theirs": _money(Decimal(first["total"]), invoice.currency)
+        "ours": money(proof.expected_total(invoice), invoice.currency),
+        "theirs": money(Decimal(first["total"]), invoice.currency)
         if first.get("total")
         else first.get("number", ""),
     }
@@ -265,16 +281,11 @@ def _words(invoice, kind, facts, label) -> tuple[str, str]:  # noqa: ANN001
         values["ours"] = invoice.booking_number
         values["theirs"] = first.get("number", "")
     message, hint = MESSAGES[kind]
-    return message.format(**values), hint.format(**values)
-
-
-def _money(amount: Decimal, currency: str) -> str:
-    return f"{amount:,.2f} {currency}"
+    return later(message, **values), later(hint, **values)
 
 
 # Entry points ------------------------------------------------------------------------------
 
-NEW_DISCREPANCIES = "{count} new discrepanc{ies} between Booksync and {label}"
 AGREE = "The books agree: every booked invoice is in {label} as Booksync shows it ({calls} calls)."
 DISAGREE = "{count} open discrepanc{ies} with {label} ({calls} calls)."
 
@@ -319,6 +330,7 @@ def summary_line(outcome: Outcome, label: str) -> str:
 def _notify_admins(integration: Integration, new: list[Discrepancy]) -> None:
     from django.urls import reverse
 
+    from bookkeeping.reporting import for_notification
     from invoicing.models import Membership
     from notifications.models import Notification
     from notifications.services import notify
@@ -334,10 +346,15 @@ def _notify_admins(integration: Integration, new: list[Discrepancy]) -> None:
         recipients=admins,
         company=integration.company,
         level=Notification.Level.WARNING,
-        title=NEW_DISCREPANCIES.format(
-            count=count, ies="y" if count == 1 else "ies", label=integration.tool_label
+        title=for_notification(
+            later_plural(
+                "%(count)s new discrepancy between Booksync and %(label)s",
+                "%(count)s new discrepancies between Booksync and %(label)s",
+                count,
+                label=integration.tool_label,
+            )
         ),
-        body="\n".join(d.message for d in new),
+        body=for_notification(joined(*(d.message for d in new), sep="\n")),
         link=reverse("bookkeeping:reconciliation"),
         source=f"reconcile:{integration.pk}",
     )

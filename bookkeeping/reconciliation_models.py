@@ -11,6 +11,9 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from config.texts import StoredTextField
 
 
 class BookEntry(models.Model):
@@ -32,6 +35,7 @@ class BookEntry(models.Model):
     read_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name, verbose_name_plural = _("booking in the tool"), _("bookings in the tool")
         constraints = [
             models.UniqueConstraint(
                 fields=["integration", "remote_id"], name="one_entry_per_booking"
@@ -46,11 +50,11 @@ class Discrepancy(models.Model):
     """An invoice and the books disagree; closed by itself when a reconcile no longer sees it."""
 
     class Kind(models.TextChoices):
-        MISSING_IN_TOOL = "missing_in_tool", "Missing in the tool"
-        UNLINKED_IN_TOOL = "unlinked_in_tool", "In the tool, not linked here"
-        AMOUNT_MISMATCH = "amount_mismatch", "Amounts differ"
-        DUPLICATE_IN_TOOL = "duplicate_in_tool", "Booked twice in the tool"
-        NUMBER_MISMATCH = "number_mismatch", "Booking numbers differ"
+        MISSING_IN_TOOL = "missing_in_tool", _("Missing in the tool")
+        UNLINKED_IN_TOOL = "unlinked_in_tool", _("In the tool, not linked here")
+        AMOUNT_MISMATCH = "amount_mismatch", _("Amounts differ")
+        DUPLICATE_IN_TOOL = "duplicate_in_tool", _("Booked twice in the tool")
+        NUMBER_MISMATCH = "number_mismatch", _("Booking numbers differ")
 
     integration = models.ForeignKey(
         "bookkeeping.Integration", on_delete=models.CASCADE, related_name="discrepancies"
@@ -61,13 +65,14 @@ class Discrepancy(models.Model):
     kind = models.CharField(max_length=20, choices=Kind.choices)
     # What the tool holds: booking number(s), total, date, customer; as read.
     tool_facts = models.JSONField(default=dict, blank=True)
-    message = models.TextField()
-    hint = models.TextField(blank=True, default="")
+    message = StoredTextField(_("message"))
+    hint = StoredTextField(_("hint"), blank=True, default="")
     opened_at = models.DateTimeField(auto_now_add=True)
     seen_at = models.DateTimeField(auto_now=True)
     closed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name, verbose_name_plural = _("discrepancy"), _("discrepancies")
         ordering = ["opened_at", "id"]
         constraints = [
             models.UniqueConstraint(
@@ -78,7 +83,7 @@ class Discrepancy(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.message
+        return str(self.message)
 
     @property
     def is_open(self) -> bool:
@@ -89,12 +94,12 @@ class RecoveryAction(models.Model):
     """What a person did in the recovery console, for the sync history."""
 
     class Action(models.TextChoices):
-        LINK = "link", "Linked to an entry in the tool"
-        MARK_BOOKED = "mark_booked", "Marked as booked by hand"
-        SEND_AGAIN = "send_again", "Unlinked to send again"
-        NEVER_SEND = "never_send", "Never send"
-        RETRY = "retry", "Retried"
-        CONFIRM_FIRST_SYNC = "confirm", "Confirmed the first sync"
+        LINK = "link", _("Linked to an entry in the tool")
+        MARK_BOOKED = "mark_booked", _("Marked as booked by hand")
+        SEND_AGAIN = "send_again", _("Unlinked to send again")
+        NEVER_SEND = "never_send", _("Never send")
+        RETRY = "retry", _("Retried")
+        CONFIRM_FIRST_SYNC = "confirm", _("Confirmed the first sync")
 
     integration = models.ForeignKey(
         "bookkeeping.Integration", on_delete=models.CASCADE, related_name="recovery_actions"
@@ -103,13 +108,14 @@ class RecoveryAction(models.Model):
         "invoicing.Invoice", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     action = models.CharField(max_length=20, choices=Action.choices)
-    detail = models.TextField(blank=True, default="")
+    detail = StoredTextField(_("detail"), blank=True, default="")
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name, verbose_name_plural = _("recovery action"), _("recovery actions")
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:

@@ -21,6 +21,7 @@ from bookkeeping import proof
 from bookkeeping.connectors.registry import get_connector
 from bookkeeping.models import BookEntry, Discrepancy, RecoveryAction, SyncIssue, SyncRun
 from bookkeeping.sync import start_sync, transitions
+from bookkeeping.texts import later, later_plural, noop
 from invoicing.models import Invoice
 
 if TYPE_CHECKING:
@@ -37,22 +38,21 @@ FAILED_SHOWN = 100
 REASON_MAX = 500
 BOOKING_NUMBER_MAX = 40
 
-LINKED = "Invoice {number} is linked to booking {booking} in {label}."
-MARKED = "Invoice {number} is marked as booked by hand as {booking}."
-SENT_AGAIN = "Invoice {number} is unlinked and will be booked again by the sync."
-EXCLUDED = "Invoice {number} will never be sent: {reason}"
-RETRIED = "Invoice {number} is being retried."
-RETRIED_ALL = "Retrying {count} failed invoice{s}: {numbers}"
-NO_ENTRY = (
-    "Choose an entry of {label} whose reference is {reference}: Booksync links only an entry "
+LINKED = noop("Invoice %(number)s is linked to booking %(booking)s in %(label)s.")
+MARKED = noop("Invoice %(number)s is marked as booked by hand as %(booking)s.")
+SENT_AGAIN = noop("Invoice %(number)s is unlinked and will be booked again by the sync.")
+EXCLUDED = noop("Invoice %(number)s will never be sent: %(reason)s")
+RETRIED = noop("Invoice %(number)s is being retried.")
+NO_ENTRY = noop(
+    "Choose an entry of %(label)s whose reference is %(reference)s: Booksync links only an entry "
     "that carries the invoice's number."
 )
-NO_BOOKING_NUMBER = "Type the booking number that {label} gave invoice {number}."
-LONG_BOOKING_NUMBER = "A booking number has at most 40 characters."
-NO_REASON = "Say why invoice {number} is never sent: the reason stays with the invoice."
-NOT_FAILED = "Invoice {number} has not failed: there is nothing to retry."
-NOTHING_FAILED = "No invoice has failed: there is nothing to retry."
-NOT_BOOKED = "Invoice {number} is a draft: drafts never sync."
+NO_BOOKING_NUMBER = noop("Type the booking number that %(label)s gave invoice %(number)s.")
+LONG_BOOKING_NUMBER = noop("A booking number has at most 40 characters.")
+NO_REASON = noop("Say why invoice %(number)s is never sent: the reason stays with the invoice.")
+NOT_FAILED = noop("Invoice %(number)s has not failed: there is nothing to retry.")
+NOTHING_FAILED = noop("No invoice has failed: there is nothing to retry.")
+NOT_BOOKED = noop("Invoice %(number)s is a draft: drafts never sync.")
 
 
 class RecoveryRefused(Exception):
@@ -156,7 +156,7 @@ def link_entry(
         integration=integration, pk=entry_id or 0, reference=reference
     ).first()
     if entry is None:
-        raise RecoveryRefused(NO_ENTRY.format(label=integration.tool_label, reference=reference))
+        raise RecoveryRefused(later(NO_ENTRY, label=integration.tool_label, reference=reference))
     booking = entry.number or entry.remote_id
     resolved = [Kind.UNLINKED_IN_TOOL, Kind.MISSING_IN_TOOL, Kind.NUMBER_MISMATCH]
     if entry.total is not None and abs(entry.total - proof.expected_total(invoice)) <= (
@@ -177,7 +177,7 @@ def link_entry(
             invoice,
             Action.LINK,
             user,
-            LINKED.format(number=invoice.number, booking=booking, label=integration.tool_label),
+            later(LINKED, number=invoice.number, booking=booking, label=integration.tool_label),
         )
 
 
@@ -190,10 +190,10 @@ def mark_booked(
     booking = booking_number.strip()
     if not booking:
         raise RecoveryRefused(
-            NO_BOOKING_NUMBER.format(label=integration.tool_label, number=invoice.number)
+            later(NO_BOOKING_NUMBER, label=integration.tool_label, number=invoice.number)
         )
     if len(booking) > BOOKING_NUMBER_MAX:
-        raise RecoveryRefused(LONG_BOOKING_NUMBER)
+        raise RecoveryRefused(later(LONG_BOOKING_NUMBER))
     reference = reference_function(integration)(invoice)
     entry = BookEntry.objects.filter(
         integration=integration, number=booking, reference__in=[reference, ""]
@@ -212,7 +212,7 @@ def mark_booked(
             invoice,
             Action.MARK_BOOKED,
             user,
-            MARKED.format(number=invoice.number, booking=booking),
+            later(MARKED, number=invoice.number, booking=booking),
         )
 
 
@@ -232,7 +232,7 @@ def send_again(
             [Kind.MISSING_IN_TOOL, Kind.NUMBER_MISMATCH, Kind.AMOUNT_MISMATCH],
         )
         action = _record(
-            integration, invoice, Action.SEND_AGAIN, user, SENT_AGAIN.format(number=invoice.number)
+            integration, invoice, Action.SEND_AGAIN, user, later(SENT_AGAIN, number=invoice.number)
         )
     _, started = start_sync(
         integration.company, trigger=SyncRun.Trigger.RETRY, user=user, invoice_ids=[invoice.pk]
@@ -248,7 +248,7 @@ def never_send(
     _booked(invoice)
     reason = " ".join(reason.split())[:REASON_MAX]
     if not reason:
-        raise RecoveryRefused(NO_REASON.format(number=invoice.number))
+        raise RecoveryRefused(later(NO_REASON, number=invoice.number))
     with transaction.atomic():
         transitions.exclude(invoice, reason=reason)
         _close(integration, invoice, list(Kind))
@@ -257,7 +257,7 @@ def never_send(
             invoice,
             Action.NEVER_SEND,
             user,
-            EXCLUDED.format(number=invoice.number, reason=reason),
+            later(EXCLUDED, number=invoice.number, reason=reason),
         )
 
 
@@ -265,9 +265,9 @@ def retry(invoice: Invoice, *, integration: Integration, user: AbstractBaseUser)
     """Starts a sync of one failed invoice; False when a running sync was joined instead.
     Raises SyncNotPossible (and records nothing) when no sync can start."""
     if invoice.sync_state != Invoice.SyncState.FAILED:
-        raise RecoveryRefused(NOT_FAILED.format(number=invoice.number))
+        raise RecoveryRefused(later(NOT_FAILED, number=invoice.number))
     with transaction.atomic():
-        _record(integration, invoice, Action.RETRY, user, RETRIED.format(number=invoice.number))
+        _record(integration, invoice, Action.RETRY, user, later(RETRIED, number=invoice.number))
         _, started = start_sync(
             integration.company,
             trigger=SyncRun.Trigger.RETRY,
@@ -288,7 +288,7 @@ def retry_failed(*, integration: Integration, user: AbstractBaseUser) -> bool:
         .values_list("pk", "number")
     )
     if not failed:
-        raise RecoveryRefused(NOTHING_FAILED)
+        raise RecoveryRefused(later(NOTHING_FAILED))
     numbers = ", ".join(number for _, number in failed[:20]) + (" …" if len(failed) > 20 else "")
     count = len(failed)
     with transaction.atomic():
@@ -297,7 +297,12 @@ def retry_failed(*, integration: Integration, user: AbstractBaseUser) -> bool:
             None,
             Action.RETRY,
             user,
-            RETRIED_ALL.format(count=count, s="" if count == 1 else "s", numbers=numbers),
+            later_plural(
+                "Retrying %(count)s failed invoice: %(numbers)s",
+                "Retrying %(count)s failed invoices: %(numbers)s",
+                count,
+                numbers=numbers,
+            ),
         )
         _, started = start_sync(
             integration.company,
@@ -313,7 +318,7 @@ def retry_failed(*, integration: Integration, user: AbstractBaseUser) -> bool:
 
 def _booked(invoice: Invoice) -> None:
     if invoice.status != Invoice.Status.BOOKED:
-        raise RecoveryRefused(NOT_BOOKED.format(number=invoice.number or invoice.pk))
+        raise RecoveryRefused(later(NOT_BOOKED, number=invoice.number or invoice.pk))
 
 
 def _close(integration: Integration, invoice: Invoice, kinds: Iterable[str]) -> int:

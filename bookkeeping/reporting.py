@@ -25,6 +25,8 @@ from bookkeeping.connectors.base import (
 from bookkeeping.connectors.errors import CONNECTION
 from bookkeeping.forms import vat_field_name
 from bookkeeping.models import SyncIssue, SyncRun
+from bookkeeping.texts import joined, later, later_plural, noop, quoted, text_of
+from config.texts import StoredTextField
 from invoicing.models import Customer, Invoice, Membership
 from notifications.models import Notification
 from notifications.services import notify
@@ -32,29 +34,38 @@ from notifications.services import notify
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+    from config.texts import StoredText
+
 logger = logging.getLogger(__name__)
 
-NO_CHANGES = "No changes"
-ATTENTION_HINT = "Review them in Reconciliation: not everything booked is in the tool as here."
+ATTENTION_HINT = noop(
+    "Review them in Reconciliation: not everything booked is in the tool as here."
+)
 
 
 @dataclass(frozen=True)
 class Summary:
     """What a run did, for the bell, the history and the command line; `level` is the
-    notification's, decided from the run (never from the wording)."""
+    notification's, decided from the run (never from the wording). The texts are stored texts
+    (config/texts.py): each reader reads them in his language."""
 
-    title: str
-    body: list[str]
+    title: StoredText | str
+    body: list
     level: str
     # Where the notification leads instead of the run (what needs attention).
     link: str = ""
 
     @property
-    def text(self) -> str:
-        return "\n".join([self.title, *self.body])
+    def text(self) -> StoredText | str:
+        return joined(self.title, *self.body, sep="\n")
+
+    @property
+    def body_text(self) -> StoredText | str:
+        return joined(*self.body, sep="\n")
 
 
 def plural(count: int, singular: str, plural_form: str | None = None) -> str:
+    """English only (the command line's and the tests' wording)."""
     return f"{count} {singular if count == 1 else (plural_form or singular + 's')}"
 
 
@@ -106,8 +117,8 @@ def record_issue(
     whole call gets the invoice's number in front."""
     logger.warning("Sync %s: %s", run.pk, exc)
     message = exc.message
-    if invoice is not None and invoice.number not in message:
-        message = f"Invoice {invoice.number}: {message}"
+    if invoice is not None and invoice.number not in text_of(message):
+        message = later("Invoice %(number)s: %(message)s", number=invoice.number, message=message)
     return SyncIssue.objects.create(
         run=run,
         invoice=invoice,
@@ -126,29 +137,35 @@ def record_issue(
 def customer_refused(invoice: Invoice, label: str) -> InvoiceRejected:
     customer = invoice.customer
     return InvoiceRejected(
-        f"Invoice {invoice.number}: its customer {customer.name} ({customer.code}) could not be "
-        f"created in {label}.",
-        hint="Fix the customer as the customer's issue says, then retry this invoice.",
+        later(
+            "Invoice %(number)s: its customer %(name)s (%(code)s) could not be created in "
+            "%(tool)s.",
+            number=invoice.number,
+            name=quoted(customer.name),
+            code=quoted(customer.code),
+            tool=label,
+        ),
+        hint=later("Fix the customer as the customer's issue says, then retry this invoice."),
         fix=Fix.CUSTOMER,
     )
 
 
-CREDITED_INVOICE_MISSING = (
-    "Credit note {number} was not sent: the invoice it credits, {credited}, is not in {label} "
-    "yet, and a credit note must never reach the books before its invoice."
+CREDITED_INVOICE_MISSING = noop(
+    "Credit note %(number)s was not sent: the invoice it credits, %(credited)s, is not in "
+    "%(label)s yet, and a credit note must never reach the books before its invoice."
 )
-CREDITED_INVOICE_MISSING_HINT = (
-    "Fix invoice {credited} first (see its issue in the sync history); this credit note is sent "
+CREDITED_INVOICE_MISSING_HINT = noop(
+    "Fix invoice %(credited)s first (see its issue in the sync history); this credit note is sent "
     "by the next sync after it."
 )
 
 
 def credited_invoice_missing(credit_note: Invoice, label: str) -> InvoiceRejected:
-    credited = credit_note.credited_invoice.number or "(a draft)"
+    credited = credit_note.credited_invoice.number or later("(a draft)")
     return InvoiceRejected(
-        CREDITED_INVOICE_MISSING.format(number=credit_note.number, credited=credited, label=label),
+        later(CREDITED_INVOICE_MISSING, number=credit_note.number, credited=credited, label=label),
         code="credited_invoice_missing",
-        hint=CREDITED_INVOICE_MISSING_HINT.format(credited=credited),
+        hint=later(CREDITED_INVOICE_MISSING_HINT, credited=credited),
     )
 
 
@@ -157,56 +174,114 @@ def summarize(run: SyncRun, issues: Sequence[SyncIssue]) -> Summary:
     label = run.integration.tool_label
     synced = synced_line(run, label)
     if run.status == SyncRun.Status.RESCHEDULED:
-        prefix = f"{synced}; " if synced else ""
-        title = f"{prefix}sync to {label} paused: {run.error}"
-        body = ["The rest is synced automatically as soon as the tool allows it again."]
-        return Summary(title[0].upper() + title[1:], body, Notification.Level.WARNING)
+        if synced:
+            title = later(
+                "%(synced)s; sync to %(tool)s paused: %(error)s",
+                synced=synced,
+                tool=label,
+                error=run.error,
+            )
+        else:
+            title = later("Sync to %(tool)s paused: %(error)s", tool=label, error=run.error)
+        body = [later("The rest is synced automatically as soon as the tool allows it again.")]
+        return Summary(title, body, Notification.Level.WARNING)
     if not issues and not run.error:
         title = synced or no_changes_line(run)
         pending = queries.attention(run.integration)
         if pending:
-            body = [f"Needs attention: {'; '.join(pending.lines)}.", ATTENTION_HINT]
+            needs = later("Needs attention: %(what)s.", what=joined(*pending.lines, sep="; "))
             link = reverse("bookkeeping:reconciliation")
-            return Summary(title, body, Notification.Level.WARNING, link=link)
+            return Summary(
+                title, [needs, later(ATTENTION_HINT)], Notification.Level.WARNING, link=link
+            )
         return Summary(title, [], Notification.Level.SUCCESS if synced else Notification.Level.INFO)
-    failed = plural(run.invoices_failed, "invoice")
-    title = (
-        f"Sync to {label}: {failed} failed" if run.invoices_failed else f"Sync to {label} failed"
-    )
+    if run.invoices_failed:
+        title = later_plural(
+            "Sync to %(tool)s: %(count)s invoice failed",
+            "Sync to %(tool)s: %(count)s invoices failed",
+            run.invoices_failed,
+            tool=label,
+        )
+    else:
+        title = later("Sync to %(tool)s failed", tool=label)
     done = synced_line(run, "")
     if done:
-        title = f"{title}, {done}"
+        title = joined(title, done, sep=", ")
     body = [issue_line(issue) for issue in issues] or [run.error]
     return Summary(title, body, Notification.Level.ERROR)
 
 
-def synced_line(run: SyncRun, label: str) -> str:
+def synced_line(run: SyncRun, label: str) -> StoredText | str:
     """ "2 customers and 14 invoices synced to <label>" (without " to ..." for an empty label)."""
-    parts = []
-    if run.customers_created:
-        parts.append(plural(run.customers_created, "customer"))
-    if run.invoices_booked:
-        parts.append(plural(run.invoices_booked, "invoice"))
-    line = f"{' and '.join(parts)} synced" if parts else ""
-    if run.invoices_updated:
-        updated = f"{plural(run.invoices_updated, 'invoice')} updated"
-        line = f"{line}, {updated}" if line else updated
-    if line and label:
-        line += f" {'in' if line.endswith('updated') else 'to'} {label}"
-    return line
+    customers = later_plural("%(count)s customer", "%(count)s customers", run.customers_created)
+    invoices = later_plural("%(count)s invoice", "%(count)s invoices", run.invoices_booked)
+    updated = later_plural("%(count)s invoice", "%(count)s invoices", run.invoices_updated)
+    params = {"customers": customers, "invoices": invoices, "updated": updated, "tool": label}
+    if run.customers_created and run.invoices_booked:
+        synced = "%(customers)s and %(invoices)s synced"
+    elif run.customers_created or run.invoices_booked:
+        synced = "%(customers)s synced" if run.customers_created else "%(invoices)s synced"
+    else:
+        synced = ""
+    if not synced and not run.invoices_updated:
+        return ""
+    return later(SYNCED_LINES[(synced, bool(run.invoices_updated), bool(label))], **params)
 
 
-def no_changes_line(run: SyncRun) -> str:
-    synced = run.already_synced
-    line = f"{NO_CHANGES}: {plural(synced, 'invoice')} {'was' if synced == 1 else 'were'} already synced"
-    if run.drafts_skipped:
-        drafts = run.drafts_skipped
-        line += f", {drafts} {'is a draft' if drafts == 1 else 'are drafts'}"
-    return line
+# Every wording of the synced line, whole sentences for the translators.
+SYNCED_LINES = {
+    ("%(customers)s and %(invoices)s synced", False, True): noop(
+        "%(customers)s and %(invoices)s synced to %(tool)s"
+    ),
+    ("%(customers)s and %(invoices)s synced", False, False): noop(
+        "%(customers)s and %(invoices)s synced"
+    ),
+    ("%(customers)s and %(invoices)s synced", True, True): noop(
+        "%(customers)s and %(invoices)s synced, %(updated)s updated in %(tool)s"
+    ),
+    ("%(customers)s and %(invoices)s synced", True, False): noop(
+        "%(customers)s and %(invoices)s synced, %(updated)s updated"
+    ),
+    ("%(customers)s synced", False, True): noop("%(customers)s synced to %(tool)s"),
+    ("%(customers)s synced", False, False): noop("%(customers)s synced"),
+    ("%(customers)s synced", True, True): noop(
+        "%(customers)s synced, %(updated)s updated in %(tool)s"
+    ),
+    ("%(customers)s synced", True, False): noop("%(customers)s synced, %(updated)s updated"),
+    ("%(invoices)s synced", False, True): noop("%(invoices)s synced to %(tool)s"),
+    ("%(invoices)s synced", False, False): noop("%(invoices)s synced"),
+    ("%(invoices)s synced", True, True): noop(
+        "%(invoices)s synced, %(updated)s updated in %(tool)s"
+    ),
+    ("%(invoices)s synced", True, False): noop("%(invoices)s synced, %(updated)s updated"),
+    ("", True, True): noop("%(updated)s updated in %(tool)s"),
+    ("", True, False): noop("%(updated)s updated"),
+}
 
 
-def issue_line(issue: SyncIssue) -> str:
-    return f"{issue.message} {('Fix: ' + issue.hint) if issue.hint else ''}".strip()
+def no_changes_line(run: SyncRun) -> StoredText:
+    already = later_plural(
+        "No changes: %(count)s invoice was already synced",
+        "No changes: %(count)s invoices were already synced",
+        run.already_synced,
+    )
+    if not run.drafts_skipped:
+        return already
+    drafts = later_plural("%(count)s is a draft", "%(count)s are drafts", run.drafts_skipped)
+    return joined(already, drafts, sep=", ")
+
+
+def issue_line(issue: SyncIssue) -> StoredText | str:
+    if not issue.hint:
+        return issue.message
+    return later("%(message)s Fix: %(hint)s", message=issue.message, hint=issue.hint)
+
+
+def for_notification(text: StoredText | str) -> StoredText | str:
+    """notify() keeps a stored text once Notification's texts are StoredTextFields (so each
+    reader reads it in his language); before that, the text as read now."""
+    stored = isinstance(Notification._meta.get_field("title"), StoredTextField)
+    return text if stored else text_of(text)
 
 
 def _recipients(run: SyncRun, has_problems: bool) -> list:
@@ -233,8 +308,8 @@ def notify_run(run: SyncRun, summary: Summary, issues: Sequence[SyncIssue]) -> N
         recipients=recipients,
         company=run.company,
         level=summary.level,
-        title=summary.title[:200],
-        body="\n".join(summary.body),
+        title=for_notification(summary.title),
+        body=for_notification(summary.body_text),
         link=link,
         source=f"sync-run:{run.pk}",
     )

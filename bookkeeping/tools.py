@@ -1,6 +1,6 @@
 """The registry of bookkeeping tools: everything Booksync knows about each tool, in one place.
 
-Dependency-free (the standard library only), so that the settings module can read the tools'
+Dependency-free (the standard library and Django's lazy translation only), so that the settings module can read the tools'
 settings from it before Django is set up. Code outside the connectors, the simulators, the tests
 and the migrations never spells a tool key: it iterates `TOOLS` or asks `tool(key)`. Adding a tool
 is one entry here, with its connector, simulator and demo module (README, "Adding a bookkeeping
@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+
+from django.utils.translation import gettext_lazy as _
 
 
 @dataclass(frozen=True)
@@ -109,17 +111,16 @@ def tools_for_country(country: str) -> list[Tool]:
     return [tool for tool in TOOLS.values() if country in tool.countries]
 
 
-NOT_PUSHED = (
-    "Invoices edited after they were synced are not pushed again: make the same change in {label}."
-)
-
 register(
     Tool(
         key="exact_online",
         label="Exact Online",
         countries=("BE", "NL"),
         pushes_edits=False,
-        after_sync=NOT_PUSHED.format(label="Exact Online"),
+        after_sync=_(
+            "Invoices edited after they were synced are not pushed again: make the same change in "
+            "Exact Online."
+        ),
         connector="bookkeeping.connectors.exact_online.ExactOnlineConnector",
         simulator="bookkeeping.simulators.exact_online.ExactOnlineSimulator",
         simulator_port=8701,
@@ -150,7 +151,7 @@ register(
         label="Octopus",
         countries=("BE",),
         pushes_edits=True,
-        after_sync=(
+        after_sync=_(
             "Invoices edited after they were synced are pushed again by the next sync, and the "
             "cost centres of the booking are reset by that sync."
         ),
@@ -173,8 +174,8 @@ register(
             "OCTOPUS_SOFTWARE_HOUSE_UUID": "6f1c2a9e-4b7d-4e0a-9c3f-2d8e5b1a7c40",
         },
         credential_fields=(
-            CredentialField("user", "User"),
-            CredentialField("password", "Password", secret=True),
+            CredentialField("user", _("User")),
+            CredentialField("password", _("Password"), secret=True),
         ),
         cost_centres=True,
         cli_name="octopus",
@@ -186,7 +187,10 @@ register(
         label="Yuki",
         countries=("BE", "NL"),
         pushes_edits=False,
-        after_sync=NOT_PUSHED.format(label="Yuki"),
+        after_sync=_(
+            "Invoices edited after they were synced are not pushed again: make the same change in "
+            "Yuki."
+        ),
         connector="bookkeeping.connectors.yuki.YukiConnector",
         simulator="bookkeeping.simulators.yuki.YukiSimulator",
         simulator_port=8703,
@@ -200,11 +204,13 @@ register(
         settings={"YUKI_BASE_URL": "https://api.yukiworks.nl/ws"},
         demo_settings={"YUKI_BASE_URL": "{url}"},
         credential_fields=(
-            CredentialField("access_key", "Web-service access key", secret=True),
+            CredentialField("access_key", _("Web-service access key"), secret=True),
             CredentialField(
                 "digits_only_reference",
-                "Send only the digits of the invoice number (for administrations that accept "
-                "numeric invoice numbers only)",
+                _(
+                    "Send only the digits of the invoice number (for administrations that accept "
+                    "numeric invoice numbers only)"
+                ),
                 flag=True,
             ),
         ),

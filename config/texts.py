@@ -22,6 +22,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import models
+from django.utils.functional import Promise
 from django.utils.translation import gettext, ngettext
 
 from config.formats import format_money
@@ -37,7 +38,8 @@ class StoredText:
     def __init__(
         self, msgid: str, params: dict[str, Any], plural: str = "", count: int | None = None
     ):
-        self.msgid, self.plural, self.count, self.params = msgid, plural, count, params
+        self.msgid, self.plural, self.count = _msgid(msgid), _msgid(plural), count
+        self.params = params
 
     def __str__(self) -> str:
         values = {name: _render(value) for name, value in self.params.items()}
@@ -126,9 +128,21 @@ def _render(value: Any) -> str:
     return "" if value is None else str(value)
 
 
+def _msgid(text: Any) -> str:
+    """The message id of a text marked with gettext_lazy (a label of a choice, a constant), so
+    that it is stored untranslated and translated when read; any other text as it is."""
+    args = getattr(text, "_args", None) if isinstance(text, Promise) else None
+    if args and len(args) == 1 and isinstance(args[0], str):
+        return args[0]
+    return str(text)
+
+
 def _encode(params: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name, value in params.items():
+        if isinstance(value, Promise):  # a label marked with gettext_lazy: read in its language
+            args = getattr(value, "_args", None)
+            value = StoredText(value, {}) if args and len(args) == 1 else str(value)
         if isinstance(value, StoredText):
             out[name] = value.to_json()
         elif isinstance(value, Money):

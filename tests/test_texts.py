@@ -44,3 +44,18 @@ def test_plurals_and_nested_texts():
     assert str(load(dump(later_plural("%(count)s invoice", "%(count)s invoices", 4)))) == (
         "4 invoices"
     )
+
+
+def test_labels_marked_lazily_are_stored_untranslated_and_read_in_the_readers_language():
+    from django.utils.translation import gettext_lazy
+
+    from invoicing.models import Invoice
+
+    with translation.override("fr"):
+        stored = dump(later("%(what)s: done", what=Invoice.SyncState.SYNCED.label))
+        also = dump(later(gettext_lazy("Synced")))
+    assert "Synced" in stored
+    assert "Synced" in also
+    with translation.override("nl"):
+        assert str(load(stored)).startswith("Gesynchroniseerd")
+        assert str(load(also)) == "Gesynchroniseerd"

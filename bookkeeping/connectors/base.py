@@ -19,6 +19,7 @@ import requests
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.functional import classproperty
+from django.utils.translation import gettext_lazy as _lazy
 
 from bookkeeping.connectors.config import ConnectorConfig
 from bookkeeping.connectors.credentials import StoredCredentials
@@ -31,6 +32,7 @@ from bookkeeping.connectors.errors import (
     NOT_CONFIGURED_MESSAGE,
     REVENUE_ACCOUNT,
     SALES_JOURNAL,
+    TEMPORARY_HINT,
     AccessExpired,
     AuthError,
     CallsForbidden,
@@ -41,6 +43,9 @@ from bookkeeping.connectors.errors import (
     QuotaExceeded,
     RateLimited,
     TransientError,
+    later,
+    noop,
+    refused_access,
     scrub,
     vat_mapping_field,
 )
@@ -111,13 +116,14 @@ class Connector(StoredCredentials, DocumentBuilding, Previewing, CustomerLookup)
     # Calls a day the tool allows (shared by the domain), where it counts them per day.
     daily_quota: ClassVar[int | None] = None
     # What the tool calls its target: "division", "dossier", "administration".
-    target_label: ClassVar[str] = "target"
+    target_label: ClassVar[str] = _lazy("target")
     # The config class of the tool (a ConnectorConfig subclass when it reads more of the row).
     config_class: ClassVar[type[ConnectorConfig]] = ConnectorConfig
-    # The refusal of an invoice whose VAT rate has no code in the mapping ({number}, {rate},
-    # {label}); tools whose tests assert their own wording override them.
-    UNMAPPED_VAT: ClassVar[str] = "Invoice {number}: VAT rate {rate}% has no VAT code in {label}"
-    UNMAPPED_VAT_HINT: ClassVar[str] = "Map {rate}% to a VAT code in Integration settings"
+    # The refusal of an invoice whose VAT rate has no code in the mapping; tools override it.
+    UNMAPPED_VAT: ClassVar[str] = noop(
+        "Invoice %(number)s: VAT rate %(rate)s%% has no VAT code in %(label)s"
+    )
+    UNMAPPED_VAT_HINT: ClassVar[str] = noop("Map %(rate)s%% to a VAT code in Integration settings")
 
     def __init__(self, integration: Integration):
         self.integration = integration
@@ -164,7 +170,7 @@ class Connector(StoredCredentials, DocumentBuilding, Previewing, CustomerLookup)
         url = getattr(settings, self.base_url_setting, "")
         if not url:
             raise ImproperlyConfigured(
-                NOT_CONFIGURED_MESSAGE.format(tool=self.label, setting=self.base_url_setting)
+                later(NOT_CONFIGURED_MESSAGE, tool=self.label, setting=self.base_url_setting)
             )
         return url.rstrip("/")
 
@@ -312,8 +318,12 @@ class Connector(StoredCredentials, DocumentBuilding, Previewing, CustomerLookup)
                 )
             except requests.RequestException as exc:
                 error = TransientError(
-                    f"{self.label} could not be reached ({type(exc).__name__}).",
-                    hint="This is usually temporary; the next sync tries again.",
+                    later(
+                        "%(tool)s could not be reached (%(what)s).",
+                        tool=self.label,
+                        what=type(exc).__name__,
+                    ),
+                    hint=later(TEMPORARY_HINT),
                     detail=str(exc),
                 )
                 if attempt >= attempts:
@@ -342,15 +352,10 @@ class Connector(StoredCredentials, DocumentBuilding, Previewing, CustomerLookup)
         if status < 400:
             return
         if status == 401:
-            raise AccessExpired(
-                f"{self.label} refused our access.",
-                hint=f"Reconnect {self.label} in Integration settings.",
-                status=status,
-                detail=response.text,
-            )
+            raise refused_access(self.label, AccessExpired, status=status, detail=response.text)
         if status == 429:
             raise RateLimited(
-                f"{self.label} asks us to slow down.",
+                later("%(tool)s asks us to slow down.", tool=self.label),
                 retry_after=self.retry_after(response),
                 status=status,
                 detail=response.text,
@@ -382,8 +387,8 @@ class Connector(StoredCredentials, DocumentBuilding, Previewing, CustomerLookup)
             return response.json()
         except (ValueError, RecursionError) as exc:  # RecursionError: absurdly deep nesting
             raise TransientError(
-                f"{self.label} sent a reply we could not read.",
-                hint="This is usually temporary; the next sync tries again.",
+                later("%(tool)s sent a reply we could not read.", tool=self.label),
+                hint=later(TEMPORARY_HINT),
                 status=response.status_code,
                 detail=response.text,
             ) from exc
@@ -404,16 +409,13 @@ class Connector(StoredCredentials, DocumentBuilding, Previewing, CustomerLookup)
     def reauthenticate(self) -> None:
         """After an expiry (AccessExpired): renew access (refresh a token, log in again), so that
         the call can be repeated once. Raises AuthError when access cannot be renewed."""
-        raise AuthError(
-            f"{self.label} refused our access.",
-            hint=f"Reconnect {self.label} in Integration settings.",
-        )
+        raise refused_access(self.label, AuthError)
 
     def raise_for_server_error(self, response: requests.Response) -> NoReturn:
         """A 5xx. Tools that report validation errors as 500 override this to read the body."""
         raise TransientError(
-            f"{self.label} had an internal error.",
-            hint="This is usually temporary; the next sync tries again.",
+            later("%(tool)s had an internal error.", tool=self.label),
+            hint=later(TEMPORARY_HINT),
             status=response.status_code,
             detail=response.text,
         )
@@ -421,8 +423,8 @@ class Connector(StoredCredentials, DocumentBuilding, Previewing, CustomerLookup)
     def raise_for_response(self, response: requests.Response) -> NoReturn:
         """A 4xx other than 401/429. Override to read the tool's error body."""
         raise InvoiceRejected(
-            f"{self.label} refused the request.",
-            hint="Check the data in Booksync and in the tool.",
+            later("%(tool)s refused the request.", tool=self.label),
+            hint=later("Check the data in Booksync and in the tool."),
             status=response.status_code,
             detail=response.text,
         )

@@ -9,35 +9,43 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.db import DatabaseError
-from django.utils.translation import gettext_lazy as _
 
 from bookkeeping.connectors.errors import (
     CallsForbidden,
     ConnectorError,
     Fix,
     InvoiceRejected,
+    later,
+    noop,
+    quoted,
     vat_mapping_field,
 )
 from bookkeeping.connectors.outgoing import PayloadFieldError, check_sendable, tool_text
-from bookkeeping.vat_codes import TREATMENT_KEYS, code_in, key_label, line_key
+from bookkeeping.vat_codes import TREATMENT_KEYS, code_in, line_key
+from invoicing.vat import VatTreatment
 
 if TYPE_CHECKING:
+    from config.texts import StoredText
     from invoicing.models import Customer, Invoice, InvoiceLine
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 # A record whose document could not be built: named, with the field when it is known.
-UNSENDABLE_FIELD = "{what} cannot be sent to {label}: {field} is not usable ({problem})."
-UNSENDABLE_FIELD_HINT = "Correct {field} in Booksync, then retry it from the sync history."
-UNSENDABLE = "{what} cannot be sent to {label}: a value of it cannot be put into {label}'s format."
-UNSENDABLE_HINT = (
+UNSENDABLE_FIELD = noop(
+    "%(what)s cannot be sent to %(label)s: %(field)s is not usable (%(problem)s)."
+)
+UNSENDABLE_FIELD_HINT = noop("Correct %(field)s in Booksync, then retry it from the sync history.")
+UNSENDABLE = noop(
+    "%(what)s cannot be sent to %(label)s: a value of it cannot be put into the format of %(label)s."
+)
+UNSENDABLE_HINT = noop(
     "Check its texts, dates and amounts (and its customer's) in Booksync, correct what looks "
     "wrong, then retry it from the sync history."
 )
 # A line whose VAT treatment (intra-community, export, ...) has no VAT code in the mapping.
-UNMAPPED_TREATMENT = _("Invoice %(number)s: %(treatment)s has no VAT code in %(label)s.")
-UNMAPPED_TREATMENT_HINT = _(
+UNMAPPED_TREATMENT = noop("Invoice %(number)s: %(treatment)s has no VAT code in %(label)s.")
+UNMAPPED_TREATMENT_HINT = noop(
     "Map “%(treatment)s” to a VAT code of the tool in Integration settings, then retry the invoice."
 )
 
@@ -56,33 +64,38 @@ class DocumentBuilding:
         Whatever goes wrong while building it is that invoice's refusal (InvoiceRejected naming
         it, the field when known, and the fix), never the failure of the run or of a batch.
         """
-        what = f"Invoice {tool_text(invoice.number)}"
+        what = later("Invoice %(number)s", number=quoted(tool_text(invoice.number)))
         return self._prepare(what, lambda: (check_sendable(invoice), build())[1])
 
     def prepare_customer(self, customer: Customer, build: Callable[[], T]) -> T:
         """Builds the tool's document of one customer; failures as in `prepare_invoice`."""
-        what = f"Customer {tool_text(customer.name)} ({tool_text(customer.code)})"
+        name, code = quoted(tool_text(customer.name)), quoted(tool_text(customer.code))
+        what = later("Customer %(name)s (%(code)s)", name=name, code=code)
         return self._prepare(what, build)
 
-    def _prepare(self, what: str, build: Callable[[], T]) -> T:
+    def _prepare(self, what: StoredText, build: Callable[[], T]) -> T:
         try:
             return build()
         except (ConnectorError, DatabaseError, CallsForbidden):  # the run's, not the record's
             raise
         except PayloadFieldError as exc:
             raise InvoiceRejected(
-                UNSENDABLE_FIELD.format(
-                    what=what, label=self.label, field=exc.field, problem=exc.problem
+                later(
+                    UNSENDABLE_FIELD,
+                    what=what,
+                    label=self.label,
+                    field=quoted(exc.field),
+                    problem=quoted(exc.problem),
                 ),
                 code="unsendable",
-                hint=UNSENDABLE_FIELD_HINT.format(field=exc.field),
+                hint=later(UNSENDABLE_FIELD_HINT, field=quoted(exc.field)),
             ) from exc
         except Exception as exc:
             logger.exception("%s: the document of %s could not be built", self.label, what)
             raise InvoiceRejected(
-                UNSENDABLE.format(what=what, label=self.label),
+                later(UNSENDABLE, what=what, label=self.label),
                 code="unsendable",
-                hint=UNSENDABLE_HINT,
+                hint=later(UNSENDABLE_HINT),
                 detail=f"{type(exc).__name__}: {exc}",
             ) from exc
 
@@ -96,17 +109,15 @@ class DocumentBuilding:
             return code
         key = line_key(line)
         if key in TREATMENT_KEYS:
-            treatment = key_label(key)
-            message = UNMAPPED_TREATMENT % {
-                "number": invoice.number,
-                "treatment": treatment,
-                "label": self.label,
-            }
-            hint = UNMAPPED_TREATMENT_HINT % {"treatment": treatment}
+            treatment = VatTreatment(key).label
+            message = later(
+                UNMAPPED_TREATMENT, number=invoice.number, treatment=treatment, label=self.label
+            )
+            hint = later(UNMAPPED_TREATMENT_HINT, treatment=treatment)
         else:
             shown = format(Decimal(key).normalize(), "f")
-            message = self.UNMAPPED_VAT.format(number=invoice.number, rate=shown, label=self.label)
-            hint = self.UNMAPPED_VAT_HINT.format(rate=shown)
+            message = later(self.UNMAPPED_VAT, number=invoice.number, rate=shown, label=self.label)
+            hint = later(self.UNMAPPED_VAT_HINT, rate=shown)
         raise InvoiceRejected(
             message, code="vat_mapping", hint=hint, fix=Fix.SETTINGS, field=vat_mapping_field(key)
         )

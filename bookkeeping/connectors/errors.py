@@ -9,7 +9,14 @@ from __future__ import annotations
 
 import re
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from bookkeeping.texts import later, noop, quoted, text_of
+
+if TYPE_CHECKING:
+    from config.texts import StoredText
+
+__all__ = ["later", "noop", "quoted"]  # the connectors word their messages with these
 
 DETAIL_LIMIT = 1000
 # Values of these keys (and bearer tokens) are blanked before a reply reaches a message or log.
@@ -34,9 +41,11 @@ def scrub(text: str) -> str:
 # An operator setting is missing: the message of the ImproperlyConfigured a connector raises. The
 # settings page and the sync's notification show it as it is, so it names the setting, never a
 # value.
-NOT_CONFIGURED_MESSAGE = (
-    "Booksync is not configured for {tool}: ask your administrator to set {setting}."
+NOT_CONFIGURED_MESSAGE = noop(
+    "Booksync is not configured for %(tool)s: ask your administrator to set %(setting)s."
 )
+RECONNECT_HINT = noop("Reconnect %(tool)s in Integration settings.")
+TEMPORARY_HINT = noop("This is usually temporary; the next sync tries again.")
 
 
 class Fix(StrEnum):
@@ -73,9 +82,9 @@ class ConnectorError(Exception):
 
     def __init__(
         self,
-        message: str,
+        message: StoredText | str,
         *,
-        hint: str = "",
+        hint: StoredText | str = "",
         status: int | None = None,
         detail: str = "",
         fix: Fix | None = None,
@@ -90,7 +99,7 @@ class ConnectorError(Exception):
         self.field = field
 
     def __str__(self) -> str:
-        parts = [self.message]
+        parts = [text_of(self.message)]
         if self.status is not None:
             parts.append(f"(HTTP {self.status})")
         if self.detail:
@@ -101,7 +110,7 @@ class ConnectorError(Exception):
 class AuthError(ConnectorError):
     """Access was refused for good: the user must reconnect the integration. Ends the run."""
 
-    def __init__(self, message: str, **kwargs: Any):
+    def __init__(self, message: StoredText | str, **kwargs: Any):
         kwargs.setdefault("field", CONNECTION)
         super().__init__(message, **kwargs)
 
@@ -116,7 +125,7 @@ class RateLimited(ConnectorError):
 
     default_fix = Fix.NOTHING
 
-    def __init__(self, message: str, *, retry_after: float, **kwargs: Any):
+    def __init__(self, message: StoredText | str, *, retry_after: float, **kwargs: Any):
         super().__init__(message, **kwargs)
         self.retry_after = max(0.0, float(retry_after))
 
@@ -137,10 +146,10 @@ class InvoiceRejected(ConnectorError):
 
     def __init__(
         self,
-        message: str,
+        message: StoredText | str,
         *,
         code: str = "",
-        hint: str = "",
+        hint: StoredText | str = "",
         customer_missing: bool = False,
         **kwargs: Any,
     ):
@@ -161,3 +170,9 @@ class CallsForbidden(Exception):  # noqa: N818 (a stop signal, not an error of t
     """Raised by a connector's `before_call` guard: its caller may no longer call the tool (a
     sync run that another run took over). Not a ConnectorError: nothing is wrong with the tool
     or the record, and nobody catches it but the caller that set the guard."""
+
+
+def refused_access(tool: str, kind: type[AuthError], **kwargs: Any) -> AuthError:
+    """The tool refused our access (a 401, a refused login): reconnect in the settings."""
+    message = later("%(tool)s refused our access.", tool=tool)
+    return kind(message, hint=later(RECONNECT_HINT, tool=tool), **kwargs)

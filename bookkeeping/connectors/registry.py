@@ -8,20 +8,31 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 
-from bookkeeping.connectors.errors import NOT_CONFIGURED_MESSAGE, AuthError
+from bookkeeping.connectors.errors import (
+    NOT_CONFIGURED_MESSAGE,
+    RECONNECT_HINT,
+    AuthError,
+    later,
+    noop,
+)
 from bookkeeping.tools import TOOLS
 
 if TYPE_CHECKING:
     from bookkeeping.connectors.base import Connector
     from bookkeeping.models import Integration
 
-__all__ = ["NOT_CONFIGURED_MESSAGE", "connector_class", "get_connector"]
+__all__ = [
+    "NOT_CONFIGURED_MESSAGE",
+    "RECONNECT_HINT",
+    "connector_class",
+    "get_connector",
+]
 
 # Shown when no encryption key can read an integration's stored credentials.
-UNREADABLE_CREDENTIALS_MESSAGE = (
-    "Booksync can no longer read the stored credentials of {tool} (the encryption key was changed)."
+UNREADABLE_CREDENTIALS_MESSAGE = noop(
+    "Booksync can no longer read the stored credentials of %(tool)s (the encryption key was "
+    "changed)."
 )
-RECONNECT_HINT = "Reconnect {tool} in Integration settings."
 
 # The interface methods that use the stored credentials (the OAuth ones replace them instead).
 NEEDS_CREDENTIALS = (
@@ -68,8 +79,8 @@ def get_connector(integration: Integration) -> Connector:
 
         def refuse(*args: Any, **kwargs: Any) -> NoReturn:
             raise AuthError(
-                UNREADABLE_CREDENTIALS_MESSAGE.format(tool=label),
-                hint=RECONNECT_HINT.format(tool=label),
+                later(UNREADABLE_CREDENTIALS_MESSAGE, tool=label),
+                hint=later(RECONNECT_HINT, tool=label),
             )
 
         # On the methods, not in request(): a tool's own checks before its first call (Yuki's

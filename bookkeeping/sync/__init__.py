@@ -29,6 +29,8 @@ from bookkeeping.sync.customers import push_customers
 from bookkeeping.sync.push import push_invoices, push_updates
 from bookkeeping.sync.runtime import RunAborted, RunTakenOver, call, fence, heartbeat
 from bookkeeping.sync.work import select_work
+from bookkeeping.texts import later
+from config.texts import StoredText
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -66,11 +68,17 @@ def active_integration(company: Company) -> Integration:
     integration = Integration.objects.filter(company=company, is_active=True).first()
     if integration is None:
         raise SyncNotPossible(
-            "No bookkeeping tool is connected. A company admin connects one in Integration settings."
+            later(
+                "No bookkeeping tool is connected. A company admin connects one in Integration "
+                "settings."
+            )
         )
     if integration.status == Integration.Status.NOT_CONNECTED:
         raise SyncNotPossible(
-            f"{integration.tool_label} is not connected yet: finish connecting it in Integration settings."
+            later(
+                "%(tool)s is not connected yet: finish connecting it in Integration settings.",
+                tool=integration.tool_label,
+            )
         )
     return integration
 
@@ -155,9 +163,11 @@ def _reconnect_if_lost() -> None:
         connection.close_if_unusable_or_obsolete()
 
 
-def _unexpected(exc: Exception) -> str:
+def _unexpected(exc: Exception) -> StoredText | str:
     if isinstance(exc, TransientError | InvoiceRejected):
         return exc.message
     if isinstance(exc, ImproperlyConfigured):  # the connectors word it for the user; no secrets
-        return str(exc)
-    return "The sync stopped on an unexpected error; the team has been told. Try again later."
+        return exc.args[0] if isinstance(exc.args[0], StoredText) else str(exc)
+    return later(
+        "The sync stopped on an unexpected error; the team has been told. Try again later."
+    )

@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from bookkeeping.models import Integration, SyncRun
+from bookkeeping.texts import later
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -33,7 +34,9 @@ def claim_run(
     ).update(
         status=SyncRun.Status.FAILED,
         finished_at=timezone.now(),
-        error="This sync stopped without finishing (its worker stopped); the next run took over.",
+        error=later(
+            "This sync stopped without finishing (its worker stopped); the next run took over."
+        ),
     )
     try:
         with transaction.atomic():

@@ -19,6 +19,7 @@ from bookkeeping.models import BookEntry, ExternalRecord, SyncRun
 from bookkeeping.sync import transitions
 from bookkeeping.sync.runtime import call
 from bookkeeping.sync.work import Work, record_ref
+from bookkeeping.texts import later, noop
 from invoicing.models import Invoice
 
 logger = logging.getLogger(__name__)
@@ -27,9 +28,9 @@ logger = logging.getLogger(__name__)
 MAX_ATTEMPTS_PER_RUN = 3
 # Invoices loaded from the database at a time while pushing.
 LOAD_CHUNK = 200
-NO_RESULT = (
-    "{label} gave no result for invoice {number}; the next sync asks {label} whether it was "
-    "booked before it sends it again."
+NO_RESULT = noop(
+    "%(label)s gave no result for invoice %(number)s; the next sync asks %(label)s whether it "
+    "was booked before it sends it again."
 )
 
 
@@ -40,7 +41,7 @@ def _left_out(batch: list[Invoice], results: list[PushResult]) -> list[Invoice]:
 
 
 def _no_result(invoice: Invoice, connector: Connector) -> TransientError:
-    return TransientError(NO_RESULT.format(label=connector.label, number=invoice.number))
+    return TransientError(later(NO_RESULT, label=connector.label, number=invoice.number))
 
 
 # Invoices ----------------------------------------------------------------------------------

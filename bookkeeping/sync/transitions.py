@@ -18,13 +18,15 @@ from bookkeeping import reporting
 from bookkeeping.content import content_hash
 from bookkeeping.models import ExternalRecord, Integration, SyncIssue, SyncRun
 from bookkeeping.sync.runtime import fence, heartbeat
+from bookkeeping.texts import joined, later, noop
 from invoicing.models import Invoice
 
 if TYPE_CHECKING:
     from bookkeeping.connectors.base import AuthError, ConnectorError, RemoteRef
     from bookkeeping.sync.work import Work
+    from config.texts import StoredText
 
-TRANSIENT_HINT = "This is usually temporary: the next sync tries this invoice again."
+TRANSIENT_HINT = noop("This is usually temporary: the next sync tries this invoice again.")
 
 
 def mark_pushing(run: SyncRun, work: Work, batch: list[Invoice]) -> None:
@@ -127,7 +129,7 @@ def fail(
     another booking under the number, looked up again before any push.
     """
     if transient and not exc.hint:
-        exc.hint = TRANSIENT_HINT
+        exc.hint = later(TRANSIENT_HINT)
     issue = reporting.record_issue(run, exc, invoice=invoice)
     if getattr(exc, "customer_missing", False):  # the next run creates the customer again
         ExternalRecord.objects.filter(
@@ -142,7 +144,8 @@ def fail(
             work.record_states[invoice.pk] = state
     Invoice.objects.filter(pk=invoice.pk).update(
         sync_state=Invoice.SyncState.FAILED,
-        sync_message=f"{issue.message} {issue.hint}".strip(),
+        # Read in the worker's language until Invoice.sync_message is a StoredTextField.
+        sync_message=joined(issue.message, issue.hint),
     )
     heartbeat(run, invoices_failed=1, done=1)
 
@@ -168,14 +171,14 @@ def mark_synced_again(run: SyncRun, invoice: Invoice) -> None:
 def reconnect_needed(run: SyncRun, exc: AuthError) -> None:
     """Access was refused for good: the integration needs a reconnect; the run ends."""
     Integration.objects.filter(pk=run.integration_id).update(
-        status=Integration.Status.RECONNECT_NEEDED, last_error=f"{exc.message} {exc.hint}".strip()
+        status=Integration.Status.RECONNECT_NEEDED, last_error=joined(exc.message, exc.hint)
     )
     reporting.record_issue(run, exc)
     SyncRun.objects.filter(pk=run.pk).update(error=exc.message)
     run.error = exc.message
 
 
-def close(run: SyncRun, *, status: str | None = None, error: str = "") -> SyncRun:
+def close(run: SyncRun, *, status: str | None = None, error: StoredText | str = "") -> SyncRun:
     """Ends the run with its status (from its issues unless given) and tells who should know.
     A succeeded run clears an earlier error state of the integration."""
     run.refresh_from_db()

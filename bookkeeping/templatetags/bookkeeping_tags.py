@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django import template
+from django.utils.translation import gettext
 
 from bookkeeping.connectors.base import Connector
 from bookkeeping.connectors.registry import connector_class
-from bookkeeping.payments import NOT_REPORTED
+from bookkeeping.payments import NOT_REPORTED, NOT_REPORTED_SHORT
 from bookkeeping.queries import (
     Attention,
     active_integration_or_none,
@@ -25,6 +26,7 @@ from bookkeeping.queries import (
     waiting_count,
 )
 from bookkeeping.tools import tool
+from config.formats import format_money
 
 if TYPE_CHECKING:
     from bookkeeping.models import Integration
@@ -42,13 +44,13 @@ class PaymentReporting:
     @property
     def not_reported(self) -> str:
         """The sentence for every payment status of a tool that does not report payments."""
-        return "" if self.reports else NOT_REPORTED.format(label=self.label)
+        return "" if self.reports else gettext(NOT_REPORTED) % {"label": self.label}
 
     @property
     def not_reported_short(self) -> str:
         """The same without its ending, for a table cell: "Octopus does not report payments
         to Booksync"."""
-        return self.not_reported.partition(":")[0]
+        return "" if self.reports else gettext(NOT_REPORTED_SHORT) % {"label": self.label}
 
 
 def reports_payments(integration: Integration) -> bool:
@@ -131,3 +133,12 @@ def sync_edit_banner(context: template.Context, invoice: Any) -> dict[str, Any]:
         "label": integration.tool_label,
         "invoice": invoice,
     }
+
+
+@register.filter
+def money(amount: Any, currency: str = "EUR") -> str:
+    """``{{ invoice.total|money:invoice.currency }}``: the amount in the reader's format
+    (1.234,56 € in Dutch and French), by the project's one money helper."""
+    if amount is None or amount == "":
+        return ""
+    return format_money(amount, currency or "EUR")

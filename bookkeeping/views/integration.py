@@ -17,7 +17,8 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from bookkeeping import integrations, reference
@@ -36,13 +37,12 @@ from bookkeeping.vat_codes import key_label, mapping_keys, rate_key, used_treatm
 from bookkeeping.views import tool_lists
 from config.tenancy import company_admin_required
 
-UNMAPPED_TREATMENTS = _(
+UNMAPPED_TREATMENTS = _lazy(
     "Invoices with a line of %(treatments)s cannot be synced until it is mapped to a VAT code."
 )
 logger = logging.getLogger(__name__)
-
 OAUTH_SESSION_KEY = "bookkeeping_oauth"
-MAPPING_INVALID_MESSAGE = "Some choices are missing: see the fields marked below."
+MAPPING_INVALID_MESSAGE = _lazy("Some choices are missing: see the fields marked below.")
 
 
 def _settings_redirect() -> HttpResponse:
@@ -52,7 +52,7 @@ def _settings_redirect() -> HttpResponse:
 def _integration_or_redirect(request: HttpRequest) -> Integration | None:
     integration = integrations.active_integration(request.company)
     if integration is None:
-        messages.warning(request, "Pick a bookkeeping tool first.")
+        messages.warning(request, _("Pick a bookkeeping tool first."))
     return integration
 
 
@@ -70,7 +70,7 @@ def settings_page(request: HttpRequest) -> HttpResponse:
 def _page_context(
     request: HttpRequest, integration: Integration | None, form: MappingForm | None = None
 ) -> dict[str, Any]:
-    context: dict[str, Any] = {
+    context: dict[str, Any] = {  # "tool" a plain dict: templates would call the class
         "integration": integration,
         "tool_form": ToolForm(
             tools=integrations.offered_tools(request.company),
@@ -91,8 +91,7 @@ def _page_context(
 def _connection_context(request: HttpRequest, integration: Integration) -> dict[str, Any]:
     tool = integrations.tool_class(integration)
     connected_once = integrations.has_credentials(integration)
-    context: dict[str, Any] = {
-        # A plain dict: the template language would try to call the class.
+    context: dict[str, Any] = {  # "tool" a plain dict: templates would call the class
         "tool": {"uses_oauth": tool.uses_oauth, "target_label": tool.target_label},
         "has_credentials": connected_once,
         # Stored but unreadable: the user reconnects (and may disconnect), nothing else.
@@ -146,7 +145,7 @@ def choose_tool(request: HttpRequest) -> HttpResponse:
     """Picks the tool; switching from another active tool asks for a confirmation first."""
     form = ToolForm(request.POST, tools=integrations.offered_tools(request.company))
     if not form.is_valid():
-        messages.error(request, "Pick one of the bookkeeping tools offered.")
+        messages.error(request, _("Pick one of the bookkeeping tools offered."))
         return _settings_redirect()
     tool = form.cleaned_data["tool"]
     if not form.cleaned_data["confirm"] and integrations.needs_switch_confirmation(
@@ -165,7 +164,10 @@ def choose_tool(request: HttpRequest) -> HttpResponse:
         messages.error(request, exc.message)
         return _settings_redirect()
     tool_lists.forget_lists(request)
-    messages.success(request, f"{integration.tool_label} is your bookkeeping tool. Now connect it.")
+    messages.success(
+        request,
+        _("%(tool)s is your bookkeeping tool. Now connect it.") % {"tool": integration.tool_label},
+    )
     return _settings_redirect()
 
 
@@ -186,7 +188,7 @@ def connect(request: HttpRequest) -> HttpResponse:
         request.POST, fields=tool.credential_fields, flags=tool.tool.credential_flags
     )
     if not form.is_valid():
-        messages.error(request, "Fill in every field to connect.")
+        messages.error(request, _("Fill in every field to connect."))
         return _settings_redirect()
     try:
         targets = integrations.connect_with_credentials(integration, values=form.cleaned_data)
@@ -197,7 +199,8 @@ def connect(request: HttpRequest) -> HttpResponse:
     tool_lists.cache_targets(request, integration, targets)
     messages.success(
         request,
-        f"{integration.tool_label} accepted the credentials. Now pick the {tool.target_label}.",
+        _("%(tool)s accepted the credentials. Now pick the %(target_label)s.")
+        % {"tool": integration.tool_label, "target_label": tool.target_label},
     )
     return _settings_redirect()
 
@@ -229,12 +232,17 @@ def oauth_callback(request: HttpRequest) -> HttpResponse:
         or not secrets.compare_digest(str(pending.get("state", "")), state)
         or pending.get("company_id") != request.company.pk
     ):
-        return HttpResponseForbidden("This authorisation reply does not match a request of ours.")
+        return HttpResponseForbidden(
+            _("This authorisation reply does not match a request of ours.")
+        )
     integration = _integration_or_redirect(request)
     if integration is None:
         return _settings_redirect()
     if request.GET.get("error") == "access_denied":
-        messages.warning(request, f"You did not give Booksync access to {integration.tool_label}.")
+        messages.warning(
+            request,
+            _("You did not give Booksync access to %(tool)s.") % {"tool": integration.tool_label},
+        )
         return _settings_redirect()
     code = request.GET.get("code", "")
     if not code:
@@ -243,7 +251,8 @@ def oauth_callback(request: HttpRequest) -> HttpResponse:
         )
         messages.error(
             request,
-            f"{integration.tool_label} sent an unexpected reply. Please try to connect again.",
+            _("%(tool)s sent an unexpected reply. Please try to connect again.")
+            % {"tool": integration.tool_label},
         )
         return _settings_redirect()
     redirect_uri = request.build_absolute_uri(reverse("bookkeeping:oauth_callback"))
@@ -257,7 +266,11 @@ def oauth_callback(request: HttpRequest) -> HttpResponse:
     tool_lists.forget_lists(request)
     tool_lists.cache_targets(request, integration, targets)
     label = integrations.tool_class(integration).target_label
-    messages.success(request, f"{integration.tool_label} is connected. Now pick the {label}.")
+    messages.success(
+        request,
+        _("%(tool)s is connected. Now pick the %(target)s.")
+        % {"tool": integration.tool_label, "target": label},
+    )
     return _settings_redirect()
 
 
@@ -272,7 +285,10 @@ def choose_target(request: HttpRequest) -> HttpResponse:
     targets = tool_lists.cached_targets(request, integration)
     form = TargetForm(request.POST, label=tool.target_label.capitalize(), targets=targets)
     if not form.is_valid():
-        messages.error(request, f"Pick a {tool.target_label} from the list.")
+        messages.error(
+            request,
+            _("Pick a %(target_label)s from the list.") % {"target_label": tool.target_label},
+        )
         return _settings_redirect()
     try:
         integrations.choose_target(
@@ -284,8 +300,14 @@ def choose_target(request: HttpRequest) -> HttpResponse:
     tool_lists.forget_lists(request, targets_too=False)
     messages.success(
         request,
-        f"{integration.tool_label} {tool.target_label} {integration.target_name} chosen. "
-        "Now check the journals, the revenue account and the VAT codes.",
+        _(
+            "%(tool)s %(target_label)s %(target_name)s chosen. Now check the journals, the revenue account and the VAT codes."
+        )
+        % {
+            "tool": integration.tool_label,
+            "target_label": tool.target_label,
+            "target_name": integration.target_name,
+        },
     )
     return _settings_redirect()
 
@@ -326,14 +348,13 @@ def save_mapping(request: HttpRequest) -> HttpResponse:
     unmapped = [
         key_label(key) for key, code in form.vat_mapping().items() if not code and key in used
     ]
-    messages.success(request, "Journals, revenue account and VAT codes saved.")
+    messages.success(request, _("Journals, revenue account and VAT codes saved."))
     if missing:
-        messages.warning(
-            request,
-            "Invoices with VAT rate "
-            + ", ".join(f"{rate.rstrip('0').rstrip('.')}%" for rate in missing)
-            + " cannot be synced until the rate is mapped to a VAT code.",
+        rates = ", ".join(f"{rate.rstrip('0').rstrip('.')}%" for rate in missing)
+        text = _(
+            "Invoices with VAT rate %(rates)s cannot be synced until the rate is mapped to a VAT code."
         )
+        messages.warning(request, text % {"rates": rates})
     if unmapped:
         messages.warning(request, UNMAPPED_TREATMENTS % {"treatments": ", ".join(unmapped)})
     return _settings_redirect()
@@ -351,7 +372,7 @@ def refresh_lists(request: HttpRequest) -> HttpResponse:
     (and the booking preview's copy of them, `bookkeeping.reference`)."""
     tool_lists.forget_lists(request)
     reference.forget_company(request.company)
-    messages.info(request, "The lists are fetched again from the tool.")
+    messages.info(request, _("The lists are fetched again from the tool."))
     return _settings_redirect()
 
 
@@ -390,7 +411,7 @@ def toggle_nightly(request: HttpRequest) -> HttpResponse:
 
     def switch(integration: Integration) -> str:
         integrations.set_nightly_sync(integration, enabled=enabled)
-        return f"Nightly sync switched {'on' if enabled else 'off'}."
+        return _("Nightly sync switched on.") if enabled else _("Nightly sync switched off.")
 
     return _act_on_integration(request, switch)
 
@@ -403,6 +424,7 @@ def disconnect(request: HttpRequest) -> HttpResponse:
     def forget(integration: Integration) -> str:
         integrations.disconnect(integration)
         tool_lists.forget_lists(request)
-        return f"{integration.tool_label} disconnected. The sync history is kept."
+        text = _("%(tool)s disconnected. The sync history is kept.")
+        return text % {"tool": integration.tool_label}
 
     return _act_on_integration(request, forget)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
 from bookkeeping import first_sync, reference
@@ -16,9 +16,9 @@ from bookkeeping.sync import SyncNotPossible
 from config.tenancy import company_admin_required, company_required
 from config.views import safe_url
 
-NOTHING_TO_PREVIEW = "There is no first sync to preview: press Sync on the overview."
-CONFIRMED = "First sync confirmed and started. You get a notification in the bell when it ends."
-JOINED = "First sync confirmed; a sync is already running and you get its notification too."
+NOTHING_TO_PREVIEW = _("There is no first sync to preview: press Sync on the overview.")
+CONFIRMED = _("First sync confirmed and started. You get a notification in the bell when it ends.")
+JOINED = _("First sync confirmed; a sync is already running and you get its notification too.")
 
 
 @require_GET
@@ -34,16 +34,16 @@ def preview_page(request: HttpRequest) -> HttpResponse:
         "integration": integration,
         "preview": preview,
         "groups": [
-            ("to-send", "To send", preview.to_send[:LIST_LIMIT], len(preview.to_send)),
+            ("to-send", _("To send"), preview.to_send[:LIST_LIMIT], len(preview.to_send)),
             (
                 "to-link",
-                "Already in the tool: linked, not sent again",
+                _("Already in the tool: linked, not sent again"),
                 preview.to_link[:LIST_LIMIT],
                 len(preview.to_link),
             ),
             (
                 "conflicts",
-                "Conflicts: not sent",
+                _("Conflicts: not sent"),
                 preview.conflicts[:LIST_LIMIT],
                 len(preview.conflicts),
             ),

@@ -16,13 +16,23 @@ from django.views.decorators.http import require_GET, require_POST
 from bookkeeping import queries, recovery
 from bookkeeping.models import Integration
 from bookkeeping.sync import SyncNotPossible
+from bookkeeping.texts import joined, later, noop
 from config.tenancy import company_admin_required, company_required, get_for_company
+from config.texts import StoredText
 from invoicing.models import Invoice
 
-NO_INTEGRATION = "No bookkeeping tool is connected: connect one in Integration settings first."
-SYNC_STARTED = "A sync of {what} started; you get a notification in the bell when it ends."
-SYNC_JOINED = "A sync is already running; {what} waits for the next one."
-NOT_STARTED = "{message} The invoice is unlinked: the next sync books it."
+NO_INTEGRATION = noop(
+    "No bookkeeping tool is connected: connect one in Integration settings first."
+)
+SYNC_STARTED = noop(
+    "A sync of invoice %(number)s started; you get a notification in the bell when it ends."
+)
+SYNC_JOINED = noop("A sync is already running; invoice %(number)s waits for the next one.")
+ALL_STARTED = noop(
+    "A sync of every failed invoice started; you get a notification in the bell when it ends."
+)
+ALL_JOINED = noop("A sync is already running; every failed invoice waits for the next one.")
+NOT_STARTED = noop("%(message)s The invoice is unlinked: the next sync books it.")
 
 Action = Callable[[HttpRequest, Integration, Invoice], str]
 
@@ -50,7 +60,7 @@ def invoice_action(action: Action) -> Callable[[HttpRequest, int], HttpResponse]
         invoice = get_for_company(Invoice, request, pk=pk)
         integration = queries.active_integration_or_none(request.company)
         if integration is None:
-            messages.error(request, NO_INTEGRATION)
+            messages.error(request, later(NO_INTEGRATION))
         else:
             try:
                 messages.success(request, action(request, integration, invoice))
@@ -88,8 +98,8 @@ def send_again(request: HttpRequest, integration: Integration, invoice: Invoice)
     try:
         action, started = recovery.send_again(invoice, integration=integration, user=request.user)
     except SyncNotPossible as exc:
-        return NOT_STARTED.format(message=exc)
-    return f"{action.detail} {_started(started, f'invoice {invoice.number}')}"
+        return later(NOT_STARTED, message=exc)
+    return joined(action.detail, _started(started, invoice.number))
 
 
 @invoice_action
@@ -106,7 +116,7 @@ def retry(request: HttpRequest, integration: Integration, invoice: Invoice) -> s
         started = recovery.retry(invoice, integration=integration, user=request.user)
     except SyncNotPossible as exc:
         raise recovery.RecoveryRefused(str(exc)) from exc
-    return _started(started, f"invoice {invoice.number}")
+    return _started(started, invoice.number)
 
 
 @company_admin_required
@@ -114,19 +124,21 @@ def retry(request: HttpRequest, integration: Integration, invoice: Invoice) -> s
 def retry_failed(request: HttpRequest) -> HttpResponse:
     integration = queries.active_integration_or_none(request.company)
     if integration is None:
-        messages.error(request, NO_INTEGRATION)
+        messages.error(request, later(NO_INTEGRATION))
         return redirect("bookkeeping:reconciliation")
     try:
         started = recovery.retry_failed(integration=integration, user=request.user)
     except (recovery.RecoveryRefused, SyncNotPossible) as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, _started(started, "every failed invoice"))
+        messages.success(request, _started(started))
     return redirect("bookkeeping:reconciliation")
 
 
-def _started(started: bool, what: str) -> str:
-    return (SYNC_STARTED if started else SYNC_JOINED).format(what=what)
+def _started(started: bool, number: str = "") -> StoredText:
+    if not number:
+        return later(ALL_STARTED if started else ALL_JOINED)
+    return later(SYNC_STARTED if started else SYNC_JOINED, number=number)
 
 
 def _int(value: str | None) -> int | None:

@@ -7,6 +7,8 @@ from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from bookkeeping import first_sync, integrations, queries, recovery
@@ -15,7 +17,7 @@ from bookkeeping.sync import SyncNotPossible, start_sync
 from config.tenancy import company_admin_required, company_required, get_for_company
 from config.views import paginate, safe_url
 
-NOTHING_WAITS = "No invoice waits on these settings any more."
+NOTHING_WAITS = _lazy("No invoice waits on these settings any more.")
 RUNS_PER_PAGE = 25
 
 
@@ -33,11 +35,11 @@ def _start(request: HttpRequest, *, trigger: str, invoice_ids: list[int] | None 
         messages.error(request, str(exc))
         return
     if started:
-        messages.info(request, "Sync started. You get a notification in the bell when it ends.")
+        messages.info(request, _("Sync started. You get a notification in the bell when it ends."))
     else:
         messages.info(
             request,
-            "A sync is already running; you get its notification too when it ends.",
+            _("A sync is already running; you get its notification too when it ends."),
         )
 
 
@@ -66,7 +68,7 @@ def progress(request: HttpRequest) -> JsonResponse:
             "done": run.done,
             "total": run.total,
             "percent": run.progress_percent,
-            "summary": run.summary.splitlines()[0] if run.summary else "",
+            "summary": str(run.summary).splitlines()[0] if run.summary else "",
         }
     )
 

@@ -6,18 +6,17 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from bookkeeping import integrations
 from bookkeeping.forms import LockForm, StartDateForm
 from config.tenancy import company_admin_required
 
-LOCK_ON = "Booked invoices are locked: they are corrected with a credit note."
-LOCK_OFF = "Booked invoices can be edited again."
-
-
-def _plural(count: int) -> str:
-    return f"{count} invoice{'' if count == 1 else 's'}"
+LOCK_ON = _lazy("Booked invoices are locked: they are corrected with a credit note.")
+LOCK_OFF = _lazy("Booked invoices can be edited again.")
 
 
 @company_admin_required
@@ -26,26 +25,34 @@ def save_start_date(request: HttpRequest) -> HttpResponse:
     """Saves "Sync invoices dated from" and marks the invoices before it at once."""
     integration = integrations.active_integration(request.company)
     if integration is None:
-        messages.warning(request, "Pick a bookkeeping tool first.")
+        messages.warning(request, _("Pick a bookkeeping tool first."))
         return redirect("bookkeeping:settings")
     form = StartDateForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Enter the start date as a date, or leave it empty.")
+        messages.error(request, _("Enter the start date as a date, or leave it empty."))
         return redirect("bookkeeping:settings")
     sync_from = form.cleaned_data["sync_from"]
     change = integrations.set_sync_from(integration, sync_from=sync_from)
     if sync_from is None:
-        line = "Start date removed: every booked invoice is sent."
+        lines = [_("Start date removed: every booked invoice is sent.")]
     else:
-        line = (
-            f"Start date saved: invoices dated before {date_format(sync_from)} are never sent "
-            f"to {integration.tool_label}."
-        )
+        text = _("Start date saved: invoices dated before %(date)s are never sent to %(tool)s.")
+        lines = [text % {"date": date_format(sync_from), "tool": integration.tool_label}]
     if change.before:
-        line += f" {_plural(change.before)} marked “Before the start date”."
+        text = ngettext(
+            "%(count)s invoice marked “Before the start date”.",
+            "%(count)s invoices marked “Before the start date”.",
+            change.before,
+        )
+        lines.append(text % {"count": change.before})
     if change.released:
-        line += f" {_plural(change.released)} will be sent again by the next sync."
-    messages.success(request, line)
+        text = ngettext(
+            "%(count)s invoice will be sent again by the next sync.",
+            "%(count)s invoices will be sent again by the next sync.",
+            change.released,
+        )
+        lines.append(text % {"count": change.released})
+    messages.success(request, " ".join(lines))
     return redirect("bookkeeping:settings")
 
 

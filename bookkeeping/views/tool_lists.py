@@ -23,7 +23,7 @@ def tool_error(request: HttpRequest, exc: ConnectorError) -> None:
     """Shows the error unless it already waits to be shown: an action and the page it redirects
     to, or the targets and the lists of one page, may fail for the same reason (a missing server
     setting). `in` looks at the waiting messages without consuming them."""
-    text = integrations.describe_error(exc)
+    text = str(integrations.describe_error(exc))  # shown now, in the reader's language
     if Message(messages.ERROR, text) not in messages.get_messages(request):
         messages.error(request, text)
 

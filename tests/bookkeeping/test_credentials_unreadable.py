@@ -38,8 +38,8 @@ NEW_KEY = Fernet.generate_key().decode()
 
 def unreadable_text(tool_label: str) -> str:
     return (
-        f"{UNREADABLE_CREDENTIALS_MESSAGE.format(tool=tool_label)} "
-        f"{RECONNECT_HINT.format(tool=tool_label)}"
+        f"{UNREADABLE_CREDENTIALS_MESSAGE % {'tool': tool_label}} "
+        f"{RECONNECT_HINT % {'tool': tool_label}}"
     )
 
 
@@ -157,14 +157,14 @@ def test_a_sync_ends_with_the_reason_and_marks_the_integration_reconnect_needed(
 
     label = integration.tool_label
     assert run.status == SyncRun.Status.FAILED
-    assert run.error == UNREADABLE_CREDENTIALS_MESSAGE.format(tool=label)
+    assert str(run.error) == UNREADABLE_CREDENTIALS_MESSAGE % {"tool": label}
     assert sim.calls == []
     integration.refresh_from_db()
     assert integration.status == Integration.Status.RECONNECT_NEEDED
-    assert integration.last_error == unreadable_text(label)
+    assert str(integration.last_error) == unreadable_text(label)
     note = Notification.objects.get(recipient=alice)
     assert note.level == Notification.Level.ERROR
-    assert UNREADABLE_CREDENTIALS_MESSAGE.format(tool=label) in note.body
+    assert UNREADABLE_CREDENTIALS_MESSAGE % {"tool": label} in note.body
     assert note.link == reverse("bookkeeping:settings") + "#step-connect"
 
 

@@ -305,8 +305,8 @@ def test_a_sync_books_an_invoice_in_the_new_tool(ledgerly, ledgerly_integration,
 
     run = sync_company(acme, trigger=SyncRun.Trigger.MANUAL, user=alice)
 
-    assert run.status == SyncRun.Status.SUCCEEDED, run.summary
-    assert run.summary == "1 customer and 1 invoice synced to Ledgerly"
+    assert run.status == SyncRun.Status.SUCCEEDED, str(run.summary)
+    assert str(run.summary) == "1 customer and 1 invoice synced to Ledgerly"
     [entry] = ledgerly.bookings("2026-0001")
     invoice.refresh_from_db()
     assert invoice.booking_number == entry["number"] == "L-00001"

@@ -260,7 +260,7 @@ def test_a_wrong_octopus_password_shows_the_tool_error_in_plain_words(
     integration = active(acme)
     assert integration.credentials == {}
     assert integration.status == Integration.Status.NOT_CONNECTED
-    assert integration.last_error == message
+    assert str(integration.last_error) == message
 
 
 def test_it_connects_yuki_and_picks_the_administration(alice_client, acme, yuki, tool_settings):
@@ -420,7 +420,7 @@ def test_test_connection_shows_the_error_and_asks_to_reconnect_when_access_is_re
     assert "Reconnect Exact Online in Integration settings." in message
     integration = active(acme)
     assert integration.status == Integration.Status.RECONNECT_NEEDED
-    assert integration.last_error == message
+    assert str(integration.last_error) == message
     content = response.content.decode()
     assert "Reconnect needed" in content
     assert "Reconnect Exact Online</button>" in content

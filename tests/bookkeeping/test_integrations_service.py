@@ -118,7 +118,7 @@ def test_refused_credentials_are_not_kept(acme, yuki):
     integration.refresh_from_db()
     assert integration.credentials == {}
     assert integration.status == Integration.Status.NOT_CONNECTED
-    assert integration.last_error.startswith(caught.value.message)
+    assert str(integration.last_error).startswith(str(caught.value.message))
 
 
 def test_accepted_credentials_list_the_targets(acme, yuki):
@@ -145,7 +145,7 @@ def test_a_failed_test_marks_reconnect_needed_and_a_good_one_connected(
 
     octopus_integration.refresh_from_db()
     assert octopus_integration.status == Integration.Status.RECONNECT_NEEDED
-    assert "Octopus" in octopus_integration.last_error
+    assert "Octopus" in str(octopus_integration.last_error)
 
     octopus.reset()
     line = integrations.check_connection(octopus_integration)
@@ -153,7 +153,7 @@ def test_a_failed_test_marks_reconnect_needed_and_a_good_one_connected(
     octopus_integration.refresh_from_db()
     assert line
     assert octopus_integration.status == Integration.Status.CONNECTED
-    assert octopus_integration.last_error == ""
+    assert str(octopus_integration.last_error) == ""
 
 
 def test_fetching_lists_returns_the_error_instead_of_raising(

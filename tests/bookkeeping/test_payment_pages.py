@@ -61,7 +61,7 @@ def test_the_invoice_page_shows_status_open_amount_and_when_it_was_read(
     set_payment(invoice, Status.PARTLY_PAID, Decimal("40.00"))
     page = alice_client.get(invoice.get_absolute_url()).content.decode()
     assert payment_text(page) == (
-        "Partly paid · 40.00 EUR open Read from Exact Online on 27/11/2026 10:42"
+        "Partly paid · €40.00 open Read from Exact Online on 27/11/2026 10:42"
     )
 
 
@@ -87,7 +87,7 @@ def test_an_invoice_not_read_yet_says_so(
 def test_octopus_says_it_does_not_report_payments_instead_of_unknown(
     alice_client, alice, invoice, octopus_integration
 ):
-    sentence = NOT_REPORTED.format(label="Octopus")
+    sentence = NOT_REPORTED % {"label": "Octopus"}
     assert sentence.startswith("Octopus does not report payments to Booksync")
 
     page = alice_client.get(invoice.get_absolute_url()).content.decode()

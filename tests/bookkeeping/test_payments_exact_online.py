@@ -196,7 +196,7 @@ def test_a_payment_reply_that_cannot_be_read_leaves_the_run_and_its_bookings_alo
 
     run = sync(acme, alice)
 
-    assert run.status == "succeeded", run.summary
+    assert run.status == "succeeded", str(run.summary)
     invoice.refresh_from_db()
     assert invoice.booking_number
     assert invoice.payment_status == Invoice.PaymentStatus.UNKNOWN

@@ -26,7 +26,7 @@ def test_a_sync_on_octopus_leaves_the_payment_status_unknown_and_asks_nothing_ab
 
     run = sync_company(acme, trigger=SyncRun.Trigger.MANUAL, user=alice)
 
-    assert run.status == SyncRun.Status.SUCCEEDED, run.summary
+    assert run.status == SyncRun.Status.SUCCEEDED, str(run.summary)
     invoice.refresh_from_db()
     assert invoice.sync_state == Invoice.SyncState.SYNCED
     assert invoice.payment_status == Invoice.PaymentStatus.UNKNOWN
@@ -46,6 +46,6 @@ def test_a_payment_refresh_on_octopus_says_it_is_not_supported_and_costs_no_call
 
     assert refresh == payments.PaymentRefresh(supported=False)
     assert octopus.calls == []
-    assert payments.NOT_REPORTED.format(label="Octopus") == (
+    assert payments.NOT_REPORTED % {"label": "Octopus"} == (
         "Octopus does not report payments to Booksync: the payment status stays unknown."
     )

@@ -25,7 +25,7 @@ Status = Invoice.PaymentStatus
 
 def sync(company, user):
     run = sync_company(company, trigger=SyncRun.Trigger.MANUAL, user=user)
-    assert run.status == SyncRun.Status.SUCCEEDED, run.summary
+    assert run.status == SyncRun.Status.SUCCEEDED, str(run.summary)
     return run
 
 

@@ -514,7 +514,7 @@ def test_the_bulk_retry_starts_one_sync_of_every_failed_invoice(
     assert run.only_invoice_ids == [world["failed"].pk, other.pk]
     [action] = RecoveryAction.objects.all()
     assert action.invoice is None
-    assert action.detail == "Retrying 2 failed invoices: 2026-0002, 2026-0004"
+    assert str(action.detail) == "Retrying 2 failed invoices: 2026-0002, 2026-0004"
 
 
 def test_the_bulk_retry_says_when_nothing_failed(acme, alice_client, exact_online_integration):

@@ -78,7 +78,7 @@ def test_a_worker_killed_mid_sync_books_every_invoice_exactly_once(
     time.sleep(1.5)  # the killed run's heartbeat grows older than that: stale, taken over
     run = sync_company(acme, trigger=SyncRun.Trigger.MANUAL, user=alice)
 
-    assert run.status == SyncRun.Status.SUCCEEDED, run.summary
+    assert run.status == SyncRun.Status.SUCCEEDED, str(run.summary)
     assert sim.booking_count() == INVOICES
     for invoice in Invoice.objects.filter(pk__in=[i.pk for i in invoices]):
         bookings = sim.bookings(invoice.number)

@@ -62,7 +62,7 @@ def nightly(company) -> None:
 
 def assert_one_run_and_both_told(sim, company, alice, bob) -> SyncRun:
     [run] = SyncRun.objects.filter(company=company)
-    assert run.status == SyncRun.Status.SUCCEEDED, run.summary
+    assert run.status == SyncRun.Status.SUCCEEDED, str(run.summary)
     assert run.invoices_booked == INVOICES
     assert sim.booking_count() == INVOICES
     for user in (alice, bob):

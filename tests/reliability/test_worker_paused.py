@@ -77,7 +77,7 @@ def test_a_stopped_worker_that_resumes_after_a_takeover_books_nothing_twice(
         taking_over = sync_company(acme, trigger=SyncRun.Trigger.MANUAL, user=alice)
 
         assert taking_over.pk != paused.pk
-        assert taking_over.status == SyncRun.Status.SUCCEEDED, taking_over.summary
+        assert taking_over.status == SyncRun.Status.SUCCEEDED, str(taking_over.summary)
         booked = sim.booking_count()
         worker.send_signal(signal.SIGCONT)
         stopped = f"Sync {paused.pk} was taken over by another run; this worker stops."

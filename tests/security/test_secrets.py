@@ -126,7 +126,7 @@ def connect(client: Client, key: str) -> Integration:
         client.post(reverse("bookkeeping:connect"), {"access_key": yuki_data.ACCESS_KEY})
     client.post(reverse("bookkeeping:choose_target"), {"target": MAPPINGS[key]["target_id"]})
     integration = Integration.objects.get(is_active=True, tool=key)
-    assert integration.status == Integration.Status.CONNECTED, integration.last_error
+    assert integration.status == Integration.Status.CONNECTED, str(integration.last_error)
     Integration.objects.filter(pk=integration.pk).update(
         **{k: v for k, v in MAPPINGS[key].items() if k != "target_id"}
     )
@@ -200,7 +200,7 @@ def everything_users_see(company) -> str:
     for invoice in Invoice.objects.filter(company=company):
         parts += [invoice.sync_message, invoice.booking_number]
     parts += [i.last_error for i in Integration.objects.filter(company=company)]
-    return "\n".join(parts)
+    return "\n".join(str(part) for part in parts)  # stored texts, as read now
 
 
 def pages_of(client: Client, company) -> str:
@@ -259,7 +259,7 @@ def test_credentials_are_encrypted_in_the_database_after_connecting_and_syncing(
 
     run = sync_company(acme, trigger=SyncRun.Trigger.MANUAL, user=alice)
 
-    assert run.status == SyncRun.Status.SUCCEEDED, run.error
+    assert run.status == SyncRun.Status.SUCCEEDED, str(run.error)
     secrets = seeded_secrets(key) | stored_secrets(integration) | issued_secrets(sim)
     assert stored_secrets(integration)  # there is something to protect
     stored = raw_credentials(integration)
@@ -285,7 +285,7 @@ def test_no_secret_reaches_logs_messages_or_pages_when_the_tool_fails(
     status, body = echoing_error(key, secrets)
     sim.fail_next(*WRITE_CALLS[key], status=status, body=body)
     first = sync_company(acme, trigger=SyncRun.Trigger.MANUAL, user=alice)
-    assert first.invoices_failed >= 1, first.summary
+    assert first.invoices_failed >= 1, str(first.summary)
     # The session or token expires between runs: access is renewed.
     sim.expire_tokens()
     sync_company(acme, trigger=SyncRun.Trigger.MANUAL, user=alice)

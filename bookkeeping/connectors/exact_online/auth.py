@@ -17,13 +17,14 @@ from bookkeeping.connectors.base import (
     QuotaExceeded,
     RateLimited,
 )
+from bookkeeping.connectors.errors import later, noop
 from bookkeeping.connectors.registry import NOT_CONFIGURED_MESSAGE
 
 if TYPE_CHECKING:
     from bookkeeping.models import Integration
 
-RECONNECT_HINT = "Reconnect Exact Online in Integration settings."
-LIMIT_HINT = "The sync goes on by itself when the limit resets."
+RECONNECT_HINT = noop("Reconnect Exact Online in Integration settings.")
+LIMIT_HINT = noop("The sync goes on by itself when the limit resets.")
 # Renew the access token this long before it expires (it lives 10 minutes).
 REFRESH_MARGIN_SECONDS = 30
 
@@ -65,9 +66,9 @@ class ExactOnlineAccess(Connector):
         for window, error_class in ((self._daily, QuotaExceeded), (self._minutely, RateLimited)):
             if window is not None and window[0] <= 0 and window[1] > now:
                 raise error_class(
-                    "Exact Online's call limit is used up for now.",
+                    later("Exact Online's call limit is used up for now."),
                     retry_after=window[1] - now,
-                    hint=LIMIT_HINT,
+                    hint=later(LIMIT_HINT),
                 )
         credentials = self.credentials
         if not credentials.get("access_token") or (
@@ -111,9 +112,9 @@ class ExactOnlineAccess(Connector):
                 else RateLimited
             )
             raise error_class(
-                "Exact Online asks us to slow down.",
+                later("Exact Online asks us to slow down."),
                 retry_after=max(wait, 1.0),
-                hint=LIMIT_HINT,
+                hint=later(LIMIT_HINT),
                 status=429,
                 detail=response.text,
             )
@@ -134,7 +135,7 @@ class ExactOnlineAccess(Connector):
         ]
         if missing:
             raise ImproperlyConfigured(
-                NOT_CONFIGURED_MESSAGE.format(tool=self.label, setting=" and ".join(missing))
+                later(NOT_CONFIGURED_MESSAGE, tool=self.label, setting=" and ".join(missing))
             )
         return client_id, secret
 
@@ -146,7 +147,7 @@ class ExactOnlineAccess(Connector):
         with self.locked_credentials() as credentials:
             stored = credentials.get("refresh_token")
             if not stored:
-                raise AuthError("Exact Online is not connected.", hint=RECONNECT_HINT)
+                raise AuthError(later("Exact Online is not connected."), hint=later(RECONNECT_HINT))
             fresh = float(credentials.get("expires_at") or 0) - REFRESH_MARGIN_SECONDS > time.time()
             if fresh and (
                 stored != held or credentials.get("access_token") != held_access or not force
@@ -170,8 +171,8 @@ class ExactOnlineAccess(Connector):
             tokens = {"access_token": body["access_token"], "refresh_token": body["refresh_token"]}
         except (KeyError, TypeError, ValueError) as exc:
             raise AuthError(
-                "Exact Online sent an unexpected token reply.",
-                hint=RECONNECT_HINT,
+                later("Exact Online sent an unexpected token reply."),
+                hint=later(RECONNECT_HINT),
                 detail=response.text,
             ) from exc
         return {**tokens, "expires_at": time.time() + expires_in}

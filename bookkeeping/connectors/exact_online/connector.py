@@ -21,6 +21,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
 
 import requests
+from django.utils.translation import gettext_lazy as _lazy
 
 from bookkeeping.connectors.base import (
     CREDIT_NOTE_JOURNAL,
@@ -35,6 +36,7 @@ from bookkeeping.connectors.base import (
     RemoteRef,
     TransientError,
 )
+from bookkeeping.connectors.errors import later, noop, quoted
 from bookkeeping.connectors.exact_online.auth import RECONNECT_HINT, ExactOnlineAccess
 from bookkeeping.connectors.exact_online.customers import CustomersMixin
 from bookkeeping.connectors.exact_online.payload import (
@@ -57,6 +59,7 @@ from invoicing.money import CENT, compute_totals, round_cents
 
 if TYPE_CHECKING:
     from bookkeeping.models import Integration
+    from config.texts import StoredText
     from invoicing.models import Customer, Invoice
 
 MAX_PAGES = 100
@@ -66,9 +69,9 @@ class ExactOnlineConnector(CustomersMixin, ReadBackMixin, PaymentsMixin, ExactOn
     """Customers as crm/Accounts, invoices and credit notes as sales entries, one call each."""
 
     key = "exact_online"
-    target_label = "division"
-    UNMAPPED_VAT = "Invoice {number}: VAT rate {rate}% has no VAT code in {label}."
-    UNMAPPED_VAT_HINT = "Map {rate}% to a VAT code in Integration settings."
+    target_label = _lazy("division")
+    UNMAPPED_VAT = noop("Invoice %(number)s: VAT rate %(rate)s%% has no VAT code in %(label)s.")
+    UNMAPPED_VAT_HINT = noop("Map %(rate)s%% to a VAT code in Integration settings.")
 
     ENTRY_TYPES: ClassVar[dict[str, int]] = {
         "invoice": 20,  # sales entry
@@ -98,8 +101,11 @@ class ExactOnlineConnector(CustomersMixin, ReadBackMixin, PaymentsMixin, ExactOn
         )
         if not rows:
             raise AuthError(
-                f"Exact Online division {division} is not available to this user.",
-                hint="Choose another division in Integration settings, or reconnect.",
+                later(
+                    "Exact Online division %(division)s is not available to this user.",
+                    division=division,
+                ),
+                hint=later("Choose another division in Integration settings, or reconnect."),
             )
         return f"Connected to Exact Online division {division} ({rows[0].get('Description', '')})."
 
@@ -171,7 +177,8 @@ class ExactOnlineConnector(CustomersMixin, ReadBackMixin, PaymentsMixin, ExactOn
                 )
                 if found:
                     return account_ref(found[0])
-            raise self._rejection(f"customer {customer.code} ({customer.name})", exc) from exc
+            what = later("customer %(code)s (%(name)s)", code=customer.code, name=customer.name)
+            raise self._rejection(what, exc) from exc
         return account_ref(self._entity(response))
 
     def find_invoice(self, invoice: Invoice) -> RemoteRef | None:
@@ -212,7 +219,9 @@ class ExactOnlineConnector(CustomersMixin, ReadBackMixin, PaymentsMixin, ExactOn
                 error = (
                     exc
                     if exc.status is None
-                    else self._rejection(f"invoice {invoice.number}", exc, invoice)
+                    else self._rejection(
+                        later("invoice %(number)s", number=invoice.number), exc, invoice
+                    )
                 )
                 results.append(PushResult(invoice.pk, error=error))
                 continue
@@ -229,16 +238,22 @@ class ExactOnlineConnector(CustomersMixin, ReadBackMixin, PaymentsMixin, ExactOn
         journal = self.config.credit_note_journal if credit else self.config.sales_journal
         if not journal:
             raise InvoiceRejected(
-                f"Invoice {invoice.number}: no Exact Online sales journal is chosen.",
-                hint="Choose the sales journal in Integration settings.",
+                later(
+                    "Invoice %(number)s: no Exact Online sales journal is chosen.",
+                    number=invoice.number,
+                ),
+                hint=later("Choose the sales journal in Integration settings."),
                 fix=Fix.SETTINGS,
                 field=CREDIT_NOTE_JOURNAL if credit else SALES_JOURNAL,
             )
         customer_ref = customer_refs.get(invoice.customer_id)
         if customer_ref is None:
             raise InvoiceRejected(
-                f"Invoice {invoice.number}: its customer is not in Exact Online yet.",
-                hint="Sync again: the customer is created first.",
+                later(
+                    "Invoice %(number)s: its customer is not in Exact Online yet.",
+                    number=invoice.number,
+                ),
+                hint=later("Sync again: the customer is created first."),
                 fix=Fix.NOTHING,
             )
         lines = self._entry_lines(invoice, sign=Decimal(-1) if credit else Decimal(1))
@@ -291,8 +306,8 @@ class ExactOnlineConnector(CustomersMixin, ReadBackMixin, PaymentsMixin, ExactOn
         code = (code or self.config.default_revenue_account).strip()
         if not code:
             raise InvoiceRejected(
-                f"Invoice {invoice.number}: a line has no revenue account.",
-                hint="Choose a default revenue account in Integration settings.",
+                later("Invoice %(number)s: a line has no revenue account.", number=invoice.number),
+                hint=later("Choose a default revenue account in Integration settings."),
                 fix=Fix.SETTINGS,
                 field=REVENUE_ACCOUNT,
             )
@@ -305,11 +320,17 @@ class ExactOnlineConnector(CustomersMixin, ReadBackMixin, PaymentsMixin, ExactOn
         account_id = self._gl_accounts[code]
         if account_id is None:
             raise InvoiceRejected(
-                f"Exact Online refused invoice {invoice.number}: G/L account {code} does not "
-                f"exist in division {self.config.target_id}.",
+                later(
+                    "Exact Online refused invoice %(number)s: G/L account %(code)s does not exist in division %(target_id)s.",
+                    number=invoice.number,
+                    code=code,
+                    target_id=self.config.target_id,
+                ),
                 code="gl_account",
-                hint=f"Use an existing revenue account instead of {code} on the invoice lines "
-                "or in Integration settings.",
+                hint=later(
+                    "Use an existing revenue account instead of %(code)s on the invoice lines or in Integration settings.",
+                    code=code,
+                ),
                 fix=Fix.SETTINGS,
                 field=REVENUE_ACCOUNT,
             )
@@ -318,7 +339,7 @@ class ExactOnlineConnector(CustomersMixin, ReadBackMixin, PaymentsMixin, ExactOn
     # Reading replies -------------------------------------------------------------------------
 
     def _rejection(
-        self, what: str, exc: InvoiceRejected, invoice: Invoice | None = None
+        self, what: StoredText, exc: InvoiceRejected, invoice: Invoice | None = None
     ) -> InvoiceRejected:
         return rejection(what, exc, invoice)
 
@@ -326,8 +347,8 @@ class ExactOnlineConnector(CustomersMixin, ReadBackMixin, PaymentsMixin, ExactOn
         body = self.json(response)
         if not isinstance(body, dict) or not isinstance(body.get("d"), dict):
             raise TransientError(
-                "Exact Online sent a reply we could not read.",
-                hint="Sync again: already booked invoices are found, not booked twice.",
+                later("Exact Online sent a reply we could not read."),
+                hint=later("Sync again: already booked invoices are found, not booked twice."),
                 status=response.status_code,
                 detail=response.text,
             )
@@ -354,7 +375,9 @@ class ExactOnlineConnector(CustomersMixin, ReadBackMixin, PaymentsMixin, ExactOn
     def _current_division(self) -> int:
         rows = self._get_all("/api/v1/current/Me", {"$select": "CurrentDivision"})
         if not rows:
-            raise AuthError("Exact Online did not tell us your division.", hint=RECONNECT_HINT)
+            raise AuthError(
+                later("Exact Online did not tell us your division."), hint=later(RECONNECT_HINT)
+            )
         try:
             return int(rows[0]["CurrentDivision"])
         except (KeyError, TypeError, ValueError):
@@ -363,8 +386,8 @@ class ExactOnlineConnector(CustomersMixin, ReadBackMixin, PaymentsMixin, ExactOn
     def _division(self) -> str:
         if not self.config.target_id:
             raise AuthError(
-                "No Exact Online division is chosen.",
-                hint="Choose a division in Integration settings.",
+                later("No Exact Online division is chosen."),
+                hint=later("Choose a division in Integration settings."),
             )
         return self.config.target_id
 
@@ -378,9 +401,9 @@ class ExactOnlineConnector(CustomersMixin, ReadBackMixin, PaymentsMixin, ExactOn
         # Exact reports validation errors of a write as a 500 with its error body.
         if text and not self.in_sign_in and response.request.method in ("POST", "PUT"):
             raise InvoiceRejected(
-                f"Exact Online refused the request: {text}",
+                later("Exact Online refused the request: %(text)s", text=quoted(text)),
                 code=text,
-                hint=self.DEFAULT_HINT,
+                hint=later(self.DEFAULT_HINT),
                 status=response.status_code,
                 detail=response.text,
             )
@@ -390,15 +413,15 @@ class ExactOnlineConnector(CustomersMixin, ReadBackMixin, PaymentsMixin, ExactOn
         text = error_text(response) or response.reason or ""
         if self.in_sign_in or response.status_code == 403:
             raise AuthError(
-                "Exact Online refused our access.",
-                hint=RECONNECT_HINT,
+                later("Exact Online refused our access."),
+                hint=later(RECONNECT_HINT),
                 status=response.status_code,
                 detail=response.text,
             )
         raise InvoiceRejected(
-            f"Exact Online refused the request: {text}",
+            later("Exact Online refused the request: %(text)s", text=quoted(text)),
             code=text,
-            hint=self.DEFAULT_HINT,
+            hint=later(self.DEFAULT_HINT),
             status=response.status_code,
             detail=response.text,
         )

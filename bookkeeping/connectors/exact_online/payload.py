@@ -9,7 +9,7 @@ from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
 from bookkeeping.connectors import vat_kinds
-from bookkeeping.connectors.errors import TransientError
+from bookkeeping.connectors.errors import TransientError, later
 from bookkeeping.connectors.results import RemoteRef
 
 if TYPE_CHECKING:
@@ -57,8 +57,8 @@ def entry_ref(row: Mapping[str, Any]) -> RemoteRef:
 
 def unreadable() -> TransientError:
     return TransientError(
-        "Exact Online sent a reply we could not read.",
-        hint="Sync again: already booked invoices are found, not booked twice.",
+        later("Exact Online sent a reply we could not read."),
+        hint=later("Sync again: already booked invoices are found, not booked twice."),
     )
 
 

@@ -34,10 +34,11 @@ from bookkeeping.connectors.base import (
     InvoiceRejected,
     vat_mapping_field,
 )
-from bookkeeping.connectors.errors import COST_CENTRE
+from bookkeeping.connectors.errors import COST_CENTRE, later, noop, quoted
 from bookkeeping.vat_codes import line_key
 
 if TYPE_CHECKING:
+    from config.texts import StoredText
     from invoicing.models import Invoice
 
 # Placeholders of `field` resolved for the invoice: its journal, the VAT row of its first rate.
@@ -68,45 +69,55 @@ class Refusal:
 CUSTOMER_REFUSALS: tuple[Refusal, ...] = (
     Refusal(
         ("Invalid: VAT number", "Invalid VAT number", "Ongeldig: Btw-nummer"),
-        "Exact Online does not accept the customer's VAT number as written.",
-        "Correct the customer's VAT number in Booksync: country prefix and digits without "
-        "spaces or dots (e.g. NL123456789B01, BE0123456789), then retry the invoice.",
+        noop("Exact Online does not accept the customer's VAT number as written."),
+        noop(
+            "Correct the customer's VAT number in Booksync: country prefix and digits without "
+            "spaces or dots (e.g. NL123456789B01, BE0123456789), then retry the invoice."
+        ),
         Fix.CUSTOMER,
         "[teamleader] 'Invalid VAT number' with the formats per country; Exact's own "
         "'Invalid: VAT number' and Dutch text [I]",
     ),
     Refusal(
         ("Invalid: Email", "Invalid: E-mail", "Ongeldig: E-mail"),
-        "Exact Online does not accept the customer's e-mail address.",
-        "Correct the customer's e-mail address in Booksync (one address, name@domain.tld), "
-        "then retry the invoice.",
+        noop("Exact Online does not accept the customer's e-mail address."),
+        noop(
+            "Correct the customer's e-mail address in Booksync (one address, name@domain.tld), "
+            "then retry the invoice."
+        ),
         Fix.CUSTOMER,
         "[simplicate] \"Couldn't create Exact Online customer: 'Invalid: Email []' [500]\"; "
         "Dutch [I]",
     ),
     Refusal(
         ("Invalid: Customer condition", "Ongeldig: Klantconditie"),
-        "Exact Online does not accept the customer's code (letters in a division that numbers "
-        "its relations).",
-        "Give the customer a code of digits only in Booksync, then retry the invoice.",
+        noop(
+            "Exact Online does not accept the customer's code (letters in a division that numbers "
+            "its relations)."
+        ),
+        noop("Give the customer a code of digits only in Booksync, then retry the invoice."),
         Fix.CUSTOMER,
         "[coachview] 'Invalid: Customer condition' (a debtor number with a letter prefix); "
         "Dutch [I]",
     ),
     Refusal(
         ("Mandatory: Name", "Verplicht: Naam"),
-        "Exact Online needs a name for every relation, and the customer has none.",
-        "Fill in the customer's name in Booksync, then retry the invoice.",
+        noop("Exact Online needs a name for every relation, and the customer has none."),
+        noop("Fill in the customer's name in Booksync, then retry the invoice."),
         Fix.CUSTOMER,
         "[I] by the 'Mandatory: <field>' form of [F1.7] and 'Verplicht: ...' of [picqer#10]",
     ),
     Refusal(
         ("Gegeven bestaat reeds", "Already exists", "Bestaat reeds"),
-        "Exact Online already has a relation with the customer's code, and Booksync cannot "
-        "see it (blocked, or not visible to the connected user).",
-        "In Exact Online, unblock the relation with this customer's code and make it visible "
-        "to the connected user, or give the customer an unused code in Booksync; then retry "
-        "the invoice.",
+        noop(
+            "Exact Online already has a relation with the customer's code, and Booksync cannot "
+            "see it (blocked, or not visible to the connected user)."
+        ),
+        noop(
+            "In Exact Online, unblock the relation with this customer's code and make it visible "
+            "to the connected user, or give the customer an unused code in Booksync; then retry "
+            "the invoice."
+        ),
         Fix.CUSTOMER,
         "[F2.5] 'Error 500: Gegeven bestaat reeds.' ([picqer#416], [picqer#432], crm/Accounts)",
     ),
@@ -116,33 +127,35 @@ CUSTOMER_REFUSALS: tuple[Refusal, ...] = (
 ENTRY_REFUSALS: tuple[Refusal, ...] = (
     Refusal(
         ("Mandatory: Journal", "Verplicht: Dagboek"),
-        "The entry has no sales journal Exact Online knows of.",
-        "Choose the sales journal in Integration settings, then retry the invoice.",
+        noop("The entry has no sales journal Exact Online knows of."),
+        noop("Choose the sales journal in Integration settings, then retry the invoice."),
         Fix.SETTINGS,
         "[F1.7] 'Mandatory: Journal'; [coachview] EN 'Mandatory: journal', NL 'Verplicht: Dagboek'",
         field=JOURNAL,
     ),
     Refusal(
         ("Invalid: Journal", "Ongeldig: Dagboek"),
-        "The chosen journal is not a sales journal in Exact Online.",
-        "Choose a journal of type Sales in Integration settings.",
+        noop("The chosen journal is not a sales journal in Exact Online."),
+        noop("Choose a journal of type Sales in Integration settings."),
         Fix.SETTINGS,
         "[F1.7] and [simplicate] 'Invalid: Journal (type).'; Dutch [I]",
         field=JOURNAL,
     ),
     Refusal(
         ("Not found: Journal", "Niet gevonden: Dagboek"),
-        "The chosen journal no longer exists in the Exact Online division.",
-        "Choose an existing sales journal in Integration settings, then retry the invoice.",
+        noop("The chosen journal no longer exists in the Exact Online division."),
+        noop("Choose an existing sales journal in Integration settings, then retry the invoice."),
         Fix.SETTINGS,
         "[I] by the 'Not found: <field>' form of [F1.7]",
         field=JOURNAL,
     ),
     Refusal(
         ("Period is closed", "Periode is afgesloten"),
-        "The invoice date falls in a period that is closed in Exact Online.",
-        "Reopen the period in Exact Online (or ask your accountant to), or correct the "
-        "invoice date with a credit note and a new invoice; then retry the invoice.",
+        noop("The invoice date falls in a period that is closed in Exact Online."),
+        noop(
+            "Reopen the period in Exact Online (or ask your accountant to), or correct the "
+            "invoice date with a credit note and a new invoice; then retry the invoice."
+        ),
         Fix.TOOL,
         "[F1.7] 'Period is closed' / 'Periode is afgesloten'; [informat] 'Periode is "
         "afgesloten: [Jaar] - [Maand]'",
@@ -154,37 +167,51 @@ ENTRY_REFUSALS: tuple[Refusal, ...] = (
             "Unknown: Fiscal year",
             "Onbekend: Boekjaar",
         ),
-        "The financial year of the invoice date is not created in Exact Online.",
-        "Create the financial year (and its periods) of the invoice date in Exact Online, "
-        "then retry the invoice.",
+        noop("The financial year of the invoice date is not created in Exact Online."),
+        noop(
+            "Create the financial year (and its periods) of the invoice date in Exact Online, "
+            "then retry the invoice."
+        ),
         Fix.TOOL,
         "[F1.7] and [simplicate] 'Unknown: Fiscal year (Period - date table).'; Dutch [I]",
     ),
     Refusal(
         ("The financial year cannot be changed", "Het boekjaar kan niet worden gewijzigd"),
-        "Exact Online refuses the financial year of the invoice date: its year or period is "
-        "closed, missing, or does not match the date.",
-        "In Exact Online, check that the financial year and period of the invoice date exist "
-        "and are open, then retry the invoice.",
+        noop(
+            "Exact Online refuses the financial year of the invoice date: its year or period is "
+            "closed, missing, or does not match the date."
+        ),
+        noop(
+            "In Exact Online, check that the financial year and period of the invoice date exist "
+            "and are open, then retry the invoice."
+        ),
         Fix.TOOL,
         "[F2.5] and [picqer#515] 'Error 500: The financial year cannot be changed.'; Dutch [I]",
     ),
     Refusal(
         ("Invalid: Customer", "Ongeldig: Klant"),
-        "The relation in Exact Online with the customer's code is not a customer (a prospect, "
-        "a supplier, or blocked).",
-        "In Exact Online, set the relation with this customer's code to status Customer "
-        "(Klant), then retry the invoice.",
+        noop(
+            "The relation in Exact Online with the customer's code is not a customer (a prospect, "
+            "a supplier, or blocked)."
+        ),
+        noop(
+            "In Exact Online, set the relation with this customer's code to status Customer "
+            "(Klant), then retry the invoice."
+        ),
         Fix.TOOL,
         "[F1.7] and [coachview] EN 'Invalid: Customer (Type).', NL 'Ongeldig: Klant (Type)'; "
         "[informat]",
     ),
     Refusal(
         ("Not found: Customer", "Niet gevonden: Klant"),
-        "The relation Booksync booked this customer to is gone from Exact Online (deleted or "
-        "merged).",
-        "Retry the invoice: Booksync creates the customer in Exact Online again first (if the "
-        "relation was merged into another one on purpose, give the customer that code here).",
+        noop(
+            "The relation Booksync booked this customer to is gone from Exact Online (deleted or "
+            "merged)."
+        ),
+        noop(
+            "Retry the invoice: Booksync creates the customer in Exact Online again first (if the "
+            "relation was merged into another one on purpose, give the customer that code here)."
+        ),
         Fix.NOTHING,
         "[simplicate] 'The relation may no longer exist.'; [informat] 'Klant werd niet "
         "gevonden in Exact'; Exact's own text [I]",
@@ -199,9 +226,11 @@ ENTRY_REFUSALS: tuple[Refusal, ...] = (
             "Verplicht: Grootboekrekening",
             "Account is mandatory",
         ),
-        "A line's revenue account does not exist in the Exact Online division.",
-        "Use a revenue account that exists in Exact Online on the invoice lines or as the "
-        "default in Integration settings, then retry the invoice.",
+        noop("A line's revenue account does not exist in the Exact Online division."),
+        noop(
+            "Use a revenue account that exists in Exact Online on the invoice lines or as the "
+            "default in Integration settings, then retry the invoice."
+        ),
         Fix.SETTINGS,
         "[F1.7] 'Mandatory: Account', 'Not found: Account (<name>) - G/L Account: Sales'; "
         "[humanwave] 'Account is mandatory'; [teamleader] 'account number X could not be "
@@ -210,19 +239,27 @@ ENTRY_REFUSALS: tuple[Refusal, ...] = (
     ),
     Refusal(
         ("is of a wrong type", "heeft een verkeerd type"),
-        "A line's revenue account is not a general (profit and loss) account in Exact Online.",
-        "Choose a revenue account of type General in Integration settings (or on the lines), "
-        "then retry the invoice.",
+        noop(
+            "A line's revenue account is not a general (profit and loss) account in Exact Online."
+        ),
+        noop(
+            "Choose a revenue account of type General in Integration settings (or on the lines), "
+            "then retry the invoice."
+        ),
         Fix.SETTINGS,
         "[bex] \"Ledger account 'XXXX' is of a wrong type\"; Dutch [I]",
         field=REVENUE_ACCOUNT,
     ),
     Refusal(
         ("Input 17", "Invoer 17"),
-        "The VAT code's type is Included in Exact Online while Booksync sends amounts "
-        "excluding VAT, so the VAT amounts do not add up.",
-        "Map this VAT rate to a VAT code of type Excluded in Integration settings (or set the "
-        "code's type to Excluded in Exact Online), then retry the invoice.",
+        noop(
+            "The VAT code's type is Included in Exact Online while Booksync sends amounts "
+            "excluding VAT, so the VAT amounts do not add up."
+        ),
+        noop(
+            "Map this VAT rate to a VAT code of type Excluded in Integration settings (or set the "
+            "code's type to Excluded in Exact Online), then retry the invoice."
+        ),
         Fix.SETTINGS,
         "[F1.7] and [coachview] EN 'Input 17: The amount of the VAT line with VAT code 4 does "
         "not correspond ...', NL 'Invoer 17: Het bedrag van de BTW regel ...'",
@@ -230,9 +267,11 @@ ENTRY_REFUSALS: tuple[Refusal, ...] = (
     ),
     Refusal(
         ("Type (Rekening af te dragen btw)", "Type (Rekening te vorderen btw)", "Type (VAT to pay"),
-        "The VAT code's VAT account in Exact Online is not an account of type VAT.",
-        "In Exact Online, give the VAT code a VAT-to-pay account of type VAT (Master data > "
-        "VAT codes), then retry the invoice.",
+        noop("The VAT code's VAT account in Exact Online is not an account of type VAT."),
+        noop(
+            "In Exact Online, give the VAT code a VAT-to-pay account of type VAT (Master data > "
+            "VAT codes), then retry the invoice."
+        ),
         Fix.TOOL,
         "[bex] 'Ongeldig: Type (Rekening af te dragen btw)'; English [I]",
     ),
@@ -248,10 +287,14 @@ ENTRY_REFUSALS: tuple[Refusal, ...] = (
             "Not allowed: VAT",
             "Ongeldige ref. btw",
         ),
-        "The VAT code mapped for this rate is unknown in Exact Online or does not fit the "
-        "rate of the line.",
-        "Map this VAT rate to an existing sales VAT code with the same percentage in "
-        "Integration settings, then retry the invoice.",
+        noop(
+            "The VAT code mapped for this rate is unknown in Exact Online or does not fit the "
+            "rate of the line."
+        ),
+        noop(
+            "Map this VAT rate to an existing sales VAT code with the same percentage in "
+            "Integration settings, then retry the invoice."
+        ),
         Fix.SETTINGS,
         "[simplicate] EN 'Invalid: VAT percentage []' [500], NL 'Ongeldig: Btw-percentage []'; "
         "[bex] 'Ontbrekend: Btw code', 'Niet toegestaan: Btw-code'; [onfact] 'Ongeldige ref. "
@@ -260,10 +303,14 @@ ENTRY_REFUSALS: tuple[Refusal, ...] = (
     ),
     Refusal(
         ("niet in evenwicht", "not in balance", "does not balance", "out of balance"),
-        "Exact Online computes a different VAT total for the entry (often one cent): the VAT "
-        "code mapped for this rate has another percentage or VAT account.",
-        "Map this VAT rate to a VAT code with exactly the same percentage in Integration "
-        "settings (check its VAT account in Exact Online), then retry the invoice.",
+        noop(
+            "Exact Online computes a different VAT total for the entry (often one cent): the VAT "
+            "code mapped for this rate has another percentage or VAT account."
+        ),
+        noop(
+            "Map this VAT rate to a VAT code with exactly the same percentage in Integration "
+            "settings (check its VAT account in Exact Online), then retry the invoice."
+        ),
         Fix.SETTINGS,
         "[F1.7] 'De boeking is niet in evenwicht op: ... Verschil: EUR -0,01'; [humanwave] "
         "'BTW verschil (boeking niet in evenwicht)'; English [I]",
@@ -271,18 +318,24 @@ ENTRY_REFUSALS: tuple[Refusal, ...] = (
     ),
     Refusal(
         ("Cost center", "Cost centre", "Kostenplaats"),
-        "A cost centre of the invoice is unknown in Exact Online.",
-        "Use a cost centre that exists in Exact Online on the lines or as the default in "
-        "Integration settings, then retry the invoice.",
+        noop("A cost centre of the invoice is unknown in Exact Online."),
+        noop(
+            "Use a cost centre that exists in Exact Online on the lines or as the default in "
+            "Integration settings, then retry the invoice."
+        ),
         Fix.SETTINGS,
         "[picqer#325] 'Invalid reference: Cost unit' (the same form for cost centres) [I]",
         field=COST_CENTRE,
     ),
     Refusal(
         ("Mandatory: Payment condition", "Verplicht: Betalingsconditie"),
-        "Exact Online needs a payment condition and the division has no default one for sales.",
-        "In Exact Online, set a default sales payment condition (Settings > Financial), then "
-        "retry the invoice.",
+        noop(
+            "Exact Online needs a payment condition and the division has no default one for sales."
+        ),
+        noop(
+            "In Exact Online, set a default sales payment condition (Settings > Financial), then "
+            "retry the invoice."
+        ),
         Fix.TOOL,
         "[F1.7]; [coachview] EN 'Mandatory: Payment condition', NL 'Verplicht: Betalingsconditie'",
     ),
@@ -294,9 +347,13 @@ ENTRY_REFUSALS: tuple[Refusal, ...] = (
             "already used as document number",
             "Boekstuknummer in gebruik",
         ),
-        "The entry number Exact Online gives this entry is already taken in the sales journal.",
-        "In Exact Online, set the sales journal's next entry number past the numbers in use "
-        "(Master data > Journals), then retry the invoice.",
+        noop(
+            "The entry number Exact Online gives this entry is already taken in the sales journal."
+        ),
+        noop(
+            "In Exact Online, set the sales journal's next entry number past the numbers in use "
+            "(Master data > Journals), then retry the invoice."
+        ),
         Fix.TOOL,
         "[F2.5] 'Error 500: Gegeven bestaat reeds.'; [F1.7] 'Already exists - Entry number: "
         "<nr>, Journal: 700'; [simplicate] 'Invoice number is already used as document number'; "
@@ -304,7 +361,7 @@ ENTRY_REFUSALS: tuple[Refusal, ...] = (
     ),
 )
 
-DEFAULT_HINT = (
+DEFAULT_HINT = noop(
     "Booksync does not know this answer of Exact Online yet: send support its exact words "
     "above, the invoice number and the time of this sync."
 )
@@ -326,26 +383,33 @@ def _field(refusal: Refusal, invoice: Invoice | None) -> str:
     return refusal.field
 
 
-def rejection(what: str, exc: InvoiceRejected, invoice: Invoice | None = None) -> InvoiceRejected:
+def rejection(
+    what: StoredText, exc: InvoiceRejected, invoice: Invoice | None = None
+) -> InvoiceRejected:
     """Exact's refusal of one record (a customer without `invoice`, else a sales entry), with
     the record named, its meaning, the fix and where it is made; unknown texts get the
     default hint and are fixed on the record."""
-    text = exc.code or exc.message
+    text = exc.code or str(exc.message)
     refusal = find_refusal(text, ENTRY_REFUSALS if invoice is not None else CUSTOMER_REFUSALS)
     if refusal is None:
         return InvoiceRejected(
-            f"Exact Online refused {what}: {text}",
+            later("Exact Online refused %(what)s: %(said)s", what=what, said=quoted(text)),
             code=text,
-            hint=DEFAULT_HINT,
+            hint=later(DEFAULT_HINT),
             status=exc.status,
             detail=exc.detail,
             fix=Fix.INVOICE if invoice is not None else Fix.CUSTOMER,
         )
     error_class = ClosedPeriod if refusal.closed_period else InvoiceRejected
     return error_class(
-        f"Exact Online refused {what}: {text} — {refusal.meaning}",
+        later(
+            "Exact Online refused %(what)s: %(said)s — %(meaning)s",
+            what=what,
+            said=quoted(text),
+            meaning=later(refusal.meaning),
+        ),
         code=text,
-        hint=refusal.fix,
+        hint=later(refusal.fix),
         status=exc.status,
         detail=exc.detail,
         fix=refusal.place,

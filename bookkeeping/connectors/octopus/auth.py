@@ -24,22 +24,26 @@ from bookkeeping.connectors.errors import (
     ConnectorError,
     RateLimited,
     TransientError,
+    later,
+    noop,
+    quoted,
 )
 from bookkeeping.connectors.octopus.payload import error_body
 
 if TYPE_CHECKING:
     from bookkeeping.connectors.octopus.connector import OctopusConnector
+    from config.texts import StoredText
 
 SOFTWARE_HOUSE_SETTING = "OCTOPUS_SOFTWARE_HOUSE_UUID"
 # Octopus error -68: the software house identification is unknown to Octopus.
-SOFTWARE_HOUSE_REFUSED_MESSAGE = (
-    "Booksync is not configured for Octopus: ask your administrator to check "
-    f"{SOFTWARE_HOUSE_SETTING} (Octopus does not recognise it)."
+SOFTWARE_HOUSE_REFUSED_MESSAGE = noop(
+    "Booksync is not configured for Octopus: ask your administrator to check %(setting)s "
+    "(Octopus does not recognise it)."
 )
 # Tokens live 600 s and the reply carries no expiry: renew a little before.
 TOKEN_RENEW_AFTER_SECONDS = 570
-CREDENTIALS_HINT = "Check the Octopus user and password in Integration settings."
-DOSSIER_HINT = (
+CREDENTIALS_HINT = noop("Check the Octopus user and password in Integration settings.")
+DOSSIER_HINT = noop(
     "Check that this Octopus user may open the dossier, or pick the dossier again in "
     "Integration settings."
 )
@@ -60,7 +64,8 @@ class OctopusAuth:
         """The chosen dossier; AuthError when none is."""
         if self.config.dossier_id is None:
             raise AuthError(
-                "No Octopus dossier is chosen.", hint="Pick the dossier in Integration settings."
+                later("No Octopus dossier is chosen."),
+                hint=later("Pick the dossier in Integration settings."),
             )
         return self.config.dossier_id
 
@@ -68,22 +73,25 @@ class OctopusAuth:
         """The first step: a token (enough to list the dossiers). Raises AuthError."""
         if not self.config.software_house_uuid:
             raise ImproperlyConfigured(
-                NOT_CONFIGURED_MESSAGE.format(tool="Octopus", setting=SOFTWARE_HOUSE_SETTING)
+                later(NOT_CONFIGURED_MESSAGE, tool="Octopus", setting=SOFTWARE_HOUSE_SETTING)
             )
         if not (self.config.user and self.config.password):
             raise AuthError(
-                "Octopus has no user and password for this company.", hint=CREDENTIALS_HINT
+                later("Octopus has no user and password for this company."),
+                hint=later(CREDENTIALS_HINT),
             )
         body = self.call(
             "POST",
             "/authentication",
             headers={"softwareHouseUuid": self.config.software_house_uuid},
             json={"user": self.config.user, "password": self.config.password},
-            failure="log in",
+            failure=later("Octopus refused to log in"),
         )
         token = body.get("token") if isinstance(body, dict) else None
         if not token:
-            raise TransientError("Octopus sent no token.", hint="The next sync tries again.")
+            raise TransientError(
+                later("Octopus sent no token."), hint=later("The next sync tries again.")
+            )
         self.token, self.dossier_token = str(token), ""
         self.issued_at = time.monotonic()
 
@@ -95,13 +103,13 @@ class OctopusAuth:
             "/dossiers",
             params={"dossierId": self.dossier_id()},
             headers={"Token": self.token},
-            failure=f"open dossier {self.dossier_id()}",
+            failure=later("Octopus refused to open dossier %(id)s", id=self.dossier_id()),
         )
         items = body.items() if isinstance(body, dict) else []
         token = next((value for key, value in items if key.lower() == "dossiertoken"), "")
         if not token:
             raise TransientError(
-                "Octopus sent no dossier token.", hint="The next sync tries again."
+                later("Octopus sent no dossier token."), hint=later("The next sync tries again.")
             )
         self.dossier_token = str(token)
 
@@ -114,7 +122,7 @@ class OctopusAuth:
         """The header every call but the login ones sends."""
         return {"dossierToken": self.dossier_token}
 
-    def call(self, method: str, path: str, *, failure: str, **kwargs: Any) -> Any:
+    def call(self, method: str, path: str, *, failure: StoredText, **kwargs: Any) -> Any:
         """One call of the login flow (the JSON of its reply); a refusal is an AuthError saying
         what failed."""
         self.last_reply = None
@@ -127,10 +135,15 @@ class OctopusAuth:
             reply = self.last_reply
             code, text, _ = error_body(reply) if reply is not None else (None, "", "")
             if code == -68:
-                raise ImproperlyConfigured(SOFTWARE_HOUSE_REFUSED_MESSAGE) from exc
+                raise ImproperlyConfigured(
+                    later(SOFTWARE_HOUSE_REFUSED_MESSAGE, setting=SOFTWARE_HOUSE_SETTING)
+                ) from exc
+            hint = CREDENTIALS_HINT if path == "/authentication" else DOSSIER_HINT
             raise AuthError(
-                f"Octopus refused to {failure}" + (f": {text}" if text else "."),
-                hint=CREDENTIALS_HINT if path == "/authentication" else DOSSIER_HINT,
+                later("%(failure)s: %(said)s", failure=failure, said=quoted(text))
+                if text
+                else later("%(failure)s.", failure=failure),
+                hint=later(hint),
                 status=reply.status_code if reply is not None else exc.status,
                 detail=exc.detail or (reply.text if reply is not None else ""),
             ) from exc

@@ -10,24 +10,23 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 
-from bookkeeping.connectors.errors import Fix, InvoiceRejected, TransientError
+from bookkeeping.connectors.errors import Fix, InvoiceRejected, TransientError, later, noop
 from bookkeeping.connectors.octopus.payload import day_of, key_id
 
 if TYPE_CHECKING:
     from bookkeeping.connectors.octopus.connector import OctopusConnector
     from invoicing.models import Invoice
 
-BOOKYEAR_HINT = "Create the book year of the invoice date in Octopus, then retry the invoice."
+BOOKYEAR_HINT = noop("Create the book year of the invoice date in Octopus, then retry the invoice.")
 # A booked invoice keeps its year: when the book year will not be created, the way out is to
 # never send it and correct it with a credit note (issue 15: it was a dead end).
-NO_BOOKYEAR_HINT = _(
+NO_BOOKYEAR_HINT = noop(
     "Create the book year of %(date)s in Octopus, then retry the invoice. If that book year will "
     "not be created, choose “Never send” for this invoice in the reconciliation console "
     "and credit it with a credit note dated in an open book year."
 )
-UNREADABLE_HINT = "This is usually temporary; the next sync tries again."
+UNREADABLE_HINT = noop("This is usually temporary; the next sync tries again.")
 
 
 def readable_bookyear(row: dict[str, Any]) -> bool:
@@ -63,7 +62,7 @@ class BookYears:
             rows = self.connector.get_list(self.connector.dossier_path("/bookyears"))
             if not all(readable_bookyear(row) for row in rows):
                 raise TransientError(
-                    "Octopus sent book years we could not read.", hint=UNREADABLE_HINT
+                    later("Octopus sent book years we could not read."), hint=later(UNREADABLE_HINT)
                 )
             self._rows = rows
         return self._rows
@@ -74,9 +73,13 @@ class BookYears:
             if day_of(bookyear["startDate"]) <= invoice.invoice_date <= day_of(bookyear["endDate"]):
                 return bookyear
         raise InvoiceRejected(
-            f"Invoice {invoice.number}: Octopus has no book year for {invoice.invoice_date}.",
+            later(
+                "Invoice %(number)s: Octopus has no book year for %(invoice_date)s.",
+                number=invoice.number,
+                invoice_date=invoice.invoice_date,
+            ),
             code="-9",
-            hint=str(NO_BOOKYEAR_HINT % {"date": invoice.invoice_date}),
+            hint=later(NO_BOOKYEAR_HINT, date=invoice.invoice_date),
             fix=Fix.TOOL,
         )
 
@@ -91,7 +94,9 @@ class BookYears:
         bookyears = self.all()
         if not bookyears:
             raise InvoiceRejected(
-                "Octopus has no book years in this dossier.", hint=BOOKYEAR_HINT, fix=Fix.TOOL
+                later("Octopus has no book years in this dossier."),
+                hint=later(BOOKYEAR_HINT),
+                fix=Fix.TOOL,
             )
         today = timezone.localdate()
         for bookyear in bookyears:

@@ -27,6 +27,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import requests
+from django.utils.translation import gettext_lazy as _lazy
 
 from bookkeeping.connectors.base import (
     CREDIT_NOTE_JOURNAL,
@@ -40,6 +41,7 @@ from bookkeeping.connectors.base import (
     RemoteRef,
     TransientError,
 )
+from bookkeeping.connectors.errors import later
 from bookkeeping.connectors.octopus import readback
 from bookkeeping.connectors.octopus.auth import OctopusAuth
 from bookkeeping.connectors.octopus.bookyears import BookYears, period_of
@@ -63,12 +65,7 @@ from bookkeeping.connectors.octopus.payload import (
     vat_digits,
 )
 from bookkeeping.connectors.octopus.preview import OctopusPreviewing
-from bookkeeping.connectors.octopus.refusals import (
-    CLOSED_CODES,
-    REFUSALS,
-    rejection,
-    tool_message,
-)
+from bookkeeping.connectors.octopus.refusals import CLOSED_CODES, REFUSALS, rejection, tool_message
 from bookkeeping.connectors.octopus.replies import (
     account_choices,
     journal_choices,
@@ -89,7 +86,7 @@ class OctopusConnector(OctopusPreviewing, Connector):
     Login is `auth` (OctopusAuth), the dossier's book years `bookyears` (BookYears)."""
 
     key = "octopus"
-    target_label = "dossier"
+    target_label = _lazy("dossier")
     config_class = OctopusConfig
     config: OctopusConfig
     UNMAPPED_VAT = MISSING_VAT_MESSAGE
@@ -153,8 +150,7 @@ class OctopusConnector(OctopusPreviewing, Connector):
     # Interface: customers --------------------------------------------------------------------
 
     def find_customer(self, customer: Customer) -> RemoteRef | None:
-        """The relation with our customer id as `externalRelationId`, else the one with the same
-        VAT number, else None. Read-only."""
+        """Our relation by `externalRelationId`, else by VAT number, else None. Read-only."""
         for row in self.get_list(self.dossier_path("/relations"), extRelationId=customer.pk):
             if external_id_of(row) == customer.pk:
                 return relation_ref(row)
@@ -171,18 +167,22 @@ class OctopusConnector(OctopusPreviewing, Connector):
         return matches(customers, self.get_list(self.dossier_path("/relations")))
 
     def push_customer(self, customer: Customer) -> RemoteRef:
-        """Upserts the relation (matched by Octopus on our customer id). Safe to repeat.
-        Raises InvoiceRejected when Octopus refuses the data."""
+        """Upserts the relation (matched on our id); safe to repeat. Refused: InvoiceRejected."""
         body = self.prepare_customer(customer, lambda: relation_body(customer))
         try:
             response = self.request("PUT", self.dossier_path("/relations"), json=body)
         except InvoiceRejected as exc:
             refusal = REFUSALS.get(to_int(exc.code) or 0, REFUSALS[-7])
             raise InvoiceRejected(
-                f"Customer {customer.name} ({customer.code}): {refusal.meaning} Octopus said: "
-                f"{tool_message(exc)}",
+                later(
+                    "Customer %(name)s (%(code)s): %(meaning)s Octopus said: %(said)s",
+                    name=customer.name,
+                    code=customer.code,
+                    meaning=later(refusal.meaning),
+                    said=tool_message(exc),
+                ),
                 code=exc.code,
-                hint=REFUSALS[-7].hint,
+                hint=later(REFUSALS[-7].hint),
                 status=exc.status,
                 detail=exc.detail,
                 fix=Fix.CUSTOMER,
@@ -193,8 +193,11 @@ class OctopusConnector(OctopusPreviewing, Connector):
         found = self.find_customer(customer)  # an update answers 204 without a body
         if found is None:
             raise TransientError(
-                f"Octopus accepted customer {customer.code} but does not show it yet.",
-                hint="This is usually temporary; the next sync tries again.",
+                later(
+                    "Octopus accepted customer %(code)s but does not show it yet.",
+                    code=customer.code,
+                ),
+                hint=later("This is usually temporary; the next sync tries again."),
             )
         return found
 
@@ -257,9 +260,12 @@ class OctopusConnector(OctopusPreviewing, Connector):
         parts = ref.remote_id.split(":")
         if len(parts) != 3 or not parts[0].isdigit() or not parts[2].isdigit():
             raise InvoiceRejected(
-                f"Invoice {invoice.number}: booking {ref.number or ref.remote_id} is not an Octopus "
-                "booking.",
-                hint="Book the invoice again from the sync history.",
+                later(
+                    "Invoice %(number)s: booking %(booking)s is not an Octopus booking.",
+                    number=invoice.number,
+                    booking=ref.number or ref.remote_id,
+                ),
+                hint=later("Book the invoice again from the sync history."),
             )
         bookyear_id, journal, number = int(parts[0]), parts[1], int(parts[2])
         lines = self.prepare_invoice(
@@ -322,15 +328,22 @@ class OctopusConnector(OctopusPreviewing, Connector):
                 last = to_int(row.get("lastBookedDocumentNr") or 0)
                 if last is None:
                     raise TransientError(
-                        f"Octopus sent journal {journal} with a document number we could not read.",
-                        hint="This is usually temporary; the next sync tries again.",
+                        later(
+                            "Octopus sent journal %(journal)s with a document number we could not read.",
+                            journal=journal,
+                        ),
+                        hint=later("This is usually temporary; the next sync tries again."),
                     )
                 return last + 1
         raise InvoiceRejected(
-            f"Invoice {invoice.number}: Octopus has no journal {journal} in book year "
-            f"{bookyear.get('bookyearDescription', '')}.",
+            later(
+                "Invoice %(number)s: Octopus has no journal %(journal)s in book year %(book_year)s.",
+                number=invoice.number,
+                journal=journal,
+                book_year=bookyear.get("bookyearDescription", ""),
+            ),
             code="-10",
-            hint=REFUSALS[-10].hint,
+            hint=later(REFUSALS[-10].hint),
             fix=Fix.SETTINGS,
             field=self.journal_field(invoice),
         )
@@ -409,9 +422,9 @@ def _ref_relation_id(invoice: Invoice, customer_ref: RemoteRef | None) -> int:
     relation_id = to_int(customer_ref.remote_id) if customer_ref else None
     if relation_id is None:
         raise InvoiceRejected(
-            f"Invoice {invoice.number}: its customer is not in Octopus yet.",
+            later("Invoice %(number)s: its customer is not in Octopus yet.", number=invoice.number),
             code="-16",
-            hint=REFUSALS[-16].hint,
+            hint=later(REFUSALS[-16].hint),
             fix=Fix.CUSTOMER,
         )
     return relation_id

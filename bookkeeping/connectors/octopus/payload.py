@@ -13,9 +13,17 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Self
 
 from django.conf import settings
+from django.utils import timezone
 
 from bookkeeping.connectors.config import ConnectorConfig
-from bookkeeping.connectors.errors import COST_CENTRE, REVENUE_ACCOUNT, Fix, InvoiceRejected
+from bookkeeping.connectors.errors import (
+    COST_CENTRE,
+    REVENUE_ACCOUNT,
+    Fix,
+    InvoiceRejected,
+    later,
+    noop,
+)
 from bookkeeping.connectors.results import BookingFacts, RemoteRef
 from invoicing.money import CENT, compute_totals, round_cents
 
@@ -25,18 +33,18 @@ if TYPE_CHECKING:
     from bookkeeping.models import Integration
     from invoicing.models import Customer, Invoice
 
-CLOSED_PERIOD_MESSAGE = "Invoice {number}: Book year period is closed (period {period})"
-CLOSED_PERIOD_HINT = (
-    "Reopen period {year}/{month} in Octopus (or move 'Closed until period'/'Secured till "
+CLOSED_PERIOD_MESSAGE = noop("Invoice %(number)s: Book year period is closed (period %(period)s)")
+CLOSED_PERIOD_HINT = noop(
+    "Reopen period %(year)s/%(month)s in Octopus (or move 'Closed until period'/'Secured till "
     "period' below it), then retry the invoice from the sync history"
 )
-MISSING_VAT_MESSAGE = "Invoice {number}: VAT rate {rate}% has no VAT code in Octopus"
-MISSING_VAT_HINT = "Map {rate}% to a VAT code in Integration settings"
-ACCOUNT_HINT = (
+MISSING_VAT_MESSAGE = noop("Invoice %(number)s: VAT rate %(rate)s%% has no VAT code in Octopus")
+MISSING_VAT_HINT = noop("Map %(rate)s%% to a VAT code in Integration settings")
+ACCOUNT_HINT = noop(
     "Set the revenue account on the invoice line, or the default revenue account in Integration "
     "settings, to an Octopus account number such as 700000."
 )
-COST_CENTRE_HINT = (
+COST_CENTRE_HINT = noop(
     "Set the cost centre on the invoice line, or the default cost centre in Integration settings, "
     "to the number of an Octopus cost centre."
 )
@@ -145,10 +153,14 @@ def check_invoice(
         if cost_centre:
             if not cost_centre.isdigit():
                 raise InvoiceRejected(
-                    f"Invoice {invoice.number}: cost centre '{cost_centre}' is not an Octopus "
-                    "cost centre number.",
+                    later(
+                        "Invoice %(number)s: cost centre '%(value)s' is not an Octopus cost "
+                        "centre number.",
+                        number=invoice.number,
+                        value=cost_centre,
+                    ),
                     code="cost_centre",
-                    hint=COST_CENTRE_HINT,
+                    hint=later(COST_CENTRE_HINT),
                     fix=Fix.SETTINGS,
                     field=COST_CENTRE,
                 )
@@ -218,14 +230,18 @@ def _account(invoice: Invoice, account: str) -> int:
     account = (account or "").strip()
     if not account.isdigit():
         what = (
-            f"revenue account '{account}' is not an Octopus account number"
+            later(
+                "Invoice %(number)s: revenue account '%(value)s' is not an Octopus account number.",
+                number=invoice.number,
+                value=account,
+            )
             if account
-            else ("a line has no revenue account")
+            else later("Invoice %(number)s: a line has no revenue account.", number=invoice.number)
         )
         raise InvoiceRejected(
-            f"Invoice {invoice.number}: {what}.",
+            what,
             code="account",
-            hint=ACCOUNT_HINT,
+            hint=later(ACCOUNT_HINT),
             fix=Fix.SETTINGS,
             field=REVENUE_ACCOUNT,
         )
@@ -325,3 +341,21 @@ def relation_ref(row: Mapping[str, Any]) -> RemoteRef:
     """The RemoteRef of a relation of a reply: its Octopus id."""
     key = str(relation_id_of(row))
     return RemoteRef(remote_id=key, number=key, extra={"name": row.get("name", "")})
+
+
+def refusal_context(invoice: Invoice, lines: list[dict[str, Any]], config: OctopusConfig) -> dict:
+    """What a refusal's hint may name: what was sent for the invoice, and when."""
+
+    def sent(values: Any) -> str:
+        return ", ".join(dict.fromkeys(str(value) for value in values))
+
+    return {
+        "accounts": sent(line["accountKey"] for line in lines),
+        "vat_codes": sent(line["vatCodeKey"] for line in lines),
+        "cost_centres": sent(
+            line["costCentreKey"]["id"] for line in lines if "costCentreKey" in line
+        ),
+        "journal": config.journal_of(invoice.kind),
+        "number": invoice.number,
+        "time": timezone.now().strftime("%Y-%m-%d %H:%M:%S UTC"),
+    }

@@ -23,8 +23,6 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from django.utils import timezone
-
 from bookkeeping.connectors.errors import (
     COST_CENTRE,
     CREDIT_NOTE_JOURNAL,
@@ -34,16 +32,21 @@ from bookkeeping.connectors.errors import (
     ConnectorError,
     Fix,
     InvoiceRejected,
+    later,
+    noop,
+    quoted,
     vat_mapping_field,
 )
 from bookkeeping.connectors.octopus.payload import (
     CLOSED_PERIOD_HINT,
     CLOSED_PERIOD_MESSAGE,
     OctopusConfig,
+    refusal_context,
     to_int,
 )
 
 if TYPE_CHECKING:
+    from config.texts import StoredText
     from invoicing.models import Invoice
 
 FACTS = "bookkeeping-apis.md §2.8; bookkeeping-apis-2.md §5"
@@ -53,9 +56,9 @@ TEAMLEADER = "support.teamleader.eu 7000054017 (Troubleshooting Octopus)"
 
 REFUSED = "Octopus refused the request: "
 # A refusal nobody documented: the tool's words stay in the message; this says what to do.
-DEFAULT_HINT = (
+DEFAULT_HINT = noop(
     "Booksync does not know this Octopus refusal. If Octopus's words above do not say what to "
-    "change, send Booksync support those exact words, invoice {number} and the time {time}."
+    "change, send Booksync support those exact words, invoice %(number)s and the time %(time)s."
 )
 # Where a refusal is fixed, beside the hint: a setting ("journal" and "vat" are resolved for the
 # invoice), or Fix.INVOICE / TOOL / CUSTOMER / NOTHING.
@@ -83,8 +86,8 @@ class Refusal:
 def _bookyear(code: int, name: str, *patterns: str) -> Refusal:
     return Refusal(
         name,
-        "Octopus has no book year or period for the invoice date.",
-        "Create the book year of the invoice date in Octopus, then retry the invoice.",
+        noop("Octopus has no book year or period for the invoice date."),
+        noop("Create the book year of the invoice date in Octopus, then retry the invoice."),
         Fix.TOOL,
         codes=(code,),
         patterns=patterns,
@@ -98,9 +101,11 @@ def _journal(code: int, name: str, meaning: str, hint: str, *patterns: str) -> R
 CATALOGUE: tuple[Refusal, ...] = (
     Refusal(
         "ERR_UNKNOWN_ACCOUNT",
-        "The revenue account of a line does not exist in the Octopus dossier.",
-        "Account {accounts} is not known in Octopus: set an existing revenue account on the "
-        "invoice line or as default revenue account in Integration settings.",
+        noop("The revenue account of a line does not exist in the Octopus dossier."),
+        noop(
+            "Account %(accounts)s is not known in Octopus: set an existing revenue account on the "
+            "invoice line or as default revenue account in Integration settings."
+        ),
         Fix.SETTINGS,
         REVENUE_ACCOUNT,
         (-21,),
@@ -109,9 +114,11 @@ CATALOGUE: tuple[Refusal, ...] = (
     ),
     Refusal(
         "ERR_ACCOUNT_NOT_BOOKING_TYPE",
-        "A line's revenue account is a total account, which cannot be booked on.",
-        "Account {accounts} cannot be booked on in Octopus: set a booking account on the invoice "
-        "line or as default revenue account in Integration settings.",
+        noop("A line's revenue account is a total account, which cannot be booked on."),
+        noop(
+            "Account %(accounts)s cannot be booked on in Octopus: set a booking account on the invoice "
+            "line or as default revenue account in Integration settings."
+        ),
         Fix.SETTINGS,
         REVENUE_ACCOUNT,
         (-50,),
@@ -119,9 +126,11 @@ CATALOGUE: tuple[Refusal, ...] = (
     ),
     Refusal(
         "ERR_UNKNOWN_VATCODE",
-        "The VAT code the rate is mapped to does not exist in the Octopus dossier.",
-        "VAT code {vat_codes} does not exist in Octopus: fix the VAT mapping in Integration "
-        "settings.",
+        noop("The VAT code the rate is mapped to does not exist in the Octopus dossier."),
+        noop(
+            "VAT code %(vat_codes)s does not exist in Octopus: fix the VAT mapping in Integration "
+            "settings."
+        ),
         Fix.SETTINGS,
         VAT,
         (-22,),
@@ -130,9 +139,11 @@ CATALOGUE: tuple[Refusal, ...] = (
     ),
     Refusal(
         "ERR_VATCODE_WRONG_TYPE",
-        "The VAT code the rate is mapped to is not a sales VAT code.",
-        "VAT code {vat_codes} is not a sales VAT code in Octopus: fix the VAT mapping in "
-        "Integration settings.",
+        noop("The VAT code the rate is mapped to is not a sales VAT code."),
+        noop(
+            "VAT code %(vat_codes)s is not a sales VAT code in Octopus: fix the VAT mapping in "
+            "Integration settings."
+        ),
         Fix.SETTINGS,
         VAT,
         (-75,),
@@ -140,9 +151,11 @@ CATALOGUE: tuple[Refusal, ...] = (
     ),
     Refusal(
         "ERR_UNKNOWN_COST_CENTRE",
-        "The cost centre of a line does not exist in the Octopus dossier.",
-        "Cost centre {cost_centres} is not known in Octopus: fix the cost centre on the "
-        "invoice line or the default cost centre in Integration settings.",
+        noop("The cost centre of a line does not exist in the Octopus dossier."),
+        noop(
+            "Cost centre %(cost_centres)s is not known in Octopus: fix the cost centre on the "
+            "invoice line or the default cost centre in Integration settings."
+        ),
         Fix.SETTINGS,
         COST_CENTRE,
         (-40,),
@@ -150,9 +163,11 @@ CATALOGUE: tuple[Refusal, ...] = (
     ),
     Refusal(
         "ERR_COST_CENTRE_CLOSED",
-        "The cost centre of a line is closed in Octopus.",
-        "Cost centre {cost_centres} is closed in Octopus: choose an open cost centre on the "
-        "invoice line or as default cost centre in Integration settings.",
+        noop("The cost centre of a line is closed in Octopus."),
+        noop(
+            "Cost centre %(cost_centres)s is closed in Octopus: choose an open cost centre on the "
+            "invoice line or as default cost centre in Integration settings."
+        ),
         Fix.SETTINGS,
         COST_CENTRE,
         (-41,),
@@ -160,9 +175,11 @@ CATALOGUE: tuple[Refusal, ...] = (
     ),
     Refusal(
         "ERR_UNKNOWN_RELATION",
-        "The invoice's customer is not (or no longer) in the Octopus dossier.",
-        "Retry the invoice: Booksync creates the customer in Octopus again first, then books "
-        "the invoice.",
+        noop("The invoice's customer is not (or no longer) in the Octopus dossier."),
+        noop(
+            "Retry the invoice: Booksync creates the customer in Octopus again first, then books "
+            "the invoice."
+        ),
         Fix.CUSTOMER,
         codes=(-16,),
         patterns=(r"unknown relation", r"onbekende relatie"),
@@ -171,16 +188,16 @@ CATALOGUE: tuple[Refusal, ...] = (
     ),
     Refusal(
         "ERR_INSERT_UPDATE_RELATION",
-        "Octopus could not save the customer.",
-        "Check the customer's name, country and VAT number in Booksync, then retry.",
+        noop("Octopus could not save the customer."),
+        noop("Check the customer's name, country and VAT number in Booksync, then retry."),
         Fix.CUSTOMER,
         codes=(-7,),
         patterns=(r"error (inserting|updating) relation", r"fout bij .*relatie"),
     ),
     Refusal(
         "ERR_ILLEGAL_DOCUMENT_SEQUENCE_NR",
-        "Another booking took the journal's next document number, twice in a row.",
-        "Retry the invoice from the sync history: Booksync reads the journal's number again.",
+        noop("Another booking took the journal's next document number, twice in a row."),
+        noop("Retry the invoice from the sync history: Booksync reads the journal's number again."),
         Fix.NOTHING,
         codes=(-13,),
         patterns=(r"illegal document sequence", r"ongeldig documentnummer"),
@@ -194,7 +211,7 @@ CATALOGUE: tuple[Refusal, ...] = (
     ),
     Refusal(
         "ERR_BOOKYEAR_PERIOD_NR_PROTECTED",
-        "Book year period is closed",
+        noop("Book year period is closed"),
         CLOSED_PERIOD_HINT,
         Fix.TOOL,
         codes=(-15,),
@@ -207,9 +224,11 @@ CATALOGUE: tuple[Refusal, ...] = (
     ),
     Refusal(
         "ERR_JOURNAL_CLOSED",
-        "The journal is closed in Octopus (the journal itself, not a book-year period).",
-        "Journal {journal} is closed in Octopus: reopen it there (or choose an open journal in "
-        "Integration settings), then retry the invoice.",
+        noop("The journal is closed in Octopus (the journal itself, not a book-year period)."),
+        noop(
+            "Journal %(journal)s is closed in Octopus: reopen it there (or choose an open journal in "
+            "Integration settings), then retry the invoice."
+        ),
         Fix.TOOL,
         codes=(-11,),
         patterns=(r"journal (\S+ )?is closed", r"dagboek (\S+ )?is (afgesloten|gesloten)"),
@@ -218,90 +237,98 @@ CATALOGUE: tuple[Refusal, ...] = (
     _journal(
         -10,
         "ERR_UNKNOWN_JOURNAL",
-        "The journal chosen in Integration settings does not exist in Octopus.",
-        "Choose an existing sales journal in Integration settings (a new journal shows up "
-        "after File > Synchronise in the Octopus client).",
+        noop("The journal chosen in Integration settings does not exist in Octopus."),
+        noop(
+            "Choose an existing sales journal in Integration settings (a new journal shows up "
+            "after File > Synchronise in the Octopus client)."
+        ),
         r"unknown journal",
         r"onbekend dagboek",
     ),
     _journal(
         -29,
         "ERR_JOURNAL_WRONG_MODE",
-        "The journal is not of type 'Sales bookings' (for example 'Invoices').",
-        "The journal must be of type 'Sales bookings' in Octopus: choose another journal in "
-        "Integration settings.",
+        noop("The journal is not of type 'Sales bookings' (for example 'Invoices')."),
+        noop(
+            "The journal must be of type 'Sales bookings' in Octopus: choose another journal in "
+            "Integration settings."
+        ),
         r"wrong type",
         r"verkeerde? type",
     ),
     _journal(
         -38,
         "ERR_INVALID_JOURNAL",
-        "The journal cannot take sales bookings.",
-        "Choose a valid sales journal in Integration settings.",
+        noop("The journal cannot take sales bookings."),
+        noop("Choose a valid sales journal in Integration settings."),
         r"invalid journal",
         r"ongeldig dagboek",
     ),
     Refusal(
         "ERR_BOOKING_LINE_BASE_VAT_OTHER_SIGN",
-        "A line's amount and its VAT have different signs.",
-        "Check the invoice lines: amount and VAT of each line must both be positive or both "
-        "negative.",
+        noop("A line's amount and its VAT have different signs."),
+        noop(
+            "Check the invoice lines: amount and VAT of each line must both be positive or both "
+            "negative."
+        ),
         Fix.INVOICE,
         codes=(-23,),
         patterns=(r"differ in sign|other sign", r"ander teken"),
     ),
     Refusal(
         "ERR_INSERT_BOOKING",
-        "Octopus could not save the booking (amounts or VAT that do not add up).",
-        "Check the invoice's amounts and VAT against Octopus's words above, then retry.",
+        noop("Octopus could not save the booking (amounts or VAT that do not add up)."),
+        noop("Check the invoice's amounts and VAT against Octopus's words above, then retry."),
         Fix.INVOICE,
         codes=(-24,),
         patterns=(r"error inserting booking", r"fout bij het (toevoegen|invoeren) van de boeking"),
     ),
     Refusal(
         "ERR_UPDATE_BOOKING",
-        "Octopus could not change the booking (amounts or VAT that do not add up).",
-        "Check the invoice's amounts and VAT against Octopus's words above, then retry.",
+        noop("Octopus could not change the booking (amounts or VAT that do not add up)."),
+        noop("Check the invoice's amounts and VAT against Octopus's words above, then retry."),
         Fix.INVOICE,
         codes=(-35,),
         patterns=(r"error updating booking", r"fout bij het (wijzigen|aanpassen) van de boeking"),
     ),
     Refusal(
         "ERR_BOOKING_NOT_EXISTS",
-        "The booking was deleted in Octopus.",
-        "Book the invoice again (unlink it in the recovery console) or correct it in Octopus.",
+        noop("The booking was deleted in Octopus."),
+        noop(
+            "Book the invoice again (unlink it in the recovery console) or correct it in Octopus."
+        ),
         Fix.TOOL,
         codes=(-34,),
         patterns=(r"booking (does )?not exists?", r"boeking bestaat niet"),
     ),
     Refusal(
         "ERR_NO_DOCUMENT_DATE",
-        "The invoice has no date.",
-        "Give the invoice a date.",
+        noop("The invoice has no date."),
+        noop("Give the invoice a date."),
         Fix.INVOICE,
         codes=(-17,),
         patterns=(r"no document date", r"geen documentdatum"),
     ),
     Refusal(
         "ERR_NO_EXPIRY_DATE",
-        "The invoice has no due date.",
-        "Give the invoice a due date.",
+        noop("The invoice has no due date."),
+        noop("Give the invoice a due date."),
         Fix.INVOICE,
         codes=(-18,),
         patterns=(r"no expiry date", r"geen vervaldatum"),
     ),
     Refusal(
         "ERR_UNKNOWN_CURRENCY",
-        "The invoice's currency is not known in the Octopus dossier.",
-        "Use a currency that Octopus knows for this dossier on the invoice.",
+        noop("The invoice's currency is not known in the Octopus dossier."),
+        noop("Use a currency that Octopus knows for this dossier on the invoice."),
         Fix.INVOICE,
         codes=(-19,),
         patterns=(r"unknown currency", r"onbekende munt"),
     ),
     Refusal(
         "ERR_ILLEGAL_EXCHANGE_RATE",
-        "The invoice's exchange rate is not valid.",
-        "Give the invoice a positive exchange rate.",
+        noop("The invoice's exchange rate is not valid."),
+        noop("Give the invoice a positive exchange rate."),
         Fix.INVOICE,
         codes=(-20,),
         patterns=(r"illegal exchange rate", r"ongeldige wisselkoers"),
@@ -321,12 +348,6 @@ def find(code: int | None, text: str = "") -> Refusal | None:
     return None
 
 
-def tool_message(exc: ConnectorError) -> str:
-    """Octopus's own words of a refusal, with its error code."""
-    text = exc.message.removeprefix(REFUSED)
-    return f"{text} (Octopus error {exc.code})" if getattr(exc, "code", "") else text
-
-
 def field_of(
     refusal: Refusal, invoice: Invoice, lines: list[dict[str, Any]], config: OctopusConfig
 ) -> str:
@@ -340,22 +361,6 @@ def field_of(
     return refusal.field
 
 
-def _context(invoice: Invoice, lines: list[dict[str, Any]], config: OctopusConfig) -> dict:
-    def sent(values: Any) -> str:
-        return ", ".join(dict.fromkeys(str(value) for value in values))
-
-    return {
-        "accounts": sent(line["accountKey"] for line in lines),
-        "vat_codes": sent(line["vatCodeKey"] for line in lines),
-        "cost_centres": sent(
-            line["costCentreKey"]["id"] for line in lines if "costCentreKey" in line
-        ),
-        "journal": config.journal_of(invoice.kind),
-        "number": invoice.number,
-        "time": timezone.now().strftime("%Y-%m-%d %H:%M:%S UTC"),
-    }
-
-
 def rejection(
     invoice: Invoice,
     exc: InvoiceRejected,
@@ -367,36 +372,51 @@ def rejection(
     """The tool's refusal, told about this invoice: the tool's words and what they mean, with a
     hint to fix it and where."""
     if isinstance(exc, ClosedPeriod):
-        message = CLOSED_PERIOD_MESSAGE.format(number=invoice.number, period=period)
-        words = exc.message.removeprefix(REFUSED)
-        if words.lower() not in message.lower():  # another language, other words
-            message = f"{message}. Octopus said: {tool_message(exc)}"
+        message = later(CLOSED_PERIOD_MESSAGE, number=invoice.number, period=period)
+        words = str(exc.message).removeprefix(REFUSED)
+        if words.lower() not in str(message).lower():  # another language, other words
+            message = later(
+                "%(message)s. Octopus said: %(said)s", message=message, said=tool_message(exc)
+            )
+        month = f"{period % 100:02d}"
         return ClosedPeriod(
             message,
             code=exc.code,
-            hint=CLOSED_PERIOD_HINT.format(year=period // 100, month=f"{period % 100:02d}"),
+            hint=later(CLOSED_PERIOD_HINT, year=period // 100, month=month),
             status=exc.status,
             detail=exc.detail,
             fix=Fix.TOOL,
         )
-    context = _context(invoice, lines, config)
-    refusal = find(to_int(exc.code), exc.message.removeprefix(REFUSED))
+    context = refusal_context(invoice, lines, config)
+    refusal = find(to_int(exc.code), str(exc.message).removeprefix(REFUSED))
     if refusal is None:
         return InvoiceRejected(
-            f"Invoice {invoice.number}: {tool_message(exc)}",
+            later("Invoice %(number)s: %(said)s", number=invoice.number, said=tool_message(exc)),
             code=exc.code,
-            hint=DEFAULT_HINT.format(**context),
+            hint=later(DEFAULT_HINT, **context),
             status=exc.status,
             detail=exc.detail,
             fix=Fix.INVOICE,
         )
     return InvoiceRejected(
-        f"Invoice {invoice.number}: {refusal.meaning} Octopus said: {tool_message(exc)}",
+        later(
+            "Invoice %(number)s: %(meaning)s Octopus said: %(said)s",
+            number=invoice.number,
+            meaning=later(refusal.meaning),
+            said=tool_message(exc),
+        ),
         code=exc.code,
-        hint=refusal.hint.format(**context),
+        hint=later(refusal.hint, **context),
         status=exc.status,
         detail=exc.detail,
         fix=refusal.fix,
         field=field_of(refusal, invoice, lines, config),
         customer_missing=refusal.customer_missing,
     )
+
+
+def tool_message(exc: ConnectorError) -> StoredText | str:
+    """Octopus's own words (never translated), with its error code."""
+    words = quoted(str(exc.message).removeprefix(REFUSED))
+    code = getattr(exc, "code", "")
+    return later("%(words)s (Octopus error %(code)s)", words=words, code=code) if code else words

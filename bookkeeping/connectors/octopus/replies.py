@@ -8,11 +8,14 @@ from typing import TYPE_CHECKING, Any
 
 from bookkeeping.connectors import vat_kinds
 from bookkeeping.connectors.errors import (
+    TEMPORARY_HINT,
     ClosedPeriod,
     ConnectorError,
     Fix,
     InvoiceRejected,
     TransientError,
+    later,
+    noop,
 )
 from bookkeeping.connectors.octopus.payload import error_body
 from bookkeeping.connectors.octopus.refusals import CLOSED_CODES, REFUSED, find
@@ -26,8 +29,8 @@ CLOSED_TEXT = re.compile(r"(?i)(closed|protected|secured)")
 # In use is temporary; the text is all that tells it from a closed journal (no code is known).
 JOURNAL_CLOSED = -11  # ERR_JOURNAL_CLOSED: closed for good, not in use
 IN_USE_TEXT = re.compile(r"(?i)in use|in gebruik|utilisé|locked")
-JOURNAL_IN_USE_MESSAGE = "Octopus: the journal is in use by another user."
-JOURNAL_IN_USE_HINT = (
+JOURNAL_IN_USE_MESSAGE = noop("Octopus: the journal is in use by another user.")
+JOURNAL_IN_USE_HINT = noop(
     "Someone has the journal open in Octopus; the sync tries again later (or retry the invoice "
     "once they are done)."
 )
@@ -40,8 +43,11 @@ def refusal_of(response: requests.Response) -> ConnectorError:
     code, text, technical = error_body(response)
     if code is None and not text:  # a refusal we cannot read: ask again later
         return TransientError(
-            f"Octopus sent a refusal we could not read (HTTP {response.status_code}).",
-            hint="This is usually temporary; the next sync tries again.",
+            later(
+                "Octopus sent a refusal we could not read (HTTP %(status)s).",
+                status=response.status_code,
+            ),
+            hint=later(TEMPORARY_HINT),
             status=response.status_code,
             detail=response.text,
         )
@@ -52,8 +58,8 @@ def refusal_of(response: requests.Response) -> ConnectorError:
         and IN_USE_TEXT.search(f"{text} {technical}")
     ):
         return TransientError(
-            JOURNAL_IN_USE_MESSAGE,
-            hint=JOURNAL_IN_USE_HINT,
+            later(JOURNAL_IN_USE_MESSAGE),
+            hint=later(JOURNAL_IN_USE_HINT),
             status=response.status_code,
             detail=response.text,
         )

@@ -17,6 +17,7 @@ from bookkeeping.connectors.base import (
     InvoiceRejected,
     TransientError,
 )
+from bookkeeping.connectors.errors import later, noop
 from bookkeeping.connectors.yuki.payload import YukiConfig
 from bookkeeping.connectors.yuki.soap import (
     YUKI_NS,
@@ -28,10 +29,10 @@ from bookkeeping.connectors.yuki.soap import (
     xml_result,
 )
 
-KEY_HINT = (
+KEY_HINT = noop(
     "Check the web-service access key in Integration settings (Yuki: Settings > Web services)."
 )
-TARGET_HINT = "Pick the Yuki administration again in Integration settings."
+TARGET_HINT = noop("Pick the Yuki administration again in Integration settings.")
 
 
 class SessionRefused(AccessExpired):
@@ -47,7 +48,7 @@ class YukiAccess(Connector):
     def authenticate(self) -> str:
         """A new session ID for the access key, saved at once. Raises AuthError when refused."""
         if not self.config.access_key:
-            raise AuthError("No Yuki web-service access key is set.", hint=KEY_HINT)
+            raise AuthError(later("No Yuki web-service access key is set."), hint=later(KEY_HINT))
         try:
             with self.signing_in():
                 result = self.call(
@@ -59,14 +60,16 @@ class YukiAccess(Connector):
                 )
         except (AuthError, InvoiceRejected) as exc:
             raise AuthError(
-                "Yuki did not accept the web-service access key.",
-                hint=KEY_HINT,
+                later("Yuki did not accept the web-service access key."),
+                hint=later(KEY_HINT),
                 status=exc.status,
                 detail=exc.detail,
             ) from exc
         session_id = (result.text or "").strip() if result is not None else ""
         if not session_id:
-            raise AuthError("Yuki did not accept the web-service access key.", hint=KEY_HINT)
+            raise AuthError(
+                later("Yuki did not accept the web-service access key."), hint=later(KEY_HINT)
+            )
         with self.locked_credentials() as credentials:
             credentials["session_id"] = session_id
         return session_id
@@ -96,8 +99,8 @@ class YukiAccess(Connector):
             if administration["id"].lower() == target:
                 return administration
         raise AuthError(
-            "The chosen Yuki administration is not reachable with this access key.",
-            hint=TARGET_HINT,
+            later("The chosen Yuki administration is not reachable with this access key."),
+            hint=later(TARGET_HINT),
         )
 
     def domain_id(self) -> str:

@@ -26,6 +26,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
 
 import requests
+from django.utils.translation import gettext_lazy as _lazy
 from lxml import etree
 
 from bookkeeping.connectors import vat_kinds
@@ -41,6 +42,7 @@ from bookkeeping.connectors.base import (
     TransientError,
     scrub,
 )
+from bookkeeping.connectors.errors import later, noop, quoted
 from bookkeeping.connectors.yuki.auth import KEY_HINT, SessionRefused, YukiAccess
 from bookkeeping.connectors.yuki.books import DAILY_QUOTA, YukiBooks
 from bookkeeping.connectors.yuki.customers import YukiCustomers
@@ -72,13 +74,15 @@ from bookkeeping.connectors.yuki.soap import (
 if TYPE_CHECKING:
     from invoicing.models import Customer, Invoice
 
-QUOTA_MESSAGE = (
+QUOTA_MESSAGE = noop(
     "Yuki's daily limit of web-service calls is used up for this domain; "
     "the sync continues after midnight (UTC)."
 )
-QUOTA_HINT = "All integrations of the Yuki domain share its daily calls; Yuki can raise the limit."
-REJECTED = "Yuki refused invoice {number}: {message}"
-NOT_PROCESSED = "Yuki did not process invoice {number}: {message}"
+QUOTA_HINT = noop(
+    "All integrations of the Yuki domain share its daily calls; Yuki can raise the limit."
+)
+REJECTED = noop("Yuki refused invoice %(number)s: %(said)s")
+NOT_PROCESSED = noop("Yuki did not process invoice %(number)s: %(said)s")
 DOCUMENT_REFUSED = "Yuki refused the document: "
 
 
@@ -89,7 +93,7 @@ class YukiConnector(YukiCustomers, YukiAccess, YukiBooks, YukiPayments):
     key = "yuki"
     max_batch = 100
     create_names_customer = False  # UpdateContact answers TimeStamp and Succeeded only
-    target_label = "administration"
+    target_label = _lazy("administration")
     daily_quota = DAILY_QUOTA
     chooses_journal = False  # invoices go to the administration's sales journal
     UNMAPPED_VAT = VAT_MISSING
@@ -188,8 +192,8 @@ class YukiConnector(YukiCustomers, YukiAccess, YukiBooks, YukiPayments):
         ref = self.find_customer(customer)
         if ref is None:
             raise TransientError(
-                f"Yuki saved customer {customer.code} but does not find it yet.",
-                hint="The next sync looks it up again.",
+                later("Yuki saved customer %(code)s but does not find it yet.", code=customer.code),
+                hint=later("The next sync looks it up again."),
             )
         return ref
 
@@ -255,7 +259,7 @@ class YukiConnector(YukiCustomers, YukiAccess, YukiBooks, YukiPayments):
                                    session_param="sessionId")  # fmt: skip
             except InvoiceRejected as exc:  # the whole document was refused: nothing was booked
                 for invoice in sent:
-                    message = exc.message.removeprefix(DOCUMENT_REFUSED)
+                    message = str(exc.message).removeprefix(DOCUMENT_REFUSED)
                     results[invoice.pk] = self.rejected(invoice, message, exc.code)
             else:
                 results.update(self.read_import(sent, xml_result(result)))
@@ -280,7 +284,7 @@ class YukiConnector(YukiCustomers, YukiAccess, YukiBooks, YukiPayments):
     def read_entry(self, invoice: Invoice, reference: str, entry: Any, general: str) -> PushResult:
         """The PushResult of one <Invoice> of the import response (None: not in the reply)."""
         if entry is None:
-            message = general or "its result is missing from Yuki's reply"
+            message = general or later("its result is missing from Yuki's reply")
             return self.rejected(invoice, message, "not_processed", template=NOT_PROCESSED)
         message = find_text(entry, "Message")
         if find_text(entry, "Succeeded").lower() == "true":
@@ -302,11 +306,18 @@ class YukiConnector(YukiCustomers, YukiAccess, YukiBooks, YukiPayments):
     ) -> PushResult:
         """The refusal of one invoice, explained by the entry of refusals.py that Yuki's words
         match (the default one, asking for them to be sent to support, when none does)."""
-        refusal = explain(message)
-        text = template.format(number=invoice.number, message=message or "no reason given")
+        refusal = explain(str(message))
+        said = (quoted(message) if isinstance(message, str) else message) or later(
+            "no reason given"
+        )
+        text = later(template, number=invoice.number, said=said)
         fix, field = place_of(refusal, invoice)
         error = InvoiceRejected(
-            f"{text} — {refusal.meaning}", code=code, hint=refusal.fix, fix=fix, field=field
+            later("%(text)s — %(meaning)s", text=text, meaning=later(refusal.meaning)),
+            code=code,
+            hint=later(refusal.fix),
+            fix=fix,
+            field=field,
         )
         return PushResult(invoice.pk, error=error)
 
@@ -338,22 +349,35 @@ class YukiConnector(YukiCustomers, YukiAccess, YukiBooks, YukiPayments):
         )
         options: dict[str, Any] = {"status": response.status_code, "detail": response.text}
         if kind == "session":
-            raise SessionRefused("Yuki refused our session.", hint=KEY_HINT, **options)
+            raise SessionRefused(
+                later("Yuki refused our session."), hint=later(KEY_HINT), **options
+            )
         if kind == "quota":
             raise QuotaExceeded(
-                QUOTA_MESSAGE, retry_after=seconds_until_midnight_utc(), hint=QUOTA_HINT, **options
+                later(QUOTA_MESSAGE),
+                retry_after=seconds_until_midnight_utc(),
+                hint=later(QUOTA_HINT),
+                **options,
             )
         if kind == "auth":
-            raise AuthError(f"Yuki refused access: {text}", hint=KEY_HINT, **options)
+            raise AuthError(
+                later("Yuki refused access: %(text)s", text=quoted(text)),
+                hint=later(KEY_HINT),
+                **options,
+            )
         if kind == "validation":
             refusal = explain(text)
             fix, field = place_of(refusal)
             raise InvoiceRejected(
                 f"{DOCUMENT_REFUSED}{text}",
                 code="validation",
-                hint=refusal.fix,
+                hint=later(refusal.fix),
                 fix=fix,
                 field=field,
                 **options,
             )
-        raise TransientError(f"Yuki reported an error: {text}", hint=RETRY_HINT, **options)
+        raise TransientError(
+            later("Yuki reported an error: %(text)s", text=quoted(text)),
+            hint=later(RETRY_HINT),
+            **options,
+        )

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Self
 from lxml import etree
 
 from bookkeeping.connectors.config import ConnectorConfig
+from bookkeeping.connectors.errors import noop
 from bookkeeping.connectors.outgoing import tool_text
 from bookkeeping.connectors.yuki.soap import INVOICES_NS, plain_number
 
@@ -21,8 +22,8 @@ if TYPE_CHECKING:
     from bookkeeping.models import Integration
     from invoicing.models import Customer, Invoice
 
-VAT_MISSING = "Invoice {number}: VAT rate {rate}% has no VAT type in Yuki"
-VAT_MISSING_HINT = "Map {rate}% to a VAT type in Integration settings"
+VAT_MISSING = noop("Invoice %(number)s: VAT rate %(rate)s%% has no VAT type in Yuki")
+VAT_MISSING_HINT = noop("Map %(rate)s%% to a VAT type in Integration settings")
 
 
 @dataclass(frozen=True)

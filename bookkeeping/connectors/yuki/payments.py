@@ -22,6 +22,7 @@ import logging
 from collections.abc import Sequence
 
 from bookkeeping.connectors.base import Connector, OpenItem, Payments, TransientError
+from bookkeeping.connectors.errors import later
 from bookkeeping.connectors.yuki.soap import descendants, find_text, to_decimal, xml_result
 
 logger = logging.getLogger(__name__)
@@ -51,8 +52,8 @@ class YukiPayments(Connector):
         result = self.call("Accounting", "OutstandingDebtorItems", params, idempotent=True)
         if result is None:  # no result element at all: not "nothing is open" (all paid)
             raise TransientError(
-                "Yuki's answer of its open items is missing its result.",
-                hint="The next sync reads the payment status again.",
+                later("Yuki's answer of its open items is missing its result."),
+                hint=later("The next sync reads the payment status again."),
             )
         open_items: dict[str, list[OpenItem]] = {}
         for item in descendants(xml_result(result), "Item"):

@@ -27,6 +27,9 @@ from bookkeeping.connectors.errors import (
     REVENUE_ACCOUNT,
     Fix,
     InvoiceRejected,
+    later,
+    noop,
+    quoted,
     vat_mapping_field,
 )
 from bookkeeping.vat_codes import line_key
@@ -35,8 +38,8 @@ if TYPE_CHECKING:
     from invoicing.models import Customer, Invoice
 
 # For messages nobody has documented: what to send to support.
-DEFAULT_MEANING = "Yuki gave a reason Booksync does not know yet."
-DEFAULT_HINT = (
+DEFAULT_MEANING = noop("Yuki gave a reason Booksync does not know yet.")
+DEFAULT_HINT = noop(
     "Check the invoice against Yuki's words above. If they do not tell you what to change, send "
     "Booksync support Yuki's exact words, the invoice number and the time of this sync."
 )
@@ -63,9 +66,13 @@ REFUSALS: tuple[Refusal, ...] = (
     Refusal(
         "batch_stopped",
         (r"not processed|stopped after|skipped", r"niet verwerkt|gestopt na|overgeslagen"),
-        "Yuki stopped this import after too many refused invoices, so it did not look at this one.",
-        "Nothing to change on this invoice: fix the other refused invoices of this batch; this "
-        "one is sent again by the next sync.",
+        noop(
+            "Yuki stopped this import after too many refused invoices, so it did not look at this one."
+        ),
+        noop(
+            "Nothing to change on this invoice: fix the other refused invoices of this batch; this "
+            "one is sent again by the next sync."
+        ),
         Fix.NOTHING,
         source="F1 §3.5: Yuki stops after 6 incorrect invoices in one batch (yuki-cli parity doc, "
         "citing Postman)",
@@ -80,11 +87,15 @@ REFUSALS: tuple[Refusal, ...] = (
             r"reference.*(only digits|numeric|must be a number|letters)",
             r"(referentie|factuurnummer).*(alleen cijfers|numeriek|geen letters|letters)",
         ),
-        "This Yuki administration accepts only digits as invoice number (Yuki's Reference); "
-        "the number has letters or separators.",
-        "In Integration settings, step 2 (Connect Yuki), enter the access key again with "
-        '"Send only the digits of the invoice number" ticked, then sync again: 2026-0001 is '
-        "sent as 20260001, a credit note CN-2026-0001 as 920260001.",
+        noop(
+            "This Yuki administration accepts only digits as invoice number (Yuki's Reference); "
+            "the number has letters or separators."
+        ),
+        noop(
+            "In Integration settings, step 2 (Connect Yuki), enter the access key again with "
+            '"Send only the digits of the invoice number" ticked, then sync again: 2026-0001 is '
+            "sent as 20260001, a credit note CN-2026-0001 as 920260001."
+        ),
         Fix.SETTINGS,
         CONNECTION,
         source="F1 §3.5 (the Reference is Yuki's only key) and §3.7 (number ranges per "
@@ -97,9 +108,13 @@ REFUSALS: tuple[Refusal, ...] = (
     Refusal(
         "gl_account",
         (r"gl ?account|ledger", r"grootboek"),
-        "The G/L account the invoice line is booked on does not exist in this Yuki administration.",
-        "Map the revenue account to a G/L account that exists in Yuki: the default revenue "
-        "account in Integration settings, or the account of the invoice line.",
+        noop(
+            "The G/L account the invoice line is booked on does not exist in this Yuki administration."
+        ),
+        noop(
+            "Map the revenue account to a G/L account that exists in Yuki: the default revenue "
+            "account in Integration settings, or the account of the invoice line."
+        ),
         Fix.SETTINGS,
         REVENUE_ACCOUNT,
         source="yuki-cli docs parity (error class 'unknown GL account'); wording assumed",
@@ -111,9 +126,11 @@ REFUSALS: tuple[Refusal, ...] = (
     Refusal(
         "contact_vat_number",
         (r"vat ?number|vat id", r"btw-?nummer|ondernemingsnummer"),
-        "Yuki does not accept the customer's VAT number.",
-        "Correct the customer's VAT number in Booksync (country prefix and digits, e.g. "
-        "NL123456789B01 or BE0123456789), then sync again.",
+        noop("Yuki does not accept the customer's VAT number."),
+        noop(
+            "Correct the customer's VAT number in Booksync (country prefix and digits, e.g. "
+            "NL123456789B01 or BE0123456789), then sync again."
+        ),
         Fix.CUSTOMER,
         source="F1 §3.4 (VATNumber of the contact); issue 18 (a VAT-number refusal must point at "
         "the customer, not at the VAT mapping); wording assumed",
@@ -125,8 +142,10 @@ REFUSALS: tuple[Refusal, ...] = (
     Refusal(
         "vat_type",
         (r"vat", r"btw"),
-        "The VAT type sent for the invoice's VAT rate does not exist in Yuki.",
-        "Check the VAT mapping in Integration settings: each rate needs a VAT type Yuki knows.",
+        noop("The VAT type sent for the invoice's VAT rate does not exist in Yuki."),
+        noop(
+            "Check the VAT mapping in Integration settings: each rate needs a VAT type Yuki knows."
+        ),
         Fix.SETTINGS,
         VAT_ROW,
         source="F1 §3.7 (Teamleader: create the VAT code in the tool or update the mapping); "
@@ -136,8 +155,8 @@ REFUSALS: tuple[Refusal, ...] = (
     Refusal(
         "contact",
         (r"contact|customer|relation", r"relatie|klant"),
-        "Yuki could not find or create the invoice's customer from the data sent.",
-        "Check the customer's name, code and VAT number in Booksync, then sync again.",
+        noop("Yuki could not find or create the invoice's customer from the data sent."),
+        noop("Check the customer's name, code and VAT number in Booksync, then sync again."),
         Fix.CUSTOMER,
         source="F1 §3.5 ('Contact not found', a fixture text in a public client's tests)",
         examples=("Contact not found.", "Relatie niet gevonden."),
@@ -145,9 +164,11 @@ REFUSALS: tuple[Refusal, ...] = (
     Refusal(
         "price_precision",
         (r"price|decimal|precision", r"prijs|decimalen"),
-        "A price or quantity has more decimals than Yuki accepts.",
-        "Round the unit prices of the invoice lines to whole cents, and quantities to fewer "
-        "decimals, on the invoice; then sync again.",
+        noop("A price or quantity has more decimals than Yuki accepts."),
+        noop(
+            "Round the unit prices of the invoice lines to whole cents, and quantities to fewer "
+            "decimals, on the invoice; then sync again."
+        ),
         Fix.INVOICE,
         source="F1 §3.5 and §3.7 (over-precise sales prices, yuki-cli docs citing Postman); "
         "wording assumed",
@@ -159,10 +180,14 @@ REFUSALS: tuple[Refusal, ...] = (
     Refusal(
         "invoice_maximum",
         (r"maximum number of invoices|invoice limit|bundle", r"maximum aantal facturen|bundel"),
-        "The Yuki bundle does not allow more imported invoices (its monthly maximum is reached, "
-        "or the bundle has no sales-invoice import).",
-        "In Yuki, move to a bundle that imports sales invoices or allows more of them a month "
-        "(or wait for next month's maximum), then sync again.",
+        noop(
+            "The Yuki bundle does not allow more imported invoices (its monthly maximum is reached, "
+            "or the bundle has no sales-invoice import)."
+        ),
+        noop(
+            "In Yuki, move to a bundle that imports sales invoices or allows more of them a month "
+            "(or wait for next month's maximum), then sync again."
+        ),
         Fix.TOOL,
         source="support.yuki.nl 80000787982 (imported invoices count toward the monthly maximum), "
         "80000787845 (import needs the Invoicing/Small/Medium/Large/Unlimited bundle); F1 §3.5",
@@ -195,8 +220,13 @@ def contact_refused(customer: Customer, message: str) -> InvoiceRejected:
     if refusal.place != Fix.CUSTOMER:
         refusal = next(r for r in REFUSALS if r.key == "contact")
     return InvoiceRejected(
-        f"Yuki refused customer {customer.code} ({customer.name}): "
-        f"{message or 'no reason given'} — {refusal.meaning}",
-        hint=refusal.fix,
+        later(
+            "Yuki refused customer %(code)s (%(name)s): %(said)s — %(meaning)s",
+            code=customer.code,
+            name=customer.name,
+            said=quoted(message) if message else later("no reason given"),
+            meaning=later(refusal.meaning),
+        ),
+        hint=later(refusal.fix),
         fix=Fix.CUSTOMER,
     )

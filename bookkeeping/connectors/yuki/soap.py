@@ -11,13 +11,14 @@ from typing import Any
 from lxml import etree
 
 from bookkeeping.connectors.base import TransientError
+from bookkeeping.connectors.errors import later, noop
 from bookkeeping.connectors.outgoing import tool_text
 
 SOAP_NS = "http://schemas.xmlsoap.org/soap/envelope/"
 YUKI_NS = "http://www.theyukicompany.com/"
 INVOICES_NS = "urn:xmlns:http://www.theyukicompany.com:salesinvoices"
 PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
-RETRY_HINT = "This is usually temporary; the next sync tries again."
+RETRY_HINT = noop("This is usually temporary; the next sync tries again.")
 
 
 def seconds_until_midnight_utc(now: dt.datetime | None = None) -> float:
@@ -66,8 +67,8 @@ def parse_xml(content: bytes, *, status: int | None = None) -> Any:
         return etree.fromstring(content, PARSER)
     except etree.XMLSyntaxError as exc:
         raise TransientError(
-            "Yuki sent a reply we could not read.",
-            hint=RETRY_HINT,
+            later("Yuki sent a reply we could not read."),
+            hint=later(RETRY_HINT),
             status=status,
             detail=content.decode(errors="replace"),
         ) from exc

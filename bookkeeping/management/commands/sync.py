@@ -26,7 +26,7 @@ class Command(BaseCommand):
         except SyncNotPossible as exc:
             raise CommandError(str(exc)) from exc
         except SyncRescheduled as exc:
-            self.stdout.write(exc.run.summary)
+            self.stdout.write(str(exc.run.summary))
             raise CommandError(
                 f"Paused by the tool's rate limit; run again in {exc.retry_after:.0f} s."
             ) from exc
@@ -34,6 +34,6 @@ class Command(BaseCommand):
             raise CommandError(
                 f"Another sync of {company.name} is running (run {run.pk}); try again when it ends."
             )
-        self.stdout.write(run.summary)
+        self.stdout.write(str(run.summary))
         if run.status != SyncRun.Status.SUCCEEDED:
             raise CommandError(f"Sync {run.get_status_display().lower()}.")

@@ -8,4 +8,7 @@ class Command(makemessages.Command):
         *makemessages.Command.xgettext_options,
         "--keyword=later",
         "--keyword=later_plural:1,2",
+        # The bookkeeping app's names for gettext_noop and gettext_lazy.
+        "--keyword=noop",
+        "--keyword=_lazy",
     ]

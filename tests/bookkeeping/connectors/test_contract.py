@@ -89,9 +89,9 @@ def test_a_second_sync_of_the_same_invoice_books_nothing_new(tool, acme, alice):
     second = sync_company(acme, trigger=SyncRun.Trigger.MANUAL, user=alice)
 
     invoice.refresh_from_db()
-    assert first.invoices_booked == 1, first.summary
-    assert second.total == 1, second.summary  # the invoice went through the sync again
-    assert second.status == SyncRun.Status.SUCCEEDED, second.summary
+    assert first.invoices_booked == 1, str(first.summary)
+    assert second.total == 1, str(second.summary)  # the invoice went through the sync again
+    assert second.status == SyncRun.Status.SUCCEEDED, str(second.summary)
     assert booking_number
     assert invoice.booking_number == booking_number
     assert sim.write_calls == writes_before, [call for call in sim.calls if call.write]
@@ -118,7 +118,7 @@ def test_it_raises_auth_error_when_access_is_revoked(tool, acme):
     with pytest.raises(AuthError) as excinfo:
         connector.find_invoice(invoice)
 
-    assert excinfo.value.hint
+    assert str(excinfo.value.hint)
 
 
 def test_it_raises_rate_limited_with_the_wait_when_the_tool_says_429(tool, acme):
@@ -178,7 +178,7 @@ def test_it_rejects_one_invoice_with_the_tools_message_and_a_hint(tool, acme):
     assert results[0].ok
     assert not results[1].ok
     assert isinstance(results[1].error, InvoiceRejected)
-    assert "2026-0009" in results[1].error.message
-    assert results[1].error.hint
+    assert "2026-0009" in str(results[1].error.message)
+    assert str(results[1].error.hint)
     assert sim.bookings("2026-0009") == []
     assert len(sim.bookings("2026-0008")) == 1

@@ -116,7 +116,7 @@ def test_auth_error_with_the_reconnect_hint_when_a_code_is_used_twice(
     with pytest.raises(AuthError) as excinfo:
         connector.complete_authorization(code=reply["code"], redirect_uri=REDIRECT_URI)
 
-    assert excinfo.value.hint == "Reconnect Exact Online in Integration settings."
+    assert str(excinfo.value.hint) == "Reconnect Exact Online in Integration settings."
     assert reply["code"] not in str(excinfo.value)
 
 
@@ -246,7 +246,7 @@ def test_auth_error_with_the_reconnect_hint_when_access_is_revoked(
     with pytest.raises(AuthError) as excinfo:
         get_connector(exact_online_integration).find_invoice(invoice)
 
-    assert excinfo.value.hint == "Reconnect Exact Online in Integration settings."
+    assert str(excinfo.value.hint) == "Reconnect Exact Online in Integration settings."
 
 
 # Rate limits -------------------------------------------------------------------------------
@@ -365,8 +365,11 @@ def test_it_rejects_before_any_call_when_a_vat_rate_has_no_mapping(
 
     [result] = connector.push_invoices([invoice], customer_refs={invoice.customer_id: customer_ref})
 
-    assert result.error.message == "Invoice 2026-0042: VAT rate 9% has no VAT code in Exact Online."
-    assert result.error.hint == "Map 9% to a VAT code in Integration settings."
+    assert (
+        str(result.error.message)
+        == "Invoice 2026-0042: VAT rate 9% has no VAT code in Exact Online."
+    )
+    assert str(result.error.hint) == "Map 9% to a VAT code in Integration settings."
     assert exact_online.write_calls == writes
 
 
@@ -379,11 +382,11 @@ def test_it_rejects_with_exacts_text_and_a_hint_when_the_period_is_closed(
     result = push_one(get_connector(exact_online_integration), invoice)
 
     assert isinstance(result.error, ClosedPeriod)
-    assert result.error.message == (
+    assert str(result.error.message) == (
         "Exact Online refused invoice 2026-0043: Period is closed — The invoice date falls in a "
         "period that is closed in Exact Online."
     )
-    assert "Reopen the period" in result.error.hint
+    assert "Reopen the period" in str(result.error.hint)
     assert exact_online.bookings("2026-0043") == []
 
 
@@ -395,11 +398,11 @@ def test_it_rejects_with_exacts_text_when_the_journal_is_not_a_sales_journal(
 
     result = push_one(get_connector(exact_online_integration), invoice)
 
-    assert result.error.message == (
+    assert str(result.error.message) == (
         "Exact Online refused invoice 2026-0044: Invalid: Journal (type). — The chosen journal "
         "is not a sales journal in Exact Online."
     )
-    assert result.error.hint == "Choose a journal of type Sales in Integration settings."
+    assert str(result.error.hint) == "Choose a journal of type Sales in Integration settings."
 
 
 def test_a_500_without_an_exact_error_is_transient_and_the_post_is_not_repeated(
