@@ -60,7 +60,24 @@ class StoredText:
     def __eq__(self, other: object) -> bool:
         if isinstance(other, StoredText):
             return self.to_json() == other.to_json()
+        if isinstance(other, str):  # read as text: what the reader sees now
+            return str(self) == other
         return NotImplemented
+
+    # Read like the text it renders to, in the active language ("x" in text, text + "!", ...).
+    def __contains__(self, part: str) -> bool:
+        return part in str(self)
+
+    def __add__(self, other: object) -> str:
+        return str(self) + str(other)
+
+    def __radd__(self, other: object) -> str:
+        return str(other) + str(self)
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_") or name in StoredText.__slots__:
+            raise AttributeError(name)
+        return getattr(str(self), name)  # startswith, splitlines, upper, ...
 
     def __hash__(self) -> int:
         return hash(json.dumps(self.to_json(), sort_keys=True))

@@ -10,6 +10,7 @@ import os
 
 import pytest
 from django.db import connection
+from django.utils import translation
 
 from bookkeeping.tools import TOOLS
 from invoicing.models import Membership
@@ -30,6 +31,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if "postgres" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def _english_after_each_test():
+    """A request in Dutch or French leaves its language active in the thread (the locale
+    middleware does not switch back): every test starts in English, the default."""
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture

@@ -16,7 +16,6 @@ from django.utils import translation
 from bookkeeping.models import SyncIssue, SyncRun
 from bookkeeping.simulators.octopus import data as sim_data
 from bookkeeping.sync import sync_company
-from config.texts import StoredTextField
 from notifications.models import Notification
 from tests.factories import CustomerFactory, make_booked_invoice
 
@@ -89,10 +88,6 @@ def test_a_nightly_runs_problems_are_read_in_each_readers_language(
     assert read(run.summary, "en").startswith("Sync to Octopus: 1 invoice failed, 3 customers")
 
 
-@pytest.mark.skipif(
-    not isinstance(Notification._meta.get_field("title"), StoredTextField),
-    reason="Notification.title/body become stored texts with the core half of issue 16",
-)
 def test_the_bell_tells_a_french_admin_a_nightly_runs_errors_in_french(
     octopus, octopus_integration, acme, alice
 ):

@@ -105,8 +105,10 @@ def _outside_marks(text: str) -> str:
     """`text` without its ⟦...⟧ spans (nested ones too: a translated sentence with a
     translated word in it)."""
     pattern = re.compile(f"{OPEN}[^{OPEN}{CLOSE}]*{CLOSE}")
+    # A marked text cut short by `truncatechars` loses its closing marks: up to its "…".
+    truncated = re.compile(f"{OPEN}[^{CLOSE}]*…{CLOSE}?")
     while True:
-        shorter = pattern.sub(" ", text)
+        shorter = pattern.sub(" ", truncated.sub(" ", text))
         if shorter == text:
             return text
         text = shorter

@@ -36,20 +36,16 @@ CATALOGUES = [
     *sorted(DJANGO_LOCALE.glob("conf/locale/nl/LC_MESSAGES/django.po")),
     *sorted(DJANGO_LOCALE.glob("contrib/*/locale/nl/LC_MESSAGES/django.po")),
 ]
-# Fragments that the bookkeeping app puts into our pages, translated on its own branch: skipped
-# here until both are merged (then empty this set).
-BOOKKEEPING_FRAGMENTS = [
-    r'<section class="sync-panel.*?</section>',  # bookkeeping/_sync_panel.html
-    r"<div><dt>Payment</dt>.*?</div>",  # bookkeeping/_payment_facts.html
-]
-# Add after the merge: (name, url).
+# Fragments of a page the checker leaves out (none: every fragment is ours to translate).
+BOOKKEEPING_FRAGMENTS: list[str] = []
+# The bookkeeping app's pages, rendered by their own test below with a connected tool.
 BOOKKEEPING_PAGES: list[tuple[str, str]] = []
 # A tool's own words, shown as the tool said them.
 TOOL_REPLY = "Gegeven bestaat reeds"
 TEMPLATES = Path(settings.BASE_DIR) / "templates"
 OUR_TEMPLATES = sorted(
     path
-    for folder in ("", "invoicing", "notifications", "registration")
+    for folder in ("", "invoicing", "notifications", "registration", "bookkeeping")
     for path in (TEMPLATES / folder).glob("*.html")
 )
 
@@ -210,3 +206,44 @@ def test_the_pseudo_language_wraps_a_money_amount_in_no_words(pseudo):
 
     assert html == "€14,578.75"
     assert checker.unmarked_words(html) == []
+
+
+@pytest.mark.django_db
+def test_every_text_of_the_bookkeeping_pages_is_marked_for_translation(
+    pseudo, world, alice, octopus, octopus_integration, acme
+):
+    """After a nightly run with a refusal: the settings, the sync history, the run and its issues,
+    the reconciliation console, the overview's sync panel and the draft's booking preview."""
+    from bookkeeping.connectors.registry import get_connector
+    from bookkeeping.models import SyncRun
+    from tests.bookkeeping.test_i18n_books import OCTOPUS_SAID, nightly_run_with_one_refusal
+
+    run = nightly_run_with_one_refusal(octopus, acme)
+    connector = get_connector(octopus_integration)
+    tool_names = [  # the tool's own names of its journals, accounts and VAT codes
+        choice.label
+        for choices in (connector.list_journals(), connector.list_accounts())
+        for choice in choices
+    ] + [choice.label for choice in connector.list_vat_codes()]
+    client = pseudo_client(alice)
+    problems = {}
+    for name, url in [
+        ("settings", reverse("bookkeeping:settings")),
+        ("runs", reverse("bookkeeping:runs")),
+        ("run detail", reverse("bookkeeping:run_detail", args=[run.pk])),
+        ("reconciliation", reverse("bookkeeping:reconciliation")),
+        ("overview with a tool", reverse("invoicing:overview")),
+        ("draft with preview", reverse("invoicing:invoice_detail", args=[world["draft"].pk])),
+        ("bell after a run", reverse("notifications:bell")),
+        ("notifications after a run", reverse("notifications:list")),
+    ]:
+        response = client.get(url, follow=True)
+        assert response.status_code == 200, f"{name}: {response.status_code}"
+        words = checker.unmarked_words(
+            response.content.decode(),
+            [*data_of_the_world(), *tool_names, OCTOPUS_SAID, run.integration.target_name],
+        )
+        if words:
+            problems[name] = words
+    assert SyncRun.objects.get(pk=run.pk).status == SyncRun.Status.PARTIALLY_FAILED
+    assert problems == {}
