@@ -26,7 +26,7 @@ from bookkeeping.queries import (
     waiting_count,
 )
 from bookkeeping.tools import tool
-from config.formats import format_money
+from invoicing.templatetags.money import money
 
 if TYPE_CHECKING:
     from bookkeeping.models import Integration
@@ -135,10 +135,5 @@ def sync_edit_banner(context: template.Context, invoice: Any) -> dict[str, Any]:
     }
 
 
-@register.filter
-def money(amount: Any, currency: str = "EUR") -> str:
-    """``{{ invoice.total|money:invoice.currency }}``: the amount in the reader's format
-    (1.234,56 € in Dutch and French), by the project's one money helper."""
-    if amount is None or amount == "":
-        return ""
-    return format_money(amount, currency or "EUR")
+# ``{{ invoice.total|money:invoice.currency }}``: the project's one money filter, here too.
+register.filter("money", money)
