@@ -67,7 +67,7 @@ def test_dismissing_the_question_books_nothing(
     page.goto(f"{live_server.url}/invoices/{invoice.pk}/")
     page.once("dialog", lambda dialog: dialog.dismiss())
     page.get_by_role("button", name="Book", exact=True).click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("draft #")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Draft invoice of")
     assert Invoice.objects.get(pk=invoice.pk).is_draft
 
 
