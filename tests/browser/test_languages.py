@@ -23,6 +23,7 @@ DUTCH = {
     "read_all": "Alles als gelezen markeren",
     "unread": "1 ongelezen",
     "menu": "Nederlands",
+    "synced": "1 klant en 1 factuur gesynchroniseerd naar Exact Online",
 }
 FRENCH = {
     "heading": "Factures",
@@ -30,6 +31,7 @@ FRENCH = {
     "read_all": "Tout marquer comme lu",
     "unread": "1 non lue",
     "menu": "Français",
+    "synced": "Synchronisé vers Exact Online : 1 facture",
 }
 BELGIAN_TOTAL = "14.520,00\u00a0€"
 
@@ -48,9 +50,8 @@ def sync_and_read_the_bell(page, words: dict[str, str]) -> None:
     panel = page.locator("[data-bell-panel]")
     expect(panel.get_by_role("heading", name=words["bell"])).to_be_visible()
     expect(panel.get_by_role("button", name=words["read_all"])).to_be_visible()
-    # The notification's own text comes from the sync (bookkeeping), translated on its branch:
-    # once merged, assert it here too (e.g. "1 factuur gesynchroniseerd naar Exact Online").
-    expect(panel.locator(".bell__item").first).not_to_be_empty()
+    # The sync's own words, stored by the worker and read in the reader's language.
+    expect(panel.locator(".bell__item").first).to_contain_text(words["synced"])
 
 
 def test_the_sync_and_the_bell_read_in_dutch_then_in_french(
