@@ -78,7 +78,7 @@ def test_the_preview_shows_journal_account_and_vat_code_per_line(tool, alice_cli
     assert rows.count(f"<td>{integration.default_revenue_account}") == 2
     assert "Assigned on booking: 2026-0001" in html
     assert "Garage Lenaerts: looked up in" in html
-    assert "EUR 227.00" in html
+    assert "€227.00" in html
 
 
 def test_the_preview_of_two_treatments_shows_each_its_own_vat_code(tool, alice_client, acme):
