@@ -1,8 +1,9 @@
 """`python -m bench` (`make bench`): runs the five measurements, prints one table and writes
-bench/results.json. Options: --runs N (runs per median, default 3), --companies N (companies of
-the nightly sync, default the issue's 200), --latency-ms (of a call in the nightly sync, default
-200), --rounds N (of N companies at N syncs at once, default 8), --pool prefork|threads (of the
-worker), --only calls,overhead,scaling,overview,memory.
+bench/results.json. Options: --runs N (runs per median, default 3), --companies N (of the
+nightly sync, default the issue's 200), --latency-ms (a call in the nightly sync, default 200),
+--rounds N (N companies a round at N syncs at once, default 8), --pool prefork|threads (of the
+worker), --memory-invoices N (the memory part's large size, default 50,000),
+--only calls,overhead,scaling,overview,memory.
 
 The production stack when it answers: PostgreSQL on 127.0.0.1:5432 (or DATABASE_URL's server),
 Redis on 127.0.0.1:6379 and a real Celery worker process; SQLite and threads otherwise.
@@ -28,6 +29,7 @@ def main() -> None:
     parser.add_argument("--latency-ms", type=float, default=200)
     parser.add_argument("--rounds", type=int, default=8)
     parser.add_argument("--pool", choices=("prefork", "threads"), default="prefork")
+    parser.add_argument("--memory-invoices", type=int, default=50_000)
     parser.add_argument("--only", default=",".join(PARTS))
     args = parser.parse_args()
     parts = [part for part in args.only.split(",") if part]
@@ -58,7 +60,11 @@ def main() -> None:
         print(f"\n== {part}")
         part_started = time.perf_counter()
         module = __import__(f"bench.{part}", fromlist=["run"])
-        if part == "scaling":
+        if part == "memory":
+            module.SIZES = (module.SIZES[0], args.memory_invoices)
+        if part == "calls":
+            module.run(sims, results, 1)  # exact counts: one run (the other parts: --runs)
+        elif part == "scaling":
             module.run(sims, results, args.runs, args.companies, pool=args.pool, rounds=args.rounds)
         else:
             module.run(sims, results, args.runs)

@@ -253,6 +253,10 @@ def setup_django(url: str) -> str:
     if is_postgres(url):
         recreate_postgres(url)
     os.environ["DATABASE_URL"] = url
+    # Production settings where they cost time: no query log (DEBUG off); plain HTTP for the
+    # test client of the overview.
+    os.environ.setdefault("DEBUG", "False")
+    os.environ.setdefault("SECURE_SSL_REDIRECT", "False")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ.setdefault("BROKER_DIR", str(VAR / "broker"))
     import django
