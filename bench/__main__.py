@@ -41,7 +41,6 @@ def main() -> None:
     url = env.database_url()
     broker = env.broker_url(url)
     os.environ["CELERY_BROKER_URL"] = broker
-    env.empty_redis(broker)
     env.setup_django(url)
     import logging
 

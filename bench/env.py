@@ -221,15 +221,6 @@ def broker_url(database: str) -> str:
     return DEFAULT_BROKER_URL if answers(REDIS_HOST, REDIS_PORT) else "filesystem://"
 
 
-def empty_redis(url: str) -> None:
-    """The bench's own Redis database starts empty: no task left over from an interrupted run."""
-    if not url.startswith("redis://"):
-        return
-    import redis
-
-    redis.Redis.from_url(url).flushdb()
-
-
 def is_postgres(url: str) -> bool:
     return url.startswith(("postgres://", "postgresql://", "pgsql://"))
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import time
 from collections import defaultdict
@@ -130,28 +131,31 @@ def with_threads(sim: BenchExact, companies: list[Company], level: int) -> None:
 
 def with_worker(sim: BenchExact, companies: list[Company], level: int, pool: str) -> None:
     """Starts `celery worker --pool=<pool> --concurrency=level`, enqueues one nightly task per
-    company through the broker and waits until every task is done (its run finished and the
-    worker has nothing left to do)."""
+    company through the broker, on a queue of its own, and waits until every task is done (its
+    run finished and the worker has nothing left to do)."""
     from config.celery import app
 
     env = child_env(EXACT_ONLINE_BASE_URL=sim.base_url)
-    name = f"bench{level}-{os.getpid()}@%h"
+    name = f"bench{level}-{os.getpid()}@{socket.gethostname()}"
+    # A queue of this run's own: another worker on the same broker never takes its tasks.
+    queue = f"bench-{os.getpid()}-{level}"
     worker = subprocess.Popen(  # noqa: S603 (our own virtualenv)
         [str(ROOT / ".venv" / "bin" / "celery"), "-A", "config", "worker", f"--pool={pool}",
          f"--concurrency={level}", "--loglevel=WARNING", "--without-gossip", "--without-mingle",
-         "--without-heartbeat", "-n", name],
+         "--without-heartbeat", "-n", name, "-Q", queue],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )  # fmt: skip
     try:
         for company in companies:
-            sync_company_task.delay(company.pk, SyncRun.Trigger.NIGHTLY)
+            sync_company_task.apply_async((company.pk, SyncRun.Trigger.NIGHTLY), queue=queue)
         runs = SyncRun.objects.filter(company__in=companies)
         deadline = time.monotonic() + 1800
         while time.monotonic() < deadline:
             if worker.poll() is not None:
                 raise RuntimeError(f"the worker stopped: {worker.stderr.read().decode()[-2000:]}")
             done = runs.exclude(status=SyncRun.Status.RUNNING).count() == len(companies)
-            if done and not any((app.control.inspect(timeout=1).active() or {}).values()):
+            active = app.control.inspect(destination=[name], timeout=1).active() or {}
+            if done and not any(active.values()):
                 return
             time.sleep(0.5)
         raise RuntimeError(f"N={level}: the nightly sync did not finish within 30 minutes")
