@@ -3,6 +3,8 @@ that the trigram indexes of migration 0008 serve every part of it."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.db import connection
 
@@ -101,3 +103,14 @@ def test_every_part_of_the_search_has_an_index_on_postgresql(acme, require_postg
     assert 'UPPER("invoicing_invoice"."booking_number"::text) LIKE' in sql
     assert '"invoicing_invoice"."customer_id" = ANY(ARRAY(SELECT' in sql
     assert "IN (SELECT" not in sql
+
+
+def test_a_search_lists_its_matches_newest_first(alice_client, acme):
+    customer = CustomerFactory(company=acme, name="Atelier Verbeke")
+    for number, day in (("2026-0001", 3), ("2026-0002", 20), ("2026-0003", 9)):
+        make_booked_invoice(
+            acme, number=number, customer=customer, invoice_date=dt.date(2026, 5, day)
+        )
+    page = alice_client.get("/invoices/", {"q": "verbeke"}).content.decode()
+    positions = [page.index(number) for number in ("2026-0002", "2026-0003", "2026-0001")]
+    assert positions == sorted(positions)
