@@ -24,6 +24,16 @@ if TYPE_CHECKING:
 PAGE_SIZE = 50
 # The overview counts matching invoices up to this many (see CappedPaginator).
 COUNT_CAP = 10_000
+# A search that matches few invoices (the count, made first, says so) sorts its matches rather
+# than walking the company's invoices newest first until a page is full: PostgreSQL cannot know
+# how many invoices the customers found have, and may otherwise read them all for one match.
+# The same order, in expressions no index offers (PostgreSQL only: on SQLite, date + 0 is a
+# number).
+FEW_MATCHES = 5_000
+SORT_MATCHES = (
+    Func(F("invoice_date"), template="(%(expressions)s + 0)", output_field=DateField()).desc(),
+    Func(F("id"), template="(%(expressions)s + 0)", output_field=BigIntegerField()).desc(),
+)
 STATUS_FILTERS = {"draft": "Drafts", "booked": "Booked"}
 SYNC_FILTERS = {
     "not_synced": "Not synced",
@@ -151,14 +161,3 @@ def overview_page(company: Company, filters: OverviewFilters, page_number: str |
     if filters.q and connection.vendor == "postgresql" and paginator.count <= FEW_MATCHES:
         paginator.object_list = invoices.order_by(*SORT_MATCHES)
     return paginator.get_page(page_number)
-
-
-# A search that matches few invoices (the count, made first, says so) sorts its matches rather
-# than walking the company's invoices newest first until a page is full: PostgreSQL cannot know
-# how many invoices the customers found have, and may otherwise read them all for one match.
-# The same order, in expressions no index offers.
-FEW_MATCHES = 5_000
-SORT_MATCHES = (
-    Func(F("invoice_date"), template="(%(expressions)s + 0)", output_field=DateField()).desc(),
-    Func(F("id"), template="(%(expressions)s + 0)", output_field=BigIntegerField()).desc(),
-)
