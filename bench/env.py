@@ -155,20 +155,70 @@ def start_simulators(latency_ms: float = 50) -> Simulators:
     return sims
 
 
-# Database ------------------------------------------------------------------------------------
+# Database and broker ---------------------------------------------------------------------------
+
+# The production stack when it answers on this machine (CI has both): PostgreSQL and Redis.
+POSTGRES_HOST, POSTGRES_PORT = "127.0.0.1", 5432
+REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
+DEFAULT_POSTGRES_URL = f"postgres://postgres@{POSTGRES_HOST}:{POSTGRES_PORT}/booksync_bench"
+DEFAULT_BROKER_URL = f"redis://{REDIS_HOST}:{REDIS_PORT}/13"
+
+
+def answers(host: str, port: int, timeout: float = 0.5) -> bool:
+    """Whether something accepts TCP connections on host:port within `timeout` seconds."""
+    import socket
+
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return True
+    except OSError:
+        return False
 
 
 def database_url() -> str:
-    """DATABASE_URL when set (its database name must contain "bench": it is dropped and created
-    again), else a fresh SQLite file under var/bench/."""
+    """The benchmark's database, dropped and created again by setup_django():
+
+    - `BENCH_DB=sqlite` forces a fresh SQLite file under var/bench/;
+    - a PostgreSQL DATABASE_URL gives the server; a database name without "bench" in it gets
+      "_bench" appended (never a database someone else uses);
+    - else PostgreSQL on 127.0.0.1:5432 (user postgres) when it answers, database booksync_bench;
+    - else SQLite. `BENCH_DB=postgres` refuses to fall back to SQLite.
+    """
+    forced = os.environ.get("BENCH_DB", "").lower()
+    if forced not in ("", "sqlite", "postgres", "postgresql"):
+        sys.exit(f"BENCH_DB={forced!r}: use 'sqlite' or 'postgres'.")
     url = os.environ.get("DATABASE_URL", "")
-    if url:
-        return url
+    if forced != "sqlite":
+        if is_postgres(url):
+            return bench_name(url)
+        if answers(POSTGRES_HOST, POSTGRES_PORT):
+            return DEFAULT_POSTGRES_URL
+        if forced:
+            sys.exit(
+                f"BENCH_DB={forced}: no PostgreSQL answers on {POSTGRES_HOST}:{POSTGRES_PORT}."
+            )
     VAR.mkdir(parents=True, exist_ok=True)
     path = VAR / "bench.sqlite3"
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
     return f"sqlite:///{path}"
+
+
+def bench_name(url: str) -> str:
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    if "bench" in name:
+        return url
+    return urlunsplit(parts._replace(path=f"/{name or 'booksync'}_bench"))
+
+
+def broker_url(database: str) -> str:
+    """Redis (BENCH_BROKER_URL, else DB 13 on 127.0.0.1:6379) next to PostgreSQL when it
+    answers; else Kombu's file-system broker under var/bench/ (no worker process then)."""
+    url = os.environ.get("BENCH_BROKER_URL", "")
+    if url or not is_postgres(database):
+        return url or "filesystem://"
+    return DEFAULT_BROKER_URL if answers(REDIS_HOST, REDIS_PORT) else "filesystem://"
 
 
 def is_postgres(url: str) -> bool:
@@ -188,12 +238,16 @@ def recreate_postgres(url: str) -> None:
         connection.execute(f'CREATE DATABASE "{name}"')
 
 
-def setup_django() -> str:
-    """A fresh, migrated benchmark database; returns its URL (also in DATABASE_URL)."""
-    url = database_url()
+def setup_django(url: str) -> str:
+    """A fresh, migrated benchmark database at `url` (from database_url()); returns the URL,
+    also put in DATABASE_URL for child processes."""
     if is_postgres(url):
         recreate_postgres(url)
     os.environ["DATABASE_URL"] = url
+    # Production settings where they cost time: no query log (DEBUG off); plain HTTP for the
+    # test client of the overview.
+    os.environ.setdefault("DEBUG", "False")
+    os.environ.setdefault("SECURE_SSL_REDIRECT", "False")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ.setdefault("BROKER_DIR", str(VAR / "broker"))
     import django

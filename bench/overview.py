@@ -2,7 +2,12 @@
 
 Through Django's test Client, logged in: SQL queries per request (CaptureQueriesContext) and
 the median response time, for the plain list, the "not synced" filter and a search. 95 % of the
-invoices are synced (the oldest), as in a company that has used Booksync for years.
+invoices are synced (the oldest), as in a company that has used Booksync for years. The search
+"00042" matches a few invoice numbers and one customer's name (1 in 200 invoices: 510 at 100,000),
+"2026-000042" one invoice at every size.
+
+Targets: at 100,000 invoices at most 1.5 x the time at 1,000 (the search: 2 x on SQLite, which has
+no trigram index), and the same number of queries at every size.
 """
 
 from __future__ import annotations
@@ -22,15 +27,16 @@ VIEWS = {
     "plain": "/invoices/",
     "not synced": "/invoices/?sync=not_synced",
     "search": "/invoices/?q=00042",
+    "search, one number": "/invoices/?q=2026-000042",
 }
-REQUESTS = 15
+REQUESTS = 25
 MAX_QUERIES = 12
 
 
 def run(sims: Simulators, results: Results, runs: int) -> None:  # noqa: ARG001
     clients = {size: client_for(size) for size in SIZES}
     queries: dict[str, set[int]] = {view: set() for view in VIEWS}
-    times: dict[tuple[str, int], float] = {}
+    samples: dict[tuple[str, int], list[float]] = {}
     for view, url in VIEWS.items():
         for size, client in clients.items():
             client.get(url)  # warm up (templates, session)
@@ -38,9 +44,12 @@ def run(sims: Simulators, results: Results, runs: int) -> None:  # noqa: ARG001
                 response = client.get(url)
             assert response.status_code == 200, (url, response.status_code)
             queries[view].add(len(captured))
-            times[(view, size)] = median(
-                [timed(lambda c=client, u=url: c.get(u))[0] for _ in range(REQUESTS)]
-            )
+            samples[(view, size)] = []
+        # The sizes take turns, so that a busy moment of the machine hits them alike.
+        for _ in range(REQUESTS):
+            for size, client in clients.items():
+                samples[(view, size)].append(timed(lambda c=client, u=url: c.get(u))[0])
+    times = {key: median(values) for key, values in samples.items()}
     for view in VIEWS:
         counts = queries[view]
         constant = len(counts) == 1 and max(counts) <= MAX_QUERIES
@@ -55,11 +64,12 @@ def run(sims: Simulators, results: Results, runs: int) -> None:  # noqa: ARG001
             f"Overview ({view}): median ms at 1k / 100k",
             f"{small * 1000:.1f} / {large * 1000:.1f}",
         )
+        limit = 2.0 if view.startswith("search") and connection.vendor == "sqlite" else 1.5
         results.add(
             f"Overview ({view}): time ratio 100k / 1k",
             large / small,
-            "<= 1.5",
-            large / small <= 1.5,
+            f"<= {limit}",
+            large / small <= limit,
         )
 
 
@@ -74,6 +84,7 @@ def client_for(size: int) -> Client:
         Invoice.objects.filter(pk__in=ids[start : start + 5000]).update(
             booking_number="B" + "1", sync_state=Invoice.SyncState.SYNCED
         )
+    seed.analyze()
     client = Client()
     client.force_login(company.memberships.get().user)
     return client
