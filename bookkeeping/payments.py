@@ -47,26 +47,39 @@ class PaymentRefresh:
 
 
 def refresh_payments(integration: Integration, connector: Connector) -> PaymentRefresh:
-    """Reads the payment status of every synced invoice of the integration and saves it."""
-    synced = ExternalRecord.objects.filter(
-        integration=integration, kind=ExternalRecord.Kind.INVOICE, state=ExternalRecord.State.SYNCED
-    ).values("invoice_id")
-    invoices = list(
-        Invoice.objects.filter(pk__in=synced).only("pk", "number", "kind", "total", *FIELDS)
+    """Reads the payment status of every synced invoice of the integration and saves it, a
+    slice of invoices at a time (`payment_references_per_read`), so that a worker's memory stays
+    flat however many invoices a company has synced."""
+    ids = list(
+        ExternalRecord.objects.filter(
+            integration=integration,
+            kind=ExternalRecord.Kind.INVOICE,
+            state=ExternalRecord.State.SYNCED,
+        )
+        .order_by("invoice_id")
+        .values_list("invoice_id", flat=True)
     )
-    if not invoices:
-        return PaymentRefresh(supported=True)
-    by_reference = {connector.reference(invoice): invoice for invoice in invoices}
-    try:
-        payments = connector.read_payments(list(by_reference))
-    except NotImplementedError:
-        return PaymentRefresh(supported=False)
-    now = timezone.now()
-    for reference, invoice in by_reference.items():
-        _apply(invoice, reference, payments, now)
-    Invoice.objects.bulk_update(invoices, FIELDS, batch_size=500)
-    paid = sum(invoice.payment_status == Status.PAID for invoice in invoices)
-    return PaymentRefresh(True, invoices=len(invoices), paid=paid, calls=payments.calls)
+    size = connector.payment_references_per_read or len(ids) or 1
+    total = paid = calls = 0
+    for start in range(0, len(ids), size):
+        invoices = list(
+            Invoice.objects.filter(pk__in=ids[start : start + size]).only(
+                "pk", "number", "kind", "total", *FIELDS
+            )
+        )
+        by_reference = {connector.reference(invoice): invoice for invoice in invoices}
+        try:
+            payments = connector.read_payments(list(by_reference))
+        except NotImplementedError:
+            return PaymentRefresh(supported=False)
+        now = timezone.now()
+        for reference, invoice in by_reference.items():
+            _apply(invoice, reference, payments, now)
+        Invoice.objects.bulk_update(invoices, FIELDS, batch_size=500)
+        total += len(invoices)
+        paid += sum(invoice.payment_status == Status.PAID for invoice in invoices)
+        calls += payments.calls
+    return PaymentRefresh(True, invoices=total, paid=paid, calls=calls)
 
 
 def refresh_quietly(integration: Integration, connector: Connector) -> PaymentRefresh | None:

@@ -105,14 +105,14 @@ VERSION = "1.0"
 class Connector(StoredCredentials, DocumentBuilding, Previewing, CustomerLookup):
     """One bookkeeping tool. Subclasses set `key` and implement the interface.
 
-    Built for one Integration row, it reads its decrypted credentials and choices (target,
-    journals, accounts, VAT mapping) into `config`, and keeps no state between runs but what it
-    saves on the integration (tokens). What Booksync knows of the tool (label, settings,
-    credential fields, OAuth, edits pushed) is its entry in `bookkeeping.tools.TOOLS[key]`.
-    """
+    Built for one Integration row, it reads its credentials and choices into `config` and keeps
+    no state between runs but what it saves on the integration (tokens). What Booksync knows of
+    the tool (label, settings, credential fields, OAuth) is `bookkeeping.tools.TOOLS[key]`."""
 
     key: ClassVar[str]
     max_batch: ClassVar[int] = 1
+    # References a payment refresh asks `read_payments` at once (None: all, one list of items).
+    payment_references_per_read: ClassVar[int | None] = 2_000
     # Calls a day the tool allows (shared by the domain), where it counts them per day.
     daily_quota: ClassVar[int | None] = None
     # What the tool calls its target: "division", "dossier", "administration".

@@ -201,3 +201,23 @@ def test_a_payment_reply_that_cannot_be_read_leaves_the_run_and_its_bookings_alo
     assert invoice.booking_number
     assert invoice.payment_status == Invoice.PaymentStatus.UNKNOWN
     assert exact_online.count(operation="GET bulk/Cashflow/Receivables") >= 1
+
+
+def test_a_payment_refresh_reads_its_invoices_a_slice_at_a_time(
+    acme, exact_online, exact_online_integration
+):
+    """A worker holds one slice of invoices in memory, not every synced invoice of the company:
+    250 invoices in slices of 100 are read as 100 + 100 + 50 references (3 + 3 + 2 calls of at
+    most 40), and each gets its status."""
+    seed_synced_invoices(acme, exact_online_integration, exact_online, 250)
+    for n in range(1, 251, 5):
+        exact_online.pay(f"2026-{n:04d}", date=dt.date(2026, 12, 1))
+    connector = get_connector(exact_online_integration)
+    connector.payment_references_per_read = 100
+    exact_online.reset_calls()
+
+    refresh = refresh_payments(exact_online_integration, connector)
+
+    assert exact_online.count(operation=RECEIVABLES) == refresh.calls == 8
+    assert (refresh.invoices, refresh.paid) == (250, 50)
+    assert Invoice.objects.filter(company=acme, payment_status=Status.OPEN).count() == 200

@@ -92,6 +92,7 @@ class YukiConnector(YukiCustomers, YukiAccess, YukiBooks, YukiPayments):
 
     key = "yuki"
     max_batch = 100
+    payment_references_per_read = None  # OutstandingDebtorItems lists every open item at once
     create_names_customer = False  # UpdateContact answers TimeStamp and Succeeded only
     target_label = _lazy("administration")
     daily_quota = DAILY_QUOTA
