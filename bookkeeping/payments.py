@@ -11,6 +11,7 @@ then gone), never before. Tools that do not report payments leave the status "un
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -24,6 +25,8 @@ from bookkeeping.texts import noop
 from invoicing.models import Invoice
 
 if TYPE_CHECKING:
+    from django.db.models import QuerySet
+
     from bookkeeping.connectors.base import Payments
 
 logger = logging.getLogger(__name__)
@@ -46,40 +49,60 @@ class PaymentRefresh:
     calls: int = 0
 
 
+SLICE = 2_000  # invoices a worker holds at once
+
+
 def refresh_payments(integration: Integration, connector: Connector) -> PaymentRefresh:
-    """Reads the payment status of every synced invoice of the integration and saves it, a
-    slice of invoices at a time (`payment_references_per_read`), so that a worker's memory stays
-    flat however many invoices a company has synced."""
-    ids = list(
-        ExternalRecord.objects.filter(
+    """Reads the payment status of every synced invoice of the integration and saves it, a slice
+    of invoices at a time, so that a worker's memory stays flat however many invoices a company
+    has synced: each slice is one `read_payments` (Exact Online: 50 calls of 40), or, for a tool
+    that lists every open item in one reply (`payment_references_per_read` None), one read of
+    all the references first."""
+    synced = Invoice.objects.filter(
+        pk__in=ExternalRecord.objects.filter(
             integration=integration,
             kind=ExternalRecord.Kind.INVOICE,
             state=ExternalRecord.State.SYNCED,
-        )
-        .order_by("invoice_id")
-        .values_list("invoice_id", flat=True)
+        ).values("invoice_id")
     )
-    size = connector.payment_references_per_read or len(ids) or 1
-    total = paid = calls = 0
-    for start in range(0, len(ids), size):
-        invoices = list(
-            Invoice.objects.filter(pk__in=ids[start : start + size]).only(
-                "pk", "number", "kind", "total", *FIELDS
+    size = connector.payment_references_per_read or SLICE
+    at_once = None
+    try:
+        if connector.payment_references_per_read is None:
+            references = [connector.reference(i) for part in _slices(synced, 0) for i in part]
+            if not references:
+                return PaymentRefresh(supported=True)
+            at_once = connector.read_payments(references)
+        total = paid = calls = 0
+        for invoices in _slices(synced, size):
+            by_reference = {connector.reference(invoice): invoice for invoice in invoices}
+            payments = (
+                at_once if at_once is not None else connector.read_payments(list(by_reference))
             )
-        )
-        by_reference = {connector.reference(invoice): invoice for invoice in invoices}
-        try:
-            payments = connector.read_payments(list(by_reference))
-        except NotImplementedError:
-            return PaymentRefresh(supported=False)
-        now = timezone.now()
-        for reference, invoice in by_reference.items():
-            _apply(invoice, reference, payments, now)
-        Invoice.objects.bulk_update(invoices, FIELDS, batch_size=500)
-        total += len(invoices)
-        paid += sum(invoice.payment_status == Status.PAID for invoice in invoices)
-        calls += payments.calls
+            calls += 0 if at_once is not None else payments.calls
+            now = timezone.now()
+            for reference, invoice in by_reference.items():
+                _apply(invoice, reference, payments, now)
+            Invoice.objects.bulk_update(invoices, FIELDS, batch_size=500)
+            total += len(invoices)
+            paid += sum(invoice.payment_status == Status.PAID for invoice in invoices)
+    except NotImplementedError:
+        return PaymentRefresh(supported=False)
+    calls += at_once.calls if at_once is not None else 0
     return PaymentRefresh(True, invoices=total, paid=paid, calls=calls)
+
+
+def _slices(invoices: QuerySet[Invoice], size: int) -> Iterator[list[Invoice]]:
+    """The invoices in order of id, `size` at a time (0: only what a reference needs, SLICE at a
+    time): each slice one query, none holding the others."""
+    fields = ("pk", "number", "kind", "total", *FIELDS) if size else ("pk", "number", "kind")
+    last = 0
+    while True:
+        part = list(invoices.filter(pk__gt=last).order_by("pk").only(*fields)[: size or SLICE])
+        if not part:
+            return
+        yield part
+        last = part[-1].pk
 
 
 def refresh_quietly(integration: Integration, connector: Connector) -> PaymentRefresh | None:
