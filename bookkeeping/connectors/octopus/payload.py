@@ -26,6 +26,7 @@ from bookkeeping.connectors.errors import (
 )
 from bookkeeping.connectors.results import BookingFacts, RemoteRef
 from invoicing.money import CENT, compute_totals, round_cents
+from invoicing.vat import EU_COUNTRIES
 
 if TYPE_CHECKING:
     import requests
@@ -49,37 +50,6 @@ COST_CENTRE_HINT = noop(
     "to the number of an Octopus cost centre."
 )
 
-EU_COUNTRIES = frozenset(
-    [
-        "AT",
-        "BE",
-        "BG",
-        "CY",
-        "CZ",
-        "DE",
-        "DK",
-        "EE",
-        "ES",
-        "FI",
-        "FR",
-        "GR",
-        "HR",
-        "HU",
-        "IE",
-        "IT",
-        "LT",
-        "LU",
-        "LV",
-        "MT",
-        "NL",
-        "PL",
-        "PT",
-        "RO",
-        "SE",
-        "SI",
-        "SK",
-    ]
-)
 # (where the customer is, has a VAT number) -> Octopus vatType.
 VAT_TYPES = {
     ("BE", True): 1,  # Belgian, VAT-liable
