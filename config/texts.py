@@ -51,8 +51,13 @@ class StoredText:
         try:
             return template % values if values else template.replace("%%", "%")
         except (KeyError, ValueError, TypeError):
-            # A translation with a wrong placeholder never hides the message: fall back to English.
-            return (self.plural if self.plural and self.count != 1 else self.msgid) % values
+            # A translation with a wrong placeholder never hides the message: fall back to English,
+            # and to the bare sentence when the stored parameters do not fit it either.
+            english = self.plural if self.plural and self.count != 1 else self.msgid
+            try:
+                return english % values
+            except (KeyError, ValueError, TypeError):
+                return english
 
     def __repr__(self) -> str:
         return f"StoredText({self.msgid!r}, {self.params!r})"
@@ -98,9 +103,9 @@ class StoredText:
     def from_json(cls, data: dict[str, Any]) -> StoredText:
         return cls(
             data[_TAG],
-            _decode(data.get("params") or {}),
-            plural=data.get("plural", ""),
-            count=data.get("count"),
+            _decode(params if isinstance(params := data.get("params"), dict) else {}),
+            plural=str(data.get("plural") or ""),
+            count=data.get("count") if isinstance(data.get("count"), int) else None,
         )
 
 

@@ -59,3 +59,13 @@ def test_labels_marked_lazily_are_stored_untranslated_and_read_in_the_readers_la
     with translation.override("nl"):
         assert str(load(stored)).startswith("Gesynchroniseerd")
         assert str(load(also)) == "Gesynchroniseerd"
+
+
+def test_stored_texts_damaged_in_the_database_still_read_as_text():
+    """Rows edited by hand or cut short never make a page fail: they read as what is left."""
+    missing_parameter = load('{"__text__": "Invoice %(number)s failed", "params": {}}')
+    assert str(missing_parameter) == "Invoice %(number)s failed"
+    odd_parameters = load('{"__text__": "Synced %(count)s", "params": [1, 2], "count": "x"}')
+    assert str(odd_parameters) == "Synced %(count)s"
+    cut_short = '{"__text__": "Invoice %(number)s failed", "par'
+    assert load(cut_short) == cut_short
