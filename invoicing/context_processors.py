@@ -9,7 +9,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from config.hooks import company_tools
-from invoicing.tenancy import memberships_of
+from invoicing.tenancy import request_memberships
 
 
 def current_company(request: HttpRequest) -> dict[str, Any]:
@@ -32,7 +32,7 @@ def current_company(request: HttpRequest) -> dict[str, Any]:
 
 def switcher_memberships(request: HttpRequest) -> list[Any]:
     """The user's memberships, each with `tool`: the label of its company's bookkeeping tool."""
-    memberships = list(memberships_of(request.user))
+    memberships = request_memberships(request)
     tools = company_tools(m.company_id for m in memberships)
     for membership in memberships:
         membership.tool = tools.get(membership.company_id, "")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
 
@@ -47,9 +48,8 @@ def user_language(request: HttpRequest) -> str:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return ""
-    from invoicing.models import UserPreference
-
-    language = (
-        UserPreference.objects.filter(user=user).values_list("language", flat=True).first() or ""
-    )
+    try:
+        language = user.preference.language  # read with the user (invoicing.backends)
+    except ObjectDoesNotExist:
+        return ""
     return language if language in LANGUAGE_CODES else ""

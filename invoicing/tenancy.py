@@ -40,12 +40,20 @@ def memberships_of(user: AbstractBaseUser) -> QuerySet[Membership]:
     return Membership.objects.filter(user=user).select_related("company").order_by("company__name")
 
 
+def request_memberships(request: HttpRequest) -> list[Membership]:
+    """The user's memberships, read once a request: the current company and the header's
+    switcher both come from this one query."""
+    if not hasattr(request, "_memberships"):
+        request._memberships = list(memberships_of(request.user))
+    return request._memberships
+
+
 def resolve_membership(request: HttpRequest) -> Membership | None:
     """The membership of the company chosen in the session, else the user's first one."""
     user = request.user
     if not user.is_authenticated:
         return None
-    memberships = list(memberships_of(user))
+    memberships = request_memberships(request)
     if not memberships:
         return None
     wanted = request.session.get(SESSION_KEY)

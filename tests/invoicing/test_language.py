@@ -62,6 +62,17 @@ def test_the_users_choice_wins_over_the_browser_on_every_device(alice, alice_cli
     assert page["Content-Language"] == "fr"
 
 
+def test_a_session_opened_before_the_preferences_backend_keeps_the_users_language(alice):
+    UserPreference.objects.create(user=alice, language="nl")
+    older_session = Client()
+    older_session.force_login(alice, backend="django.contrib.auth.backends.ModelBackend")
+
+    page = older_session.get(reverse("invoicing:overview"), HTTP_ACCEPT_LANGUAGE="fr")
+
+    assert page.status_code == 200
+    assert '<html lang="nl">' in page.content.decode()
+
+
 @pytest.mark.django_db
 def test_an_unknown_language_changes_nothing(alice, alice_client):
     response = alice_client.post(LANGUAGE_MENU, {"language": "xx", "next": "https://evil.test/"})

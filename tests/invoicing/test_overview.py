@@ -62,9 +62,10 @@ def test_the_overview_makes_as_many_queries_for_500_invoices_as_for_10(alice_cli
 def test_the_overview_query_count_has_a_ceiling(alice_client, acme, django_assert_max_num_queries):
     bulk_invoices(acme, 120)
     alice_client.get("/invoices/")
-    # Ours: session, user, membership, company switcher, preference, COUNT and the page (7).
-    # The rest is the header's bell and the sync panel, a few queries each.
-    with django_assert_max_num_queries(15):
+    # Ours: session, the user with his language, his companies (the current one and the
+    # switcher's), the overview's columns, COUNT and the page (6). The rest is the tool of each
+    # company in the switcher, the header's bell (count and list) and the sync panel (2).
+    with django_assert_max_num_queries(11):
         alice_client.get("/invoices/")
 
 
