@@ -27,7 +27,7 @@ from bookkeeping.sync import transitions
 from bookkeeping.sync.claim import claim_run, still_running
 from bookkeeping.sync.customers import push_customers
 from bookkeeping.sync.push import push_invoices, push_updates
-from bookkeeping.sync.runtime import RunAborted, RunTakenOver, call, fence, heartbeat
+from bookkeeping.sync.runtime import RunAborted, RunTakenOver, call, fence, fence_call, heartbeat
 from bookkeeping.sync.work import select_work
 from bookkeeping.texts import later
 from config.texts import StoredText
@@ -129,7 +129,7 @@ def sync_company(
         if not started:
             return run
     connector = get_connector(integration)
-    connector.before_call = lambda: fence(run)  # every call, also inside one connector method
+    connector.before_call = lambda: fence_call(run)  # every call, also inside a connector method
     try:
         if integration.credentials_unreadable:  # say so even when nothing waits to be synced
             call(run, connector.test_connection)

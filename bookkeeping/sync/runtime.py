@@ -42,16 +42,25 @@ def heartbeat(run: SyncRun, **increments: int) -> bool:
     )
     for name, value in increments.items():
         setattr(run, name, getattr(run, name) + value)
+    run._proven_at = elapsed() if owned else None  # type: ignore[attr-defined]
     return bool(owned)
 
 
 def fence(run: SyncRun) -> None:
     """Raises RunTakenOver unless this run still owns its integration: checked before every
-    call to the tool and with every "pushing" mark, so a worker that was only paused (and
-    presumed dead) never pushes beside the run that took over. The check is a read; the
-    heartbeat is written with it at most every `beat_interval()` seconds (a write is a commit:
-    one before every call cost a sync a quarter of its time)."""
-    now = time.monotonic()
+    "pushing" mark and, through `fence_call`, every call to the tool, so that a worker that was
+    only paused (and presumed dead) never pushes beside the run that took over.
+
+    A takeover needs a heartbeat older than SYNC_STALE_AFTER_SECONDS. So when this run's own
+    heartbeat proved it the owner less than `beat_interval()` ago, and no call to the tool has
+    waited since (a call spends the proof), nobody can have taken over: no query. Saving a
+    booking writes the heartbeat, so the push of the next invoice is fenced for free. Otherwise
+    the check is a read, and the heartbeat a write at most every `beat_interval()` seconds (a
+    write is a commit: one before every call cost a sync a quarter of its time)."""
+    now = elapsed()
+    proven = getattr(run, "_proven_at", None)
+    if proven is not None and now - proven < beat_interval():
+        return
     if now - getattr(run, "_beaten_at", float("-inf")) >= beat_interval():
         owned = heartbeat(run)
         run._beaten_at = now  # type: ignore[attr-defined]
@@ -59,6 +68,20 @@ def fence(run: SyncRun) -> None:
         owned = SyncRun.objects.filter(pk=run.pk, status=SyncRun.Status.RUNNING).exists()
     if not owned:
         raise RunTakenOver(run.pk)
+
+
+def fence_call(run: SyncRun) -> None:
+    """The fence before one call to the tool; the call may wait long, so it spends the proof:
+    the next call is fenced again unless a heartbeat proves the run the owner after it."""
+    fence(run)
+    run._proven_at = None  # type: ignore[attr-defined]
+
+
+def elapsed() -> float:
+    """Seconds on a clock that never goes back and also counts the time the machine was
+    suspended (a paused virtual machine may have been presumed dead meanwhile)."""
+    boottime = getattr(time, "CLOCK_BOOTTIME", None)
+    return time.clock_gettime(boottime) if boottime is not None else time.monotonic()
 
 
 def beat_interval() -> float:
