@@ -221,3 +221,28 @@ def test_a_payment_refresh_reads_its_invoices_a_slice_at_a_time(
     assert exact_online.count(operation=RECEIVABLES) == refresh.calls == 8
     assert (refresh.invoices, refresh.paid) == (250, 50)
     assert Invoice.objects.filter(company=acme, payment_status=Status.OPEN).count() == 200
+
+
+def test_many_invoices_that_change_alike_are_read_right(
+    acme, exact_online, exact_online_integration
+):
+    """Invoices whose status changes alike are saved together (a first sync: all open for their
+    whole total; a day of payments: all paid that day); each still gets its own facts."""
+    customer = CustomerFactory(company=acme)
+    made = [make_booked_invoice(acme, number=f"2026-{n:04d}", customer=customer) for n in range(50)]
+    sync(acme)
+    assert {status_of(invoice) for invoice in made} == {(Status.OPEN, TOTAL, None)}
+    read_first = Invoice.objects.get(pk=made[0].pk).payment_read_at
+
+    for invoice in made[:30]:
+        exact_online.pay(invoice.number, date=dt.date(2026, 12, 1))
+    exact_online.pay(made[30].number, amount="95.00", date=dt.date(2026, 12, 2))
+    sync(acme)
+
+    assert {status_of(invoice) for invoice in made[:30]} == {
+        (Status.PAID, Decimal("0.00"), dt.date(2026, 12, 1))
+    }
+    assert status_of(made[30]) == (Status.PARTLY_PAID, Decimal("200.00"), None)
+    assert {status_of(invoice) for invoice in made[31:]} == {(Status.OPEN, TOTAL, None)}
+    # Unchanged or not, every invoice says when its status was read.
+    assert Invoice.objects.get(pk=made[40].pk).payment_read_at > read_first
