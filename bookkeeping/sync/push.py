@@ -28,6 +28,10 @@ logger = logging.getLogger(__name__)
 MAX_ATTEMPTS_PER_RUN = 3
 # Invoices loaded from the database at a time while pushing.
 LOAD_CHUNK = 200
+# Invoices marked as pushing at once with the save of a booking, for tools that take one an
+# invoice a call. More saves statements; after a crash the next run asks the tool about each of
+# them before it pushes again (one call each), so a few.
+MARK_AHEAD = 5
 NO_RESULT = noop(
     "%(label)s gave no result for invoice %(number)s; the next sync asks %(label)s whether it "
     "was booked before it sends it again."
@@ -85,8 +89,9 @@ def _push_chunk(run: SyncRun, connector: Connector, work: Work, invoices: list[I
 
 def _push_batches(run: SyncRun, connector: Connector, work: Work, invoices: list[Invoice]) -> None:
     """Asks the tool first about the invoices an earlier push may have reached, then pushes the
-    others in batches: the save of a batch's last booking marks the next batch as pushing in
-    the same transaction (one commit per invoice, not two)."""
+    others in batches. The save of a booking marks the next invoices as pushing in the same
+    transaction, MARK_AHEAD of them at a time (one batch for tools that take many): a commit per
+    invoice, and the intent of the next ones only every few invoices."""
     try:
         invoices = _settle_in_flight(run, connector, work, invoices)
         settled = True
@@ -94,12 +99,18 @@ def _push_batches(run: SyncRun, connector: Connector, work: Work, invoices: list
         invoices, settled = _unsaved(run, invoices), False
     size = max(1, connector.max_batch)
     batches = [invoices[start : start + size] for start in range(0, len(invoices), size)]
-    marked = False
+    ahead: set[int] = set()  # marked as pushing by this run, not pushed yet
     for index, batch in enumerate(batches):
-        following = batches[index + 1] if settled and index + 1 < len(batches) else None
-        marked = _push_batch(
+        upcoming = batches[index + 1 : index + 1 + max(1, MARK_AHEAD // size)] if settled else []
+        following = None
+        if upcoming and upcoming[0][0].pk not in ahead:
+            following = [invoice for part in upcoming for invoice in part]
+        marked = all(invoice.pk in ahead for invoice in batch)
+        if _push_batch(
             run, connector, work, batch, settled=settled, marked=marked, following=following
-        )
+        ):
+            ahead.update(invoice.pk for invoice in following or [])
+        ahead.difference_update(invoice.pk for invoice in batch)
 
 
 def _split_waiting_credit_notes(
