@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.core.paginator import Page, Paginator
+from django.db import connection
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -17,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from invoicing.models import Company, Invoice, OverviewPreference
-from invoicing.search import FEW_MATCHES, FewMatches, few_matches, search
+from invoicing.search import FEW_MATCHES, SORT_MATCHES, few_matches, search
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -142,38 +143,36 @@ class CappedPaginator(Paginator):
 
 
 def overview_page(company: Company, filters: OverviewFilters, page_number: str | None) -> Page:
-    """One page of the overview: one bounded COUNT and one SELECT whatever the page holds; a
-    search with few matches, one SELECT that also counts them (invoicing/search.py)."""
+    """One page of the overview: one bounded COUNT and one SELECT whatever the page holds. A
+    search on SQLite: the FTS5 table's candidates, then one SELECT that also counts the matches
+    (invoicing/search.py)."""
     invoices = overview_invoices(company, filters).select_related("customer")
     paginator = CappedPaginator(invoices, PAGE_SIZE)
-    if filters.q and (few := few_matches(company, filters.q, invoices)) is not None:
-        page = _page_of_few(paginator, few, page_number)
-        if page is not None:
-            return page
-        # Past the last page, none or too many to sort: counted, then the page.
-        if few.complete or paginator.count <= FEW_MATCHES:
-            paginator.object_list = few.rows
+    if filters.q:
+        matches = few_matches(company, filters.q, invoices)
+        if matches is not None:
+            return _page_of_few(paginator, matches, page_number)
+        if connection.vendor == "postgresql" and paginator.count <= FEW_MATCHES:
+            paginator.object_list = invoices.order_by(*SORT_MATCHES)
     return paginator.get_page(page_number)
 
 
 def _page_of_few(
-    paginator: CappedPaginator, few: FewMatches, page_number: str | None
-) -> Page | None:
-    """The page `page_number` of `few` and the number of matches, in one query; None when a
-    count must decide (see FewMatches), the page is past the last one or below 1. A page number
-    that is not a number is the first page, as with Paginator.get_page."""
+    paginator: CappedPaginator, matches: QuerySet[Invoice], page_number: str | None
+) -> Page:
+    """The page `page_number` of `matches` (see few_matches) and their number, in one query; a
+    page past the last one (or below 1) is the last, found by a count as Paginator.get_page does,
+    and a page number that is not a number the first."""
+    paginator.object_list = matches
     try:
         number = int(page_number or 1)
     except ValueError:
         number = 1
-    if number < 1:
-        return None
     bottom = (number - 1) * paginator.per_page
-    rows = list(few.rows[bottom : bottom + paginator.per_page])
-    if not rows and (number > 1 or not few.complete):
-        return None
-    paginator.__dict__["count"] = rows[0].overview_matches if rows else 0  # cached_property
-    paginator.object_list = few.rows
+    rows = list(matches[bottom : bottom + paginator.per_page]) if number >= 1 else []
+    if not rows and number != 1:
+        return paginator.get_page(page_number)
+    paginator.__dict__["count"] = rows[0].overview_matches if rows else 0  # the cached count
     return Page(rows, number, paginator)
 
 

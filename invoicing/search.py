@@ -8,15 +8,16 @@ name, in any case, served by an index on both databases.
   LIKEs as without it then decide among those few, so that what a search matches does not depend
   on the index. Shorter terms have no trigram and are LIKEs alone.
 
-A search that matches few invoices (FEW_MATCHES at most) is read once: one query returns the
-page, sorted, with the number of matches (`COUNT(*) OVER ()`). Past that many, the overview
-counts them (up to its cap) and walks the company's invoices newest first for the page, which
-is quick when matches are many.
+A search that matches few invoices (FEW_MATCHES at most) sorts its matches; past that many, the
+overview walks the company's invoices newest first for the page, which is quick when matches are
+many. On PostgreSQL the count comes first and decides; on SQLite the candidates of the FTS5
+table decide (one query), and one more returns the page with the number of matches
+(`COUNT(*) OVER ()`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
 
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connection
@@ -77,92 +78,38 @@ class AnyOf(Func):
     output_field = BooleanField()
 
 
-@dataclass(frozen=True)
-class FewMatches:
-    """The matches of a search, sorted newest first, each row with their number as
-    `overview_matches`, when there are at most FEW_MATCHES; a page of `rows` is one query.
-
-    `complete`: `rows` holds every match, so that an empty first page means none (SQLite, whose
-    candidates were counted first). Else an empty first page means none or too many to sort
-    (PostgreSQL): a count decides."""
-
-    rows: QuerySet[Invoice]
-    complete: bool
-
-
-def few_matches(company: Company, q: str, invoices: QuerySet[Invoice]) -> FewMatches | None:
-    """The matches of `invoices` (the overview's, `q` among its filters) found through the index;
-    None when the index cannot say: a term shorter than a trigram, or (SQLite) more than
-    FEW_MATCHES candidates."""
-    if len(q) < TRIGRAM:
-        return None  # no trigram: no index serves it (PostgreSQL would read every invoice twice)
-    matches = Window(Count("pk"))
-    if connection.vendor == "postgresql":
-        # The ids of at most FEW_MATCHES + 1 matches, found by the trigram indexes and computed
-        # first; then, when they are few, those rows read by the primary key, sorted and counted
-        # in the same query: the matching rows are read once for both. More: no row is read.
-        capped = ArraySubquery(invoices.order_by().values("pk")[: FEW_MATCHES + 1])
-        rows = (
-            Invoice.objects.filter(AnyOf(F("pk"), IfFew(capped)))
-            .select_related("customer")
-            .annotate(overview_matches=matches)
-            .order_by(*SORT_MATCHES)
-        )
-        return FewMatches(rows, complete=False)
-    if connection.vendor != "sqlite" or _fts_count(company, q) > FEW_MATCHES:
+def few_matches(company: Company, q: str, invoices: QuerySet[Invoice]) -> QuerySet[Invoice] | None:
+    """SQLite: the matches of `invoices` (the overview's, `q` among its filters) among the
+    candidates the FTS5 table finds, each row with their number as `overview_matches`
+    (`COUNT(*) OVER ()`), so that one query gives a page and the count. None when the table
+    cannot say: a term shorter than a trigram, more than FEW_MATCHES candidates, or PostgreSQL
+    (whose trigram indexes serve `invoices` as it is)."""
+    if connection.vendor != "sqlite" or len(q) < TRIGRAM:
         return None
-    # All the candidates (at most FEW_MATCHES); the LIKEs of `invoices` decide among them.
-    candidates = fts_candidates(company, q, limit=FEW_MATCHES + 1)
-    rows = invoices.filter(pk__in=candidates).annotate(overview_matches=matches)
-    return FewMatches(rows, complete=True)
+    ids = _fts_ids(company, q)
+    if len(ids) > FEW_MATCHES:
+        return None
+    # The ids found, as one JSON parameter; the LIKEs of `invoices` decide among them.
+    candidates = RawSQL("SELECT value FROM json_each(%s)", (json.dumps(ids),))  # noqa: S611
+    return invoices.filter(pk__in=candidates).annotate(overview_matches=Window(Count("pk")))
 
 
-class IfFew(Func):
-    """The array when it has at most FEW_MATCHES elements, else NULL (PostgreSQL): one scalar
-    subquery, computed once (cast, so that `= ANY(...)` reads it as an array)."""
-
-    template = (
-        "(SELECT CASE WHEN cardinality(ids) <= %(few)s THEN ids END "
-        "FROM (SELECT %(expressions)s AS ids OFFSET 0) AS found)::%(array_type)s"
-    )
-
-    def __init__(self, array: ArraySubquery) -> None:
-        super().__init__(array, few=FEW_MATCHES, output_field=array.output_field)
-
-    def as_sql(self, compiler, connection, **extra):  # noqa: ANN001, ANN201 (Django's signature)
-        array_type = self.output_field.db_type(connection)
-        return super().as_sql(compiler, connection, array_type=array_type, **extra)
-
-
-def fts_candidates(company: Company, q: str, *, limit: int) -> RawSQL:
-    """The ids of (at most `limit` of) the company's invoices whose number, booking number or
-    customer's name contains `q` in the FTS5 trigram table (SQLite): a superset of the LIKE
-    matches, as FTS5 also folds the case of letters beyond ASCII, which SQLite's LIKE does not.
+def _fts_ids(company: Company, q: str) -> list[int]:
+    """The ids of the company's invoices whose number, booking number or customer's name
+    contains `q` in the FTS5 trigram table, up to FEW_MATCHES + 1 of them (it stops there: a term
+    in every invoice costs no more than one in 5,000). A superset of the LIKE matches: FTS5 also
+    folds the case of letters beyond ASCII, which SQLite's LIKE does not.
 
     The term is one quoted phrase (its own double quotes doubled), so that nothing in it is FTS
     syntax (AND, OR, NOT, NEAR, *, ^, column filters) and `%` and `_` are plain characters. A
-    phrase of the trigram tokenizer is a substring of one column.
+    phrase of the trigram tokenizer is a substring of one column. A company's rows are one range
+    of rowids (see STRIDE), which FTS5 reads alone.
     """
-    base = company.pk * STRIDE
-    return RawSQL(  # noqa: S611 (a constant statement; the term is a bound parameter)
-        "SELECT rowid - %s FROM invoicing_invoice_search WHERE invoicing_invoice_search MATCH %s "
-        "AND rowid BETWEEN %s AND %s LIMIT %s",
-        (base, _phrase(q), base, base + STRIDE - 1, limit),
-    )
-
-
-def _fts_count(company: Company, q: str) -> int:
-    """How many of the company's invoices the FTS5 table finds for `q`, up to FEW_MATCHES + 1
-    (it stops there: a term in every invoice costs no more than one in 5,000)."""
     base = company.pk * STRIDE
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT COUNT(*) FROM (SELECT 1 FROM invoicing_invoice_search "
-            "WHERE invoicing_invoice_search MATCH %s AND rowid BETWEEN %s AND %s LIMIT %s)",
-            [_phrase(q), base, base + STRIDE - 1, FEW_MATCHES + 1],
+            "SELECT rowid - %s FROM invoicing_invoice_search WHERE invoicing_invoice_search "
+            "MATCH %s AND rowid BETWEEN %s AND %s LIMIT %s",
+            [base, '"' + q.replace('"', '""') + '"', base, base + STRIDE - 1, FEW_MATCHES + 1],
         )
-        return cursor.fetchone()[0]
-
-
-def _phrase(q: str) -> str:
-    return '"' + q.replace('"', '""') + '"'
+        return [row[0] for row in cursor.fetchall()]
