@@ -169,7 +169,8 @@ def _page_of_few(
     except ValueError:
         number = 1
     bottom = (number - 1) * paginator.per_page
-    rows = list(matches[bottom : bottom + paginator.per_page]) if number >= 1 else []
+    # Past FEW_MATCHES (or below the first) a page is past the end: no OFFSET of 10**30 rows.
+    rows = list(matches[bottom : bottom + paginator.per_page]) if 0 <= bottom < FEW_MATCHES else []
     if not rows and number != 1:
         return paginator.get_page(page_number)
     paginator.__dict__["count"] = rows[0].overview_matches if rows else 0  # the cached count

@@ -3,8 +3,9 @@ name, in any case, served by an index on both databases.
 
 - PostgreSQL: the GIN trigram indexes of migration 0011 on the very expressions Django's
   `icontains` compares (`UPPER(column::text) LIKE UPPER('%q%')`).
-- SQLite: the FTS5 trigram table of migration 0012 (`invoicing_invoice_search`, one row per
-  invoice, kept by triggers) finds the candidates of a term of 3 characters or more; the same
+- SQLite: the FTS5 trigram tables of migration 0012 (`invoicing_invoice_search` and
+  `invoicing_customer_search`, kept by triggers) find the candidates of a term of 3 characters or
+  more; the same
   LIKEs as without it then decide among those few, so that what a search matches does not depend
   on the index. Shorter terms have no trigram and are LIKEs alone.
 
@@ -46,9 +47,9 @@ SORT_MATCHES = (
     Func(F("invoice_date"), template="(%(expressions)s + 0)", output_field=DateField()).desc(),
     Func(F("id"), template="(%(expressions)s + 0)", output_field=BigIntegerField()).desc(),
 )
-# The shortest term the FTS5 table of migration 0012 (`invoicing_invoice_search`, SQLite only)
-# can look up: a trigram. Its rowids are the company's id times STRIDE plus the invoice's id, so
-# that a company's rows are one range of rowids, which FTS5 reads alone.
+# The shortest term the FTS5 tables of migration 0012 (SQLite only) can look up: a trigram. Their
+# rowids are the company's id times STRIDE plus the invoice's (customer's) id, so that a
+# company's rows are one range of rowids, which FTS5 reads alone.
 TRIGRAM = 3
 STRIDE = 2**40
 
@@ -80,8 +81,8 @@ class AnyOf(Func):
 
 def few_matches(company: Company, q: str, invoices: QuerySet[Invoice]) -> QuerySet[Invoice] | None:
     """SQLite: the matches of `invoices` (the overview's, `q` among its filters) among the
-    candidates the FTS5 table finds, each row with their number as `overview_matches`
-    (`COUNT(*) OVER ()`), so that one query gives a page and the count. None when the table
+    candidates the FTS5 tables find, each row with their number as `overview_matches`
+    (`COUNT(*) OVER ()`), so that one query gives a page and the count. None when the tables
     cannot say: a term shorter than a trigram, more than FEW_MATCHES candidates, or PostgreSQL
     (whose trigram indexes serve `invoices` as it is)."""
     if connection.vendor != "sqlite" or len(q) < TRIGRAM:
@@ -95,10 +96,11 @@ def few_matches(company: Company, q: str, invoices: QuerySet[Invoice]) -> QueryS
 
 
 def _fts_ids(company: Company, q: str) -> list[int]:
-    """The ids of the company's invoices whose number, booking number or customer's name
-    contains `q` in the FTS5 trigram table, up to FEW_MATCHES + 1 of them (it stops there: a term
-    in every invoice costs no more than one in 5,000). A superset of the LIKE matches: FTS5 also
-    folds the case of letters beyond ASCII, which SQLite's LIKE does not.
+    """The ids of the company's invoices whose number or booking number contains `q` in the FTS5
+    table of invoices, then those of its customers whose name contains `q` in the FTS5 table of
+    customers (through the index of Invoice.customer): up to FEW_MATCHES + 1 of them, where it
+    stops, so that a term in every invoice costs no more than one in 5,000. A superset of the
+    LIKE matches: FTS5 also folds the case of letters beyond ASCII, which SQLite's LIKE does not.
 
     The term is one quoted phrase (its own double quotes doubled), so that nothing in it is FTS
     syntax (AND, OR, NOT, NEAR, *, ^, column filters) and `%` and `_` are plain characters. A
@@ -106,10 +108,14 @@ def _fts_ids(company: Company, q: str) -> list[int]:
     of rowids (see STRIDE), which FTS5 reads alone.
     """
     base = company.pk * STRIDE
+    found = [base, '"' + q.replace('"', '""') + '"', base, base + STRIDE - 1]
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT rowid - %s FROM invoicing_invoice_search WHERE invoicing_invoice_search "
-            "MATCH %s AND rowid BETWEEN %s AND %s LIMIT %s",
-            [base, '"' + q.replace('"', '""') + '"', base, base + STRIDE - 1, FEW_MATCHES + 1],
+            "MATCH %s AND rowid BETWEEN %s AND %s "
+            "UNION ALL SELECT id FROM invoicing_invoice WHERE customer_id IN ("
+            "SELECT rowid - %s FROM invoicing_customer_search WHERE invoicing_customer_search "
+            "MATCH %s AND rowid BETWEEN %s AND %s) LIMIT %s",
+            [*found, *found, FEW_MATCHES + 1],
         )
         return [row[0] for row in cursor.fetchall()]

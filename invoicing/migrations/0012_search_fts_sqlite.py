@@ -1,86 +1,65 @@
-"""A trigram full-text index for the overview's search on SQLite (nothing happens on PostgreSQL).
+"""Trigram full-text indexes for the overview's search on SQLite (nothing happens on PostgreSQL).
 
-SQLite has no index for `LIKE '%q%'`, so a search read every invoice of the company. An FTS5 table
-with the trigram tokenizer holds, per invoice, the number, the booking number and the customer's
-name, and finds a company's invoices containing a term of 3 characters or more without reading
-the others (invoicing/search.py). PostgreSQL has its GIN trigram indexes instead (migration
-0011).
+SQLite has no index for `LIKE '%q%'`, so a search read every invoice of the company. Two FTS5
+tables with the trigram tokenizer find a company's invoices whose number or booking number, and
+its customers whose name, contain a term of 3 characters or more without reading the others
+(invoicing/search.py). PostgreSQL has its GIN trigram indexes instead (migration 0011).
 
-Triggers keep it current on every write, whoever makes it: the ORM, bulk or raw INSERTs, raw
-UPDATEs and DELETEs, the cascade of a company's deletion, and a renamed customer (the name is
-copied into each of its invoices' rows). A table SQLite rebuilds loses its triggers: a later
-migration that rebuilds the invoice or customer table on SQLite must run TRIGGERS again (the tests
-of tests/invoicing/test_search_index.py fail when they are missing).
+The rowid of a row is its company's id times STRIDE plus the invoice's (or customer's) id, so
+that one company's rows are one range of rowids, which FTS5 reads alone.
+
+Triggers keep them current on every write, whoever makes it: the ORM, bulk or raw INSERTs, raw
+UPDATEs and DELETEs, a renamed customer. Each table's triggers touch only that table and its
+index: SQLite refuses to rebuild a table that another table's trigger names. A table SQLite
+rebuilds (a later migration that alters a column of it on SQLite) loses its own triggers: such a
+migration must run its table's TRIGGERS again; tests/invoicing/test_search_index.py fails
+while one is missing.
 """
 
 from django.db import migrations
 
-TABLE = "invoicing_invoice_search"
-# The rowid of an invoice's row: its company's id times STRIDE plus its own id, so that a search
-# reads one company's rows alone (FTS5 serves a rowid range) rather than every company's.
 STRIDE = 2**40
-KEY = f"{{0}}.company_id * {STRIDE} + {{0}}.id"
-
-CREATE = f"""
-CREATE VIRTUAL TABLE {TABLE} USING fts5(
-    number, booking_number, customer_name, tokenize = 'trigram'
-)
-"""
-
-FILL = f"""
-INSERT INTO {TABLE} (rowid, number, booking_number, customer_name)
-SELECT {KEY.format("invoice")}, invoice.number, invoice.booking_number, customer.name
-FROM invoicing_invoice AS invoice JOIN invoicing_customer AS customer
-    ON customer.id = invoice.customer_id
-"""
-
-INSERT_NEW = f"""
-    INSERT INTO {TABLE} (rowid, number, booking_number, customer_name)
-    SELECT {KEY.format("new")}, new.number, new.booking_number,
-        (SELECT name FROM invoicing_customer WHERE id = new.customer_id);
-"""
-
-TRIGGERS = (
-    f"""
-    CREATE TRIGGER IF NOT EXISTS {TABLE}_invoice_insert AFTER INSERT ON invoicing_invoice
-    BEGIN {INSERT_NEW} END
-    """,
-    f"""
-    CREATE TRIGGER IF NOT EXISTS {TABLE}_invoice_update
-    AFTER UPDATE OF id, number, booking_number, customer_id, company_id ON invoicing_invoice
-    WHEN old.id IS NOT new.id OR old.number IS NOT new.number
-        OR old.booking_number IS NOT new.booking_number OR old.customer_id IS NOT new.customer_id
-        OR old.company_id IS NOT new.company_id
-    BEGIN
-        DELETE FROM {TABLE} WHERE rowid = {KEY.format("old")};
-        {INSERT_NEW}
-    END
-    """,
-    f"""
-    CREATE TRIGGER IF NOT EXISTS {TABLE}_invoice_delete AFTER DELETE ON invoicing_invoice
-    BEGIN
-        DELETE FROM {TABLE} WHERE rowid = {KEY.format("old")};
-    END
-    """,
-    f"""
-    CREATE TRIGGER IF NOT EXISTS {TABLE}_customer_rename AFTER UPDATE OF name ON invoicing_customer
-    WHEN old.name IS NOT new.name
-    BEGIN
-        UPDATE {TABLE} SET customer_name = new.name WHERE rowid IN (
-            SELECT {KEY.format("invoice")} FROM invoicing_invoice AS invoice
-            WHERE invoice.customer_id = new.id
-        );
-    END
-    """,
+# (index table, indexed table, its columns the search reads)
+INDEXES = (
+    ("invoicing_invoice_search", "invoicing_invoice", ("number", "booking_number")),
+    ("invoicing_customer_search", "invoicing_customer", ("name",)),
 )
 
-DROP = [
-    *(
-        f"DROP TRIGGER IF EXISTS {TABLE}_{name}"
-        for name in ("invoice_insert", "invoice_update", "invoice_delete", "customer_rename")
-    ),
-    f"DROP TABLE IF EXISTS {TABLE}",
-]
+
+def key(row: str) -> str:
+    return f"{row}.company_id * {STRIDE} + {row}.id"
+
+
+def statements(index: str, table: str, columns: tuple[str, ...]) -> tuple[list[str], list[str]]:
+    """The statements that create, fill and keep `index` for `table`, and those that drop it."""
+    names = ", ".join(columns)
+    insert = (
+        f"INSERT INTO {index} (rowid, {names}) "
+        f"SELECT {key('new')}, {', '.join(f'new.{c}' for c in columns)};"
+    )
+    delete = f"DELETE FROM {index} WHERE rowid = {key('old')};"
+    changed = " OR ".join(f"old.{c} IS NOT new.{c}" for c in ("id", "company_id", *columns))
+    create = [
+        f"CREATE VIRTUAL TABLE {index} USING fts5({names}, tokenize = 'trigram')",
+        f"INSERT INTO {index} (rowid, {names}) SELECT {key(table)}, {names} FROM {table}",
+        *triggers(index, table, columns, insert=insert, delete=delete, changed=changed),
+    ]
+    drop = [
+        *(f"DROP TRIGGER IF EXISTS {index}_{event}" for event in ("insert", "update", "delete")),
+        f"DROP TABLE IF EXISTS {index}",
+    ]
+    return create, drop
+
+
+def triggers(index, table, columns, *, insert, delete, changed):
+    """TRIGGERS: run them again after SQLite rebuilds `table` (see above)."""
+    watched = ", ".join(("id", "company_id", *columns))
+    return [
+        f"CREATE TRIGGER IF NOT EXISTS {index}_insert AFTER INSERT ON {table} BEGIN {insert} END",
+        f"CREATE TRIGGER IF NOT EXISTS {index}_update AFTER UPDATE OF {watched} ON {table} "
+        f"WHEN {changed} BEGIN {delete} {insert} END",
+        f"CREATE TRIGGER IF NOT EXISTS {index}_delete AFTER DELETE ON {table} BEGIN {delete} END",
+    ]
 
 
 class SQLiteOnlySQL(migrations.RunSQL):
@@ -101,5 +80,6 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        SQLiteOnlySQL(sql=[CREATE, FILL, *TRIGGERS], reverse_sql=DROP),
+        SQLiteOnlySQL(sql=create, reverse_sql=drop)
+        for create, drop in (statements(*index) for index in INDEXES)
     ]

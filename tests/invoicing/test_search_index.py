@@ -128,20 +128,42 @@ def test_a_search_uses_the_index_from_three_characters_on_sqlite(alice_client, a
 
 
 def fts_rows(invoice):
-    """The FTS5 row of `invoice` (number, booking number, customer's name), or None."""
+    """What the FTS5 tables hold for `invoice`: (number, booking number, customer's name), None
+    for a part that has no row."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT number, booking_number, customer_name FROM invoicing_invoice_search "
-            "WHERE rowid = %s",
+            "SELECT number, booking_number FROM invoicing_invoice_search WHERE rowid = %s",
             [invoice.company_id * search.STRIDE + invoice.pk],
         )
-        return cursor.fetchone()
+        numbers = cursor.fetchone()
+        if numbers is None:
+            return None
+        cursor.execute(
+            "SELECT name FROM invoicing_customer_search WHERE rowid = %s",
+            [invoice.customer.company_id * search.STRIDE + invoice.customer_id],
+        )
+        name = cursor.fetchone()
+    return (*numbers, name[0] if name else None)
 
 
 @pytest.fixture
 def sqlite_only():
     if connection.vendor != "sqlite":
         pytest.skip("the FTS5 table of migration 0012 is SQLite's")
+
+
+def test_every_trigger_of_the_search_index_is_in_place(sqlite_only):
+    """A migration that makes SQLite rebuild the invoice or customer table drops that table's
+    triggers: it must create them again (migration 0012's `triggers`)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name, tbl_name FROM sqlite_master WHERE type = 'trigger'")
+        found = set(cursor.fetchall())
+    for index, table in (
+        ("invoicing_invoice_search", "invoicing_invoice"),
+        ("invoicing_customer_search", "invoicing_customer"),
+    ):
+        for event in ("insert", "update", "delete"):
+            assert (f"{index}_{event}", table) in found
 
 
 def test_the_index_follows_creates_bookings_and_edits(sqlite_only, alice_client, acme):
@@ -176,6 +198,28 @@ def test_the_index_follows_a_renamed_customer(sqlite_only, alice_client, acme):
     assert listed(alice_client, "werkerij maes", invoices) == set(invoices)
     Customer.objects.filter(pk=customer.pk).update(name="Maes & Zonen")  # a raw UPDATE too
     assert listed(alice_client, "& zonen", invoices) == set(invoices)
+
+
+def customer_row(company_id, customer_id):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT name FROM invoicing_customer_search WHERE rowid = %s",
+            [company_id * search.STRIDE + customer_id],
+        )
+        return cursor.fetchone()
+
+
+def test_the_customer_index_follows_bulk_creates_and_deletes(sqlite_only, acme):
+    Customer.objects.bulk_create(
+        Customer(company=acme, name=f"Bakkerij {i}", code=f"B{i}") for i in range(2)
+    )
+    first, second = Customer.objects.filter(company=acme, code__startswith="B").order_by("code")
+    assert customer_row(acme.pk, first.pk) == ("Bakkerij 0",)
+    first_id, second_id = first.pk, second.pk
+    first.delete()
+    assert customer_row(acme.pk, first_id) is None
+    Customer.objects.filter(pk=second_id).delete()
+    assert customer_row(acme.pk, second_id) is None
 
 
 def test_the_index_follows_bulk_inserts_and_deletes(sqlite_only, alice_client, acme, globex):
