@@ -144,7 +144,7 @@ class CappedPaginator(Paginator):
 
 def overview_page(company: Company, filters: OverviewFilters, page_number: str | None) -> Page:
     """One page of the overview: one bounded COUNT and one SELECT whatever the page holds. A
-    search on SQLite: the FTS5 table's candidates, then one SELECT that also counts the matches
+    search on SQLite: the FTS5 tables' candidates, then one SELECT that also counts the matches
     (invoicing/search.py)."""
     invoices = overview_invoices(company, filters).select_related("customer")
     paginator = CappedPaginator(invoices, PAGE_SIZE)

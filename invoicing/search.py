@@ -5,14 +5,13 @@ name, in any case, served by an index on both databases.
   `icontains` compares (`UPPER(column::text) LIKE UPPER('%q%')`).
 - SQLite: the FTS5 trigram tables of migration 0012 (`invoicing_invoice_search` and
   `invoicing_customer_search`, kept by triggers) find the candidates of a term of 3 characters or
-  more; the same
-  LIKEs as without it then decide among those few, so that what a search matches does not depend
-  on the index. Shorter terms have no trigram and are LIKEs alone.
+  more; the same LIKEs as without them then decide among those few, so that what a search
+  matches does not depend on the index. Shorter terms have no trigram and are LIKEs alone.
 
 A search that matches few invoices (FEW_MATCHES at most) sorts its matches; past that many, the
 overview walks the company's invoices newest first for the page, which is quick when matches are
 many. On PostgreSQL the count comes first and decides; on SQLite the candidates of the FTS5
-table decide (one query), and one more returns the page with the number of matches
+tables decide (one query), and one more returns the page with the number of matches
 (`COUNT(*) OVER ()`).
 """
 
