@@ -9,16 +9,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from django.contrib.postgres.expressions import ArraySubquery
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import BigIntegerField, BooleanField, DateField, F, Func, Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from invoicing.models import Company, Customer, Invoice, OverviewPreference
+from invoicing.models import Company, Invoice, OverviewPreference
+from invoicing.search import FEW_MATCHES, SORT_MATCHES, few_matches, search
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -29,16 +29,6 @@ if TYPE_CHECKING:
 PAGE_SIZE = 50
 # The overview counts matching invoices up to this many (see CappedPaginator).
 COUNT_CAP = 10_000
-# A search that matches few invoices (the count, made first, says so) sorts its matches rather
-# than walking the company's invoices newest first until a page is full: PostgreSQL cannot know
-# how many invoices the customers found have, and may otherwise read them all for one match.
-# The same order, in expressions no index offers (PostgreSQL only: on SQLite, date + 0 is a
-# number).
-FEW_MATCHES = 5_000
-SORT_MATCHES = (
-    Func(F("invoice_date"), template="(%(expressions)s + 0)", output_field=DateField()).desc(),
-    Func(F("id"), template="(%(expressions)s + 0)", output_field=BigIntegerField()).desc(),
-)
 STATUS_FILTERS = {"draft": "Drafts", "booked": "Booked"}
 
 
@@ -120,33 +110,8 @@ def overview_invoices(company: Company, filters: OverviewFilters) -> QuerySet[In
     if filters.payment:
         invoices = _by_payment(invoices, filters.payment)
     if filters.q:
-        invoices = invoices.filter(_search(company, filters.q))
+        invoices = invoices.filter(search(company, filters.q))
     return invoices.order_by("-invoice_date", "-id")
-
-
-def _search(company: Company, q: str) -> Q:
-    """Any part of the number, the booking number or the customer's name, in any case.
-
-    On PostgreSQL each part is a condition one index serves on its own, combined in one bitmap:
-    the trigram indexes of migration 0008 for the numbers, and the customer index for
-    `customer_id = ANY(ARRAY(<the matching customers>))`, which PostgreSQL computes once (itself
-    with the trigram index on the name) before it reads invoices. The plain `IN (<subquery>)`
-    would make it test every invoice of the company. SQLite has no index for any of the three.
-    """
-    customers = Customer.objects.filter(company=company, name__icontains=q).order_by().values("pk")
-    if connection.vendor == "postgresql":
-        by_customer = Q(AnyOf(F("customer_id"), ArraySubquery(customers)))
-    else:
-        by_customer = Q(customer_id__in=customers)
-    return Q(number__icontains=q) | Q(booking_number__icontains=q) | by_customer
-
-
-class AnyOf(Func):
-    """`value = ANY(array)`, a condition (PostgreSQL)."""
-
-    template = "%(expressions)s)"
-    arg_joiner = " = ANY("
-    output_field = BooleanField()
 
 
 def _by_payment(invoices: QuerySet[Invoice], payment: str) -> QuerySet[Invoice]:
@@ -178,12 +143,38 @@ class CappedPaginator(Paginator):
 
 
 def overview_page(company: Company, filters: OverviewFilters, page_number: str | None) -> Page:
-    """One page of the overview: one bounded COUNT and one SELECT whatever the page holds."""
+    """One page of the overview: one bounded COUNT and one SELECT whatever the page holds. A
+    search on SQLite: the FTS5 tables' candidates, then one SELECT that also counts the matches
+    (invoicing/search.py)."""
     invoices = overview_invoices(company, filters).select_related("customer")
     paginator = CappedPaginator(invoices, PAGE_SIZE)
-    if filters.q and connection.vendor == "postgresql" and paginator.count <= FEW_MATCHES:
-        paginator.object_list = invoices.order_by(*SORT_MATCHES)
+    if filters.q:
+        matches = few_matches(company, filters.q, invoices)
+        if matches is not None:
+            return _page_of_few(paginator, matches, page_number)
+        if connection.vendor == "postgresql" and paginator.count <= FEW_MATCHES:
+            paginator.object_list = invoices.order_by(*SORT_MATCHES)
     return paginator.get_page(page_number)
+
+
+def _page_of_few(
+    paginator: CappedPaginator, matches: QuerySet[Invoice], page_number: str | None
+) -> Page:
+    """The page `page_number` of `matches` (see few_matches) and their number, in one query; a
+    page past the last one (or below 1) is the last, found by a count as Paginator.get_page does,
+    and a page number that is not a number the first."""
+    paginator.object_list = matches
+    try:
+        number = int(page_number or 1)
+    except ValueError:
+        number = 1
+    bottom = (number - 1) * paginator.per_page
+    # Past FEW_MATCHES (or below the first) a page is past the end: no OFFSET of 10**30 rows.
+    rows = list(matches[bottom : bottom + paginator.per_page]) if 0 <= bottom < FEW_MATCHES else []
+    if not rows and number != 1:
+        return paginator.get_page(page_number)
+    paginator.__dict__["count"] = rows[0].overview_matches if rows else 0  # the cached count
+    return Page(rows, number, paginator)
 
 
 # Overview preferences -----------------------------------------------------------------------

@@ -1,5 +1,5 @@
 """The overview's search: what it matches (the same on SQLite and PostgreSQL) and, on PostgreSQL,
-that the trigram indexes of migration 0008 serve every part of it."""
+that the trigram indexes of migration 0011 serve every part of it."""
 
 from __future__ import annotations
 
@@ -82,7 +82,7 @@ def test_a_search_matching_many_customers_lists_all_their_invoices_in_as_many_qu
 
 @pytest.mark.postgres
 def test_every_part_of_the_search_has_an_index_on_postgresql(acme, require_postgres):
-    """Migration 0008's trigram indexes are on the very expressions the search compares, and the
+    """Migration 0011's trigram indexes are on the very expressions the search compares, and the
     customers found are one array (computed once) rather than a subquery tested on every invoice
     of the company. At 100,000 invoices PostgreSQL then reads only the matching rows (one bitmap
     of the four indexes; see `make bench`, which measures it)."""
