@@ -100,13 +100,37 @@ class OpenItem:
     due_date: dt.date | None = None
 
 
+class OpenTotals:
+    """The summed open amount of every reference of a long list of open items (a tool that
+    lists every open item of a target in one reply), kept compactly: per reference one integer
+    of ten-thousandths, instead of an OpenItem for each item."""
+
+    SCALE = Decimal("0.0001")
+
+    def __init__(self) -> None:
+        self._units: dict[str, int] = {}
+
+    def add(self, reference: str, amount: Decimal) -> None:
+        units = int(amount.quantize(self.SCALE).scaleb(4))
+        self._units[reference] = self._units.get(reference, 0) + units
+
+    def open_amount(self, reference: str) -> Decimal:
+        """The sum of the reference's open items (0: it has none)."""
+        return Decimal(self._units.get(reference, 0)).scaleb(-4)
+
+    def __len__(self) -> int:
+        """The references with an open item."""
+        return len(self._units)
+
+
 @dataclass(frozen=True)
 class Payments:
     """What the tool says about payment of the bookings asked for.
 
     `open_items` holds every open item of those bookings by reference (a split payment gives
     several); a booking with none is paid (but see `seen`). `paid_at` gives a payment date where the tool tells it.
-    `calls` is how many calls the read cost.
+    `calls` is how many calls the read cost. A read of every open item of the target
+    (`read_payments(None)`) gives `totals` instead of `open_items`: their sum per reference.
     """
 
     open_items: dict[str, list[OpenItem]]
@@ -116,3 +140,10 @@ class Payments:
     # lists open items only, so a reference without one is paid). A reference it did not show
     # at all is not known to be paid: its booking may be gone (a reconcile says so).
     seen: frozenset[str] | None = None
+    totals: OpenTotals | None = None
+
+    def open_amount(self, reference: str) -> Decimal:
+        """The summed open amount of the reference's open items (0: none is open)."""
+        if self.totals is not None:
+            return self.totals.open_amount(reference)
+        return sum((item.open_amount for item in self.open_items.get(reference, [])), Decimal(0))
