@@ -59,7 +59,7 @@ def refresh_payments(integration: Integration, connector: Connector) -> PaymentR
     of invoices at a time, so that a worker's memory stays flat however many invoices a company
     has synced: each slice is one `read_payments` (Exact Online: 50 calls of 40), or, for a tool
     that lists every open item in one reply (`payment_references_per_read` None), one read of
-    all the references first."""
+    every open item first (`read_payments(None)`: their sums, held compactly)."""
     synced = Invoice.objects.filter(
         pk__in=ExternalRecord.objects.filter(
             integration=integration,
@@ -71,10 +71,9 @@ def refresh_payments(integration: Integration, connector: Connector) -> PaymentR
     at_once = None
     try:
         if connector.payment_references_per_read is None:
-            references = [connector.reference(i) for part in _slices(synced, 0) for i in part]
-            if not references:
+            if not synced.exists():
                 return PaymentRefresh(supported=True)
-            at_once = connector.read_payments(references)
+            at_once = connector.read_payments(None)
         total = paid = calls = 0
         for invoices in _slices(synced, size):
             by_reference = {connector.reference(invoice): invoice for invoice in invoices}
@@ -96,12 +95,15 @@ def refresh_payments(integration: Integration, connector: Connector) -> PaymentR
 
 
 def _slices(invoices: QuerySet[Invoice], size: int) -> Iterator[list[Invoice]]:
-    """The invoices in order of id, `size` at a time (0: only what a reference needs, SLICE at a
-    time): each slice one query, none holding the others."""
-    fields = ("pk", "number", "kind", "total", *FIELDS) if size else ("pk", "number", "kind")
+    """The invoices in order of id, `size` at a time: each slice one query, none holding the
+    others."""
     last = 0
     while True:
-        part = list(invoices.filter(pk__gt=last).order_by("pk").only(*fields)[: size or SLICE])
+        part = list(
+            invoices.filter(pk__gt=last)
+            .order_by("pk")
+            .only("pk", "number", "kind", "total", *FIELDS)[:size]
+        )
         if not part:
             return
         yield part
@@ -165,10 +167,7 @@ def _apply(invoice: Invoice, reference: str, payments: Payments, now) -> None:  
         invoice.open_amount = invoice.paid_at = None
         invoice.payment_read_at = now
         return
-    items = payments.open_items.get(reference, [])
-    open_amount = abs(sum((item.open_amount for item in items), Decimal("0"))).quantize(
-        Decimal("0.01")
-    )
+    open_amount = abs(payments.open_amount(reference)).quantize(Decimal("0.01"))
     total = abs(Decimal(invoice.total))
     if open_amount == 0:
         invoice.payment_status = Status.PAID

@@ -111,7 +111,7 @@ class Connector(StoredCredentials, DocumentBuilding, Previewing, CustomerLookup)
 
     key: ClassVar[str]
     max_batch: ClassVar[int] = 1
-    # References a payment refresh asks `read_payments` at once (None: all, one list of items).
+    # References a payment refresh asks `read_payments` at once (None: one list of every item).
     payment_references_per_read: ClassVar[int | None] = 2_000
     # Calls a day the tool allows (shared by the domain), where it counts them per day.
     daily_quota: ClassVar[int | None] = None
@@ -245,11 +245,11 @@ class Connector(StoredCredentials, DocumentBuilding, Previewing, CustomerLookup)
         needs another form (Yuki's digits-only references)."""
         return invoice.number
 
-    def read_payments(self, references: Sequence[str]) -> Payments:
+    def read_payments(self, references: Sequence[str] | None) -> Payments:
         """Payment status of the bookings with these references (the tool's reference field, see
-        `reference`): their open items, in as few calls as the API allows (batched, or one list
-        of every open item). Tools that do not report payments raise NotImplementedError.
-        Read-only, safe to repeat."""
+        `reference`): their open items, in as few calls as the API allows; None (tools whose
+        `payment_references_per_read` is None): every open item, summed (`Payments.totals`).
+        Tools that do not report payments raise NotImplementedError. Read-only, safe to repeat."""
         raise NotImplementedError(f"{type(self).__name__}.read_payments")
 
     def read_bookings(self, *, since: dt.date, cursor: str = "") -> ReadBack:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from array import array
 from dataclasses import dataclass, field
 
 from bookkeeping.connectors.base import RemoteRef
@@ -14,8 +15,8 @@ from invoicing.models import Customer, Invoice
 class Work:
     """What one run has to do, selected in a few queries."""
 
-    # Ids only: a backlog of many thousands is loaded a chunk at a time (flat memory).
-    new_ids: list[int] = field(default_factory=list)
+    # Ids only, 8 bytes each: a backlog of many thousands is loaded a chunk at a time.
+    new_ids: array[int] = field(default_factory=lambda: array("q"))
     changed: list[tuple[Invoice, ExternalRecord]] = field(default_factory=list)
     customers: list[Customer] = field(default_factory=list)
     customer_refs: dict[int, RemoteRef] = field(default_factory=dict)
@@ -50,12 +51,15 @@ def select_work(run: SyncRun, integration: Integration) -> Work:
     if run.only_invoice_ids:
         booked = booked.filter(pk__in=run.only_invoice_ids)
     work = Work()
-    new_rows = list(
+    new_customer_ids = set()
+    new_rows = (
         booked.exclude(pk__in=synced.values("invoice_id"))
         .order_by("invoice_date", "id")
         .values_list("pk", "customer_id")
     )
-    work.new_ids = [pk for pk, _ in new_rows]
+    for pk, customer_id in new_rows.iterator(chunk_size=2000):  # never all rows at once
+        work.new_ids.append(pk)
+        new_customer_ids.add(customer_id)
     unsynced = ExternalRecord.objects.filter(
         integration=integration, kind=ExternalRecord.Kind.INVOICE, invoice__in=booked
     ).exclude(state=ExternalRecord.State.SYNCED)
@@ -77,9 +81,7 @@ def select_work(run: SyncRun, integration: Integration) -> Work:
             .prefetch_related("invoice__lines")
         )
         work.changed = [(record.invoice, record) for record in candidates]
-    customer_ids = {customer_id for _, customer_id in new_rows} | {
-        inv.customer_id for inv, _ in work.changed
-    }
+    customer_ids = new_customer_ids | {inv.customer_id for inv, _ in work.changed}
     known = ExternalRecord.objects.filter(
         integration=integration,
         kind=ExternalRecord.Kind.CUSTOMER,

@@ -4,11 +4,12 @@ its domain, and the SOAP call that carries the session."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any, NoReturn
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, NoReturn, TypeVar
 
 import requests
 from django.conf import settings
+from lxml import etree
 
 from bookkeeping.connectors.base import (
     AccessExpired,
@@ -28,7 +29,9 @@ from bookkeeping.connectors.yuki.soap import (
     parse_xml,
     xml_result,
 )
+from bookkeeping.connectors.yuki.stream import StreamedReply
 
+T = TypeVar("T")
 KEY_HINT = noop(
     "Check the web-service access key in Integration settings (Yuki: Settings > Web services)."
 )
@@ -131,7 +134,55 @@ class YukiAccess(Connector):
         session (SessionRefused, an AccessExpired), `request()` authenticates again once and
         repeats the call; the envelope is built per attempt, with the session of the moment.
         """
+        return self.exchange(
+            service,
+            operation,
+            params,
+            idempotent=idempotent,
+            session_param=session_param,
+            read=lambda response: self.result(response, operation),
+        )
 
+    def call_streamed(
+        self,
+        service: str,
+        operation: str,
+        params: Sequence[tuple[str, Any]],
+        *,
+        each: str,
+        fold: Callable[[Iterator[Any]], T],
+    ) -> T | None:
+        """`call` of a read-only operation whose reply may be long, read as it arrives
+        (stream.py): `fold` gets the elements named `each` of the result document one at a
+        time, each dropped once `fold` takes the next, and returns what it keeps of them. The
+        answer is that, or None when the reply has no result element. An unreadable reply
+        (cut short, not XML) is asked again, as `call` does, and `fold` starts over."""
+
+        def read(response: requests.Response) -> T | None:
+            reply = StreamedReply(
+                response, operation, each, lambda fault: self.fault_in_stream(response, fault)
+            )
+            items = reply.items()
+            kept = fold(items)
+            for _ in items:  # what `fold` left: a fault or a cut may still come
+                pass
+            return kept if reply.found else None
+
+        return self.exchange(service, operation, params, idempotent=True, read=read, stream=True)
+
+    def exchange(
+        self,
+        service: str,
+        operation: str,
+        params: Sequence[tuple[str, Any]],
+        *,
+        idempotent: bool,
+        read: Callable[[requests.Response], T],
+        session_param: str | None = "sessionID",
+        stream: bool = False,
+    ) -> T:
+        """One SOAP call, the way `call` and `call_streamed` make it: `read` makes the answer
+        of the reply (with `stream`, a reply whose body is read as `read` goes)."""
         if session_param:
             self.session_id()  # authenticate first when there is no session yet
 
@@ -142,17 +193,32 @@ class YukiAccess(Connector):
         unreadable = 0
         action = f'"{YUKI_NS}{operation}"'
         headers = {"Content-Type": "text/xml; charset=utf-8", "SOAPAction": action}
+        options = {"stream": True} if stream else {}
         while True:
             response = self.request(
-                "POST", f"/{service}.asmx", idempotent=idempotent, data=body, headers=headers
+                "POST",
+                f"/{service}.asmx",
+                idempotent=idempotent,
+                data=body,
+                headers=headers,
+                **options,
             )
             try:
-                return self.result(response, operation)
+                return read(response)
             except TransientError:
                 unreadable += 1
                 if not idempotent or unreadable > settings.TOOL_HTTP_RETRIES:
                     raise
                 self.sleep(self.backoff(unreadable))
+            finally:
+                if stream:
+                    response.close()  # the connection goes back, or is closed if read halfway
+
+    def fault_in_stream(self, response: requests.Response, fault: Any) -> NoReturn:
+        """A SOAP Fault met in a streamed reply: the reply as read so far becomes the body the
+        fault hook reports (the rest of the stream is never read)."""
+        response._content = etree.tostring(fault.getroottree())
+        self.raise_fault(response, fault)
 
     def result(self, response: requests.Response, operation: str) -> Any:
         root = parse_xml(response.content, status=response.status_code)

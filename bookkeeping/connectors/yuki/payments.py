@@ -10,20 +10,26 @@ expired: at most 2 calls, whatever the number of invoices.
 
 An invoice with no open item is paid (a third-party client marks "any booked invoice absent from
 that set as paid"); several items of one Reference (a split payment, or Yuki's note that a number
-"might return several items") are summed by `payments.refresh_payments`. A credit note and the
+"might return several items") are summed (`Payments.open_amount`). A credit note and the
 invoice it credits stay open items until someone matches them in Yuki. Yuki's open items do not
 say when an item was paid: `Payments.paid_at` stays empty.
+
+The reply lists every open item of the administration (50,000 items are some 30 MB of XML): it
+is read as it arrives, one item at a time (`call_streamed`), and a refresh keeps one integer per
+open reference (`read_payments(None)`, `OpenTotals`), not the reply, a tree or an object per item.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 from bookkeeping.connectors.base import Connector, OpenItem, Payments, TransientError
 from bookkeeping.connectors.errors import later
-from bookkeeping.connectors.yuki.soap import descendants, find_text, to_decimal, xml_result
+from bookkeeping.connectors.results import OpenTotals
+from bookkeeping.connectors.yuki.soap import find_text, to_decimal
 
 logger = logging.getLogger(__name__)
 
@@ -34,44 +40,68 @@ SORT_ORDER = "DateAsc"
 
 
 class YukiPayments(Connector):
-    """The payment status of YukiConnector (a mixin; it uses YukiAccess.call, the config and
-    YukiBooks' count of the calls sent)."""
+    """The payment status of YukiConnector (a mixin; it uses YukiAccess.call_streamed, the config
+    and YukiBooks' count of the calls sent)."""
 
     sent_calls = 0
 
-    def read_payments(self, references: Sequence[str]) -> Payments:
-        """The open items of the bookings with these references, from ONE OutstandingDebtorItems
-        call (see the module). Read-only, safe to repeat."""
+    def read_payments(self, references: Sequence[str] | None) -> Payments:
+        """The open items of the bookings with these references, or (None) the open amount of
+        every reference that has one, from ONE OutstandingDebtorItems call (see the module).
+        The reply, which lists every open item of the administration, is read as it arrives,
+        one item at a time (stream.py). Read-only, safe to repeat."""
         started = self.sent_calls
-        wanted = set(references)
+        wanted = None if references is None else set(references)
         params = [
             ("administrationID", self.config.administration_id),
             ("includeBankTransactions", INCLUDE_BANK_TRANSACTIONS),
             ("sortOrder", SORT_ORDER),
         ]
-        result = self.call("Accounting", "OutstandingDebtorItems", params, idempotent=True)
-        if result is None:  # no result element at all: not "nothing is open" (all paid)
+        kept = self.call_streamed(
+            "Accounting",
+            "OutstandingDebtorItems",
+            params,
+            each="Item",
+            fold=lambda items: self.keep(items, wanted),
+        )
+        if kept is None:  # no result element at all: not "nothing is open" (all paid)
             raise TransientError(
                 later("Yuki's answer of its open items is missing its result."),
                 hint=later("The next sync reads the payment status again."),
             )
-        open_items: dict[str, list[OpenItem]] = {}
-        for item in descendants(xml_result(result), "Item"):
-            found = self.open_item(item)
-            if found is not None and found.reference in wanted:
-                open_items.setdefault(found.reference, []).append(found)
         calls = self.sent_calls - started
         quota = self.daily_quota or 0
         logger.info(
-            "Yuki payment status of %d invoice(s): %d open, %d call(s), %.1f%% of the domain's "
-            "daily quota of %d calls",
-            len(wanted),
-            len(open_items),
+            "Yuki payment status of %s: %d open, %d call(s), %.1f%% of the domain's daily quota "
+            "of %d calls",
+            "every open item" if wanted is None else f"{len(wanted)} invoice(s)",
+            len(kept),
             calls,
             100 * calls / quota if quota else 0.0,
             quota,
         )
-        return Payments(open_items, calls=calls)
+        if isinstance(kept, OpenTotals):
+            return Payments({}, calls=calls, totals=kept)
+        return Payments(kept, calls=calls)
+
+    def keep(
+        self, items: Iterator[Any], wanted: set[str] | None
+    ) -> dict[str, list[OpenItem]] | OpenTotals:
+        """What a read keeps of the items: the OpenItems of the wanted references, or (None)
+        the summed open amount of every reference."""
+        if wanted is None:
+            totals = OpenTotals()
+            for item in items:
+                found = self.open_item(item)
+                if found is not None:
+                    totals.add(found.reference, found.open_amount)
+            return totals
+        open_items: dict[str, list[OpenItem]] = {}
+        for item in items:
+            found = self.open_item(item)
+            if found is not None and found.reference in wanted:
+                open_items.setdefault(found.reference, []).append(found)
+        return open_items
 
     @staticmethod
     def open_item(item: object) -> OpenItem | None:
