@@ -31,7 +31,7 @@ LOAD_CHUNK = 200
 # Invoices marked as pushing at once with the save of a booking, for tools that take one an
 # invoice a call. More saves statements; after a crash the next run asks the tool about each of
 # them before it pushes again (one call each), so a few.
-MARK_AHEAD = 5
+MARK_AHEAD = 10
 NO_RESULT = noop(
     "%(label)s gave no result for invoice %(number)s; the next sync asks %(label)s whether it "
     "was booked before it sends it again."

@@ -137,7 +137,7 @@ def test_the_push_after_a_saved_booking_costs_no_ownership_check(key, acme, alic
 
     assert ownership_reads(many) - ownership_reads(few) <= 1
     # What grows with the invoices: BEGIN, the booking (invoice, record and the run's counters)
-    # and COMMIT, 5 statements, and every fifth invoice the intent of the next five (invoices
+    # and COMMIT, 5 statements, and every tenth invoice the intent of the next ten (invoices
     # and records, 2). Marking only the next invoice with each save made it 7; a read of the
     # run before each push, 8.
     assert (len(statements(many)) - len(statements(few))) / 12 <= 6
@@ -158,7 +158,7 @@ def test_invoices_marked_ahead_by_a_run_that_stopped_are_asked_about_then_booked
     request.getfixturevalue(f"{key}_integration")
     customer = CustomerFactory(company=acme)
     invoices = [
-        make_booked_invoice(acme, number=f"2026-{n:04d}", customer=customer) for n in range(1, 9)
+        make_booked_invoice(acme, number=f"2026-{n:04d}", customer=customer) for n in range(1, 15)
     ]
     method, path = BOOKING_CALL[key]
     gate = sim.hold(method, path, after=1)
@@ -172,7 +172,7 @@ def test_invoices_marked_ahead_by_a_run_that_stopped_are_asked_about_then_booked
     gate.drop()
     worker.join(timeout=60)
     assert not worker.is_alive()
-    assert marked == 5  # the invoice on its way and the four after it
+    assert marked == 10  # the invoice on its way and the nine after it
     assert sim.booking_count() == 1
     reads_before = sim.read_calls
 
@@ -180,4 +180,4 @@ def test_invoices_marked_ahead_by_a_run_that_stopped_are_asked_about_then_booked
 
     assert run.status == SyncRun.Status.SUCCEEDED, run.summary
     assert all(len(sim.bookings(invoice.number)) == 1 for invoice in invoices)
-    assert sim.read_calls - reads_before >= 5  # each marked invoice was asked about
+    assert sim.read_calls - reads_before >= 10  # each marked invoice was asked about
