@@ -63,6 +63,8 @@ def test_the_booking_number_column_stays_after_a_reload(
     page.get_by_label("Choose columns").click()
     page.get_by_label("Booking number").check()
     page.get_by_role("button", name="Save columns").click()
+    # The choice is saved once the overview says so (a reload before would race the form post).
+    expect(page.get_by_text("Columns saved.")).to_be_visible()
     page.reload()
 
     header = page.get_by_role("columnheader", name="Booking number")

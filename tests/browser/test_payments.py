@@ -52,6 +52,8 @@ def test_alice_adds_the_paid_column_and_filters_by_payment(
     page.get_by_label("Choose columns").click()
     page.get_by_label("Paid", exact=True).check()
     page.get_by_role("button", name="Save columns").click()
+    # The choice is saved once the overview says so (a reload before would race the form post).
+    expect(page.get_by_text("Columns saved.")).to_be_visible()
     page.reload()
 
     expect(page.get_by_role("columnheader", name="Paid", exact=True)).to_be_visible()

@@ -36,6 +36,7 @@ def show_booking_numbers(page) -> None:
     page.get_by_label("Choose columns").click()
     page.get_by_label("Booking number").check()
     page.get_by_role("button", name="Save columns").click()
+    expect(page.get_by_text("Columns saved.")).to_be_visible()
 
 
 # The call that books one invoice in Exact Online: the test holds it to see the run half done.
