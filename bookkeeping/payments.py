@@ -39,6 +39,8 @@ NOT_REPORTED = noop(
 )
 NOT_REPORTED_SHORT = noop("%(label)s does not report payments to Booksync")
 FIELDS = ["payment_status", "open_amount", "paid_at", "payment_read_at"]
+# Invoice.open_amount holds 12 digits before the decimal point.
+LARGEST_AMOUNT = Decimal("1000000000000")
 
 
 @dataclass(frozen=True)
@@ -162,12 +164,18 @@ def refresh_quietly(integration: Integration, connector: Connector) -> PaymentRe
 
 
 def _apply(invoice: Invoice, reference: str, payments: Payments, now) -> None:  # noqa: ANN001
-    if payments.seen is not None and reference not in payments.seen:
-        invoice.payment_status = Status.UNKNOWN  # the tool shows nothing of it: not paid
+    open_amount = None
+    if reference not in payments.unreadable and (
+        payments.seen is None or reference in payments.seen
+    ):
+        open_amount = abs(payments.open_amount(reference)).quantize(Decimal("0.01"))
+    if open_amount is None or open_amount >= LARGEST_AMOUNT:
+        # The tool shows nothing of it, or an open amount that cannot be read or kept: the
+        # status is not known (never "paid" for want of a readable item).
+        invoice.payment_status = Status.UNKNOWN
         invoice.open_amount = invoice.paid_at = None
         invoice.payment_read_at = now
         return
-    open_amount = abs(payments.open_amount(reference)).quantize(Decimal("0.01"))
     total = abs(Decimal(invoice.total))
     if open_amount == 0:
         invoice.payment_status = Status.PAID

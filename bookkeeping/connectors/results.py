@@ -121,10 +121,11 @@ class OpenTotals:
         self._low = array("Q", bytes(8 * slots))  # never 0 in a used slot
         self._sums = array("q", bytes(8 * slots))
 
-    def add(self, reference: str, amount: Decimal) -> None:
+    def add(self, reference: str, amount: Decimal) -> bool:
+        """Adds an open item; False (leaving it out) for an amount no open item can have."""
         units = int(amount.scaleb(4).to_integral_value())
         if abs(units) >= self.LIMIT:
-            return
+            return False
         if 5 * (self._count + 1) > 4 * len(self._sums):
             self._grow()
         high, low = _digest(reference)
@@ -133,6 +134,7 @@ class OpenTotals:
             self._high[slot], self._low[slot] = high, low
             self._count += 1
         self._sums[slot] += units
+        return True
 
     def open_amount(self, reference: str) -> Decimal:
         """The sum of the reference's open items (0: it has none)."""
@@ -184,6 +186,8 @@ class Payments:
     # at all is not known to be paid: its booking may be gone (a reconcile says so).
     seen: frozenset[str] | None = None
     totals: OpenTotals | None = None
+    # The references with an open item whose amount could not be read: not known to be paid.
+    unreadable: frozenset[str] = frozenset()
 
     def open_amount(self, reference: str) -> Decimal:
         """The summed open amount of the reference's open items (0: none is open)."""

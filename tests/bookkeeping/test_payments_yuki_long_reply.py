@@ -164,3 +164,39 @@ def test_a_reply_without_its_result_is_no_list_of_paid_invoices(
 
     assert "missing its result" in str(excinfo.value.message)
     assert status_of(invoice) == (Status.OPEN, Decimal("295.00"))  # as the sync read it
+
+
+def open_items_reply(*items: tuple[str, str]) -> str:
+    listed = "".join(
+        f"<Item><Reference>{reference}</Reference><OpenAmount>{amount}</OpenAmount>"
+        f"<OriginalAmount>295.00</OriginalAmount></Item>"
+        for reference, amount in items
+    )
+    return ENVELOPE.format(
+        f'<{OPERATION}Response xmlns="http://www.theyukicompany.com/"><{OPERATION}Result>'
+        f"<OutstandingDebtorItems>{listed}</OutstandingDebtorItems>"
+        f"</{OPERATION}Result></{OPERATION}Response>"
+    )
+
+
+def test_an_open_item_whose_amount_cannot_be_read_never_makes_its_invoice_paid(
+    yuki, yuki_integration, acme, alice
+):
+    customer = CustomerFactory(company=acme)
+    unreadable, absurd, unpaid = (
+        make_booked_invoice(acme, number=f"2026-000{n}", customer=customer) for n in (1, 2, 3)
+    )
+    sync(acme, alice)
+    reply = open_items_reply(
+        ("2026-0001", "n/a"), ("2026-0002", "99999999999999.00"), ("2026-0003", "295.00")
+    )
+    yuki.fail_next("POST", OPERATION, status=200, body=reply)
+
+    payments.refresh_payments(yuki_integration, connector_of(yuki_integration))
+
+    assert status_of(unreadable) == (Status.UNKNOWN, None)
+    assert status_of(absurd) == (Status.UNKNOWN, None)
+    assert status_of(unpaid) == (Status.OPEN, Decimal("295.00"))
+    yuki.fail_next("POST", OPERATION, status=200, body=reply)
+    some = connector_of(yuki_integration).read_payments(["2026-0001", "2026-0003"])
+    assert some.unreadable == {"2026-0001"}

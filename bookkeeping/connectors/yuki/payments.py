@@ -80,28 +80,32 @@ class YukiPayments(Connector):
             100 * calls / quota if quota else 0.0,
             quota,
         )
+        kept, unreadable = kept
         if isinstance(kept, OpenTotals):
-            return Payments({}, calls=calls, totals=kept)
-        return Payments(kept, calls=calls)
+            return Payments({}, calls=calls, totals=kept, unreadable=unreadable)
+        return Payments(kept, calls=calls, unreadable=unreadable)
 
     def keep(
         self, items: Iterator[Any], wanted: set[str] | None
-    ) -> dict[str, list[OpenItem]] | OpenTotals:
+    ) -> tuple[dict[str, list[OpenItem]] | OpenTotals, frozenset[str]]:
         """What a read keeps of the items: the OpenItems of the wanted references, or (None)
-        the summed open amount of every reference."""
-        if wanted is None:
-            totals = OpenTotals()
-            for item in items:
-                found = self.open_item(item)
-                if found is not None:
-                    totals.add(found.reference, found.open_amount)
-            return totals
+        the summed open amount of every reference; and the references of the items whose open
+        amount cannot be read (their invoices are not known to be paid)."""
+        unreadable: set[str] = set()
+        totals = OpenTotals() if wanted is None else None
         open_items: dict[str, list[OpenItem]] = {}
         for item in items:
             found = self.open_item(item)
-            if found is not None and found.reference in wanted:
+            if found is None:
+                reference = find_text(item, "Reference")
+                if reference and (wanted is None or reference in wanted):
+                    unreadable.add(reference)
+            elif totals is not None:
+                if not totals.add(found.reference, found.open_amount):
+                    unreadable.add(found.reference)
+            elif found.reference in wanted:
                 open_items.setdefault(found.reference, []).append(found)
-        return open_items
+        return (open_items if totals is None else totals), frozenset(unreadable)
 
     @staticmethod
     def open_item(item: object) -> OpenItem | None:
